@@ -1,0 +1,101 @@
+"""Reading and editing the arguments of a call, independent of any torchvision rule."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+NOT_LITERAL = object()
+_LITERAL_TYPES = (bool, int, float, str, type(None))
+_EMPTY_MODULE = cst.Module(body=[])
+
+
+def source(node: cst.CSTNode) -> str:
+    return _EMPTY_MODULE.code_for_node(node)
+
+
+def literal_value(node: cst.BaseExpression) -> Any:
+    """The value of a constant (`True`, `0`, `"legacy"`, `None`), or NOT_LITERAL. Nothing else is
+    ever evaluated."""
+    try:
+        value = ast.literal_eval(source(node).strip())
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return NOT_LITERAL
+    return value if isinstance(value, _LITERAL_TYPES) else NOT_LITERAL
+
+
+def is_plain_reference(node: cst.BaseExpression) -> bool:
+    """`flag`, `args.quantize`: safe to evaluate a second time (no call, no side effect)."""
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return isinstance(node, cst.Name)
+
+
+@dataclass
+class ArgumentLayout:
+    """Where things are in an argument list."""
+
+    positional_count: int = 0  # plain positional arguments before any keyword or star
+    keywords: dict[str, int] = field(default_factory=dict)  # keyword -> index in the list
+    star_args: bool = False
+    star_kwargs: bool = False
+
+
+def layout_of(args: tuple[cst.Arg, ...]) -> ArgumentLayout:
+    layout = ArgumentLayout()
+    in_positional_prefix = True
+    for index, arg in enumerate(args):
+        if arg.star == "*":
+            layout.star_args = True
+        elif arg.star == "**":
+            layout.star_kwargs = True
+        elif arg.keyword is not None:
+            layout.keywords[arg.keyword.value] = index
+        elif in_positional_prefix:
+            layout.positional_count += 1
+            continue
+        in_positional_prefix = False
+    return layout
+
+
+def as_keyword(arg: cst.Arg, name: str, value: cst.BaseExpression) -> cst.Arg:
+    """A positional argument turned into `name=value`, keeping its comma and comments."""
+    no_space = cst.SimpleWhitespace("")
+    return arg.with_changes(
+        keyword=cst.Name(name),
+        equal=cst.AssignEqual(whitespace_before=no_space, whitespace_after=no_space),
+        value=value,
+    )
+
+
+def _needs_parentheses_in_conditional(node: cst.BaseExpression) -> bool:
+    if node.lpar:
+        return False
+    return isinstance(node, (cst.IfExp, cst.Lambda, cst.NamedExpr, cst.Yield))
+
+
+def parenthesized(node: cst.BaseExpression) -> cst.BaseExpression:
+    return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+
+def conditional(
+    test: cst.BaseExpression, body: cst.BaseExpression, orelse: cst.BaseExpression
+) -> cst.IfExp:
+    """`body if test else orelse`, parenthesising the parts that would otherwise bind wrongly."""
+    if _needs_parentheses_in_conditional(test):
+        test = parenthesized(test)
+    if _needs_parentheses_in_conditional(body):
+        body = parenthesized(body)
+    return cst.IfExp(test=test, body=body, orelse=orelse)
+
+
+def equals(left: cst.BaseExpression, text: str) -> cst.Comparison:
+    if _needs_parentheses_in_conditional(left):
+        left = parenthesized(left)
+    return cst.Comparison(
+        left=left,
+        comparisons=[cst.ComparisonTarget(cst.Equal(), cst.SimpleString(f'"{text}"'))],
+    )

@@ -1,0 +1,34 @@
+"""Finding codes and the diagnostics the rewrite and the runner report."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Code(enum.Enum):
+    """One code per kind of finding; the single source for output and the README."""
+
+    FIXED = ("MW001", "legacy weights argument rewritten")
+    NOT_FIXABLE = ("MW002", "legacy weights argument that cannot be rewritten statically")
+    NO_LEGACY_WEIGHTS = ("MW003", "pretrained=True on a builder that has no legacy weights")
+    UNREADABLE = ("MW004", "file could not be read or parsed")
+
+    def __init__(self, code: str, summary: str) -> None:
+        self.code = code
+        self.summary = summary
+
+    @property
+    def needs_a_person(self) -> bool:
+        return self in (Code.NOT_FIXABLE, Code.NO_LEGACY_WEIGHTS)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    line: int
+    column: int  # 1-based, as editors count
+    code: Code
+    message: str
+
+    def render(self, path: str) -> str:
+        return f"{path}:{self.line}:{self.column}: {self.code.code} {self.message}"

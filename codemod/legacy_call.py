@@ -1,0 +1,233 @@
+"""The rules: what a builder call's legacy arguments mean, and the arguments that replace them.
+
+This follows torchvision's shim (`handle_legacy_interface` and `kwonly_to_pos_or_kw`):
+- positional arguments are bound to the builder's current parameters in order, so a flag in the
+  position of `weights` / `weights_backbone` is the legacy `pretrained` / `pretrained_backbone`;
+- a legacy value is anything but `None`, a weights enum or a string other than "legacy";
+- a truthy value means the legacy member from the table (switched by e.g. `quantize=True`, or by
+  the string "legacy"), a falsy one means `None`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import libcst as cst
+
+from codemod.arguments import (
+    NOT_LITERAL,
+    ArgumentLayout,
+    as_keyword,
+    conditional,
+    equals,
+    is_plain_reference,
+    layout_of,
+    literal_value,
+    source,
+)
+from codemod.diagnostics import Code
+from codemod.table import Builder, LegacyParam
+
+Reference = Callable[[str], cst.BaseExpression]  # "ResNet50_Weights.IMAGENET1K_V1" -> expression
+
+
+@dataclass
+class CallPlan:
+    """The outcome for one call: new arguments (None: leave it), what changed, what a person must
+    look at."""
+
+    args: Optional[tuple[cst.Arg, ...]] = None
+    changes: list[str] = field(default_factory=list)
+    problems: list[tuple[Code, str]] = field(default_factory=list)
+
+
+class _Problem(Exception):
+    def __init__(self, code: Code, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _is_legacy_literal(value: object) -> bool:
+    return value is not None and not (isinstance(value, str) and value != "legacy")
+
+
+class _CallRewriter:
+    def __init__(self, builder: Builder, args: tuple[cst.Arg, ...], reference: Reference):
+        self.builder = builder
+        self.args = args
+        self.reference = reference
+        self.layout: ArgumentLayout = layout_of(args)
+        order = builder.positional_order[: self.layout.positional_count]
+        self.slots = {name: index for index, name in enumerate(order)}
+
+    def argument(self, name: str) -> Optional[int]:
+        """Index of the argument bound to parameter `name`, by keyword or by position."""
+        return self.layout.keywords.get(name, self.slots.get(name))
+
+    def truthy_member(self, param: LegacyParam) -> cst.BaseExpression:
+        if param.pretrained is None:
+            raise _Problem(
+                Code.NO_LEGACY_WEIGHTS,
+                f"{self.builder.name} has no legacy weights: `{param.legacy}=True` raises "
+                f"ValueError; choose a `{param.new}` member",
+            )
+        plain = self.reference(param.pretrained)
+        if param.switch is None:
+            return plain
+        key, switched_member = param.switch
+        index = self.argument(key)
+        if index is None:
+            if self.layout.star_kwargs or self.layout.star_args:
+                raise _Problem(
+                    Code.NOT_FIXABLE,
+                    f"`{key}` may be passed through */** arguments; it decides the weights",
+                )
+            return plain
+        switch_value = self.args[index].value
+        literal = literal_value(switch_value)
+        if literal is not NOT_LITERAL:
+            return self.reference(switched_member) if literal else plain
+        if not is_plain_reference(switch_value):
+            raise _Problem(
+                Code.NOT_FIXABLE,
+                f"`{key}={source(switch_value)}` decides the weights and is not a plain name",
+            )
+        return conditional(switch_value.deep_clone(), self.reference(switched_member), plain)
+
+    def new_value(self, param: LegacyParam, value: cst.BaseExpression) -> cst.BaseExpression:
+        literal = literal_value(value)
+        if literal is not NOT_LITERAL:
+            if isinstance(literal, str) and literal in param.strings:
+                return self.reference(param.strings[literal])
+            return self.truthy_member(param) if literal else cst.Name("None")
+        if param.pretrained is None:
+            raise _Problem(
+                Code.NO_LEGACY_WEIGHTS,
+                f"{self.builder.name} has no legacy weights: `{param.legacy}={source(value)}` "
+                "raises when true; choose a member",
+            )
+        expression: cst.BaseExpression = conditional(
+            value, self.truthy_member(param), cst.Name("None")
+        )
+        if param.strings and not is_plain_reference(value):
+            raise _Problem(
+                Code.NOT_FIXABLE,
+                f"`{param.legacy}={source(value)}` may be "
+                + " or ".join(f'"{text}"' for text in param.strings)
+                + ", which selects other weights, and is not a plain name",
+            )
+        for text, member in param.strings.items():
+            expression = conditional(
+                equals(value.deep_clone(), text), self.reference(member), expression
+            )
+        return expression
+
+    def plan(self) -> CallPlan:
+        plan = CallPlan()
+        if self.layout.positional_count > len(self.builder.positional_order):
+            return plan  # not a valid call of this builder: nothing we can map
+        if set(self.slots) & set(self.layout.keywords):
+            return plan
+        new_values: dict[int, cst.BaseExpression] = {}
+        renamed: dict[int, str] = {}
+        implicit: list[str] = []
+        for param in self.builder.legacy:
+            legacy_index = self.layout.keywords.get(param.legacy)
+            new_index = self.argument(param.new)
+            if legacy_index is None and new_index is None:
+                implicit.append(param.legacy)
+                continue
+            if legacy_index is not None and new_index is not None:
+                plan.problems.append(
+                    (Code.NOT_FIXABLE, f"both `{param.legacy}` and `{param.new}` are given")
+                )
+                continue
+            index = legacy_index if legacy_index is not None else new_index
+            value = self.args[index].value
+            positional = index < self.layout.positional_count
+            if legacy_index is None:
+                literal = literal_value(value)
+                if literal is NOT_LITERAL:
+                    if positional:
+                        plan.problems.append(
+                            (
+                                Code.NOT_FIXABLE,
+                                f"positional `{source(value)}` is bound to `{param.new}`: "
+                                f"a legacy `{param.legacy}` flag or weights, unknown until run time",
+                            )
+                        )
+                    continue
+                if not _is_legacy_literal(literal):
+                    continue
+            try:
+                new_values[index] = self.new_value(param, value)
+            except _Problem as problem:
+                plan.problems.append((problem.code, problem.message))
+                continue
+            if legacy_index is not None:
+                renamed[index] = param.new
+            written_as = param.legacy if legacy_index is not None or positional else param.new
+            plan.changes.append(
+                f"{written_as}={source(value)} -> {param.new}={source(new_values[index])}"
+            )
+
+        converted = [i for i in new_values if i < self.layout.positional_count]
+        if converted and self.layout.star_args:
+            plan.problems.append(
+                (Code.NOT_FIXABLE, "positional legacy argument before *args cannot be moved")
+            )
+            plan.changes.clear()
+            return plan
+        if implicit and self.layout.star_kwargs and not plan.changes and not plan.problems:
+            names = " or ".join(f"`{name}`" for name in implicit)
+            plan.problems.append((Code.NOT_FIXABLE, f"**-arguments may carry {names}"))
+        if not plan.changes:
+            return plan
+        first_converted = min(converted, default=self.layout.positional_count)
+        order = self.builder.positional_order
+        new_args = []
+        for index, arg in enumerate(self.args):
+            value = new_values.get(index, arg.value)
+            if index in renamed:
+                arg = arg.with_changes(keyword=cst.Name(renamed[index]), value=value)
+            elif first_converted <= index < self.layout.positional_count:
+                arg = as_keyword(arg, order[index], value)
+            elif index in new_values:
+                arg = arg.with_changes(value=value)
+            new_args.append(arg)
+        plan.args = tuple(new_args)
+        return plan
+
+
+def plan_builder_call(
+    builder: Builder, args: tuple[cst.Arg, ...], reference: Reference
+) -> CallPlan:
+    return _CallRewriter(builder, args, reference).plan()
+
+
+def plan_dynamic_call(args: tuple[cst.Arg, ...], renames: dict[str, str]) -> CallPlan:
+    """A builder chosen at run time (`getattr(models, name)(...)`): only a false flag has one
+    meaning for every builder (`pretrained=False` -> `weights=None`)."""
+    plan = CallPlan()
+    new_args: list[cst.Arg] = []
+    for arg in args:
+        name = arg.keyword.value if arg.keyword else None
+        if name in renames:
+            literal = literal_value(arg.value)
+            if literal is not NOT_LITERAL and not literal:
+                plan.changes.append(f"{name}={source(arg.value)} -> {renames[name]}=None")
+                arg = arg.with_changes(keyword=cst.Name(renames[name]), value=cst.Name("None"))
+            else:
+                plan.problems.append(
+                    (
+                        Code.NOT_FIXABLE,
+                        f"`{name}={source(arg.value)}` on a builder chosen at run time: "
+                        "the weights depend on which builder it is",
+                    )
+                )
+        new_args.append(arg)
+    if plan.changes:
+        plan.args = tuple(new_args)
+    return plan

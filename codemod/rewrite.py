@@ -1,0 +1,137 @@
+"""The LibCST command: find legacy builder calls by resolved name and rewrite their arguments."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Optional
+
+import libcst as cst
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod.visitors import AddImportsVisitor
+from libcst.metadata import PositionProvider, QualifiedNameProvider, ScopeProvider
+
+from codemod import table
+from codemod.arguments import NOT_LITERAL, literal_value, source
+from codemod.diagnostics import Code, Diagnostic
+from codemod.legacy_call import CallPlan, plan_builder_call, plan_dynamic_call
+
+STYLES = ("enum", "string")
+
+
+class MigrateWeights(VisitorBasedCodemodCommand):
+    DESCRIPTION = "Rewrite torchvision's legacy pretrained= arguments to weights= enums."
+    METADATA_DEPENDENCIES = (QualifiedNameProvider, PositionProvider, ScopeProvider)
+
+    def __init__(self, context: CodemodContext, style: str = "enum") -> None:
+        super().__init__(context)
+        self.style = style
+        self.diagnostics: list[Diagnostic] = []
+        self._names_bound_anywhere: set[str] = set()
+        self._imported: set[str] = set()  # enum classes this run queued an import for
+        self._pending_imports: dict[str, str] = {}  # enum class -> module, for the current call
+
+    def visit_Module(self, node: cst.Module) -> None:
+        for scope in set(self.metadata[ScopeProvider].values()):
+            if scope is not None:
+                self._names_bound_anywhere.update(a.name for a in scope.assignments)
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        self._pending_imports = {}
+        plan = self._plan(original_node, updated_node)
+        if plan is None:
+            return updated_node
+        if plan.args:
+            for enum_class, module in self._pending_imports.items():
+                AddImportsVisitor.add_needed_import(self.context, module, enum_class)
+                self._imported.add(enum_class)
+        position = self.get_metadata(PositionProvider, original_node).start
+        callee = source(original_node.func)
+        if plan.changes:
+            self._report(position, Code.FIXED, f"{callee}: " + "; ".join(plan.changes))
+        for code, message in plan.problems:
+            self._report(position, code, f"{callee}: {message}")
+        return updated_node.with_changes(args=plan.args) if plan.args else updated_node
+
+    def _report(self, position, code: Code, message: str) -> None:  # type: ignore[no-untyped-def]
+        self.diagnostics.append(Diagnostic(position.line, position.column + 1, code, message))
+
+    def _qualified_names(self, node: cst.CSTNode) -> set[str]:
+        return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
+
+    def _plan(self, original: cst.Call, updated: cst.Call) -> Optional[CallPlan]:
+        names = self._qualified_names(original.func)
+        builder_names = {table.builder_name_at(name) for name in names}
+        if len(builder_names) == 1 and None not in builder_names:
+            builder = table.builder_named(builder_names.pop())
+            assert builder is not None
+            reference = self._reference_maker(original, min(names))
+            return plan_builder_call(builder, updated.args, reference)
+        if names and all(table.is_get_model(name) for name in names):
+            return self._plan_get_model(original, updated, min(names))
+        module_name = self._runtime_lookup_module(original.func)
+        if module_name is not None:
+            return plan_dynamic_call(updated.args, table.renames_shared_by_all_builders())
+        return None
+
+    def _plan_get_model(
+        self, original: cst.Call, updated: cst.Call, qualified_name: str
+    ) -> Optional[CallPlan]:
+        if not updated.args or updated.args[0].keyword or updated.args[0].star:
+            return None
+        name = literal_value(updated.args[0].value)
+        builder = table.builder_named(name) if isinstance(name, str) else None
+        if builder is None:
+            return plan_dynamic_call(updated.args, table.renames_shared_by_all_builders())
+        # get_model(name, **config): the name is the only positional argument.
+        builder = dataclasses.replace(builder, positional_order=("name",))
+        return plan_builder_call(builder, updated.args, self._reference_maker(original, qualified_name))
+
+    def _runtime_lookup_module(self, func: cst.BaseExpression) -> Optional[str]:
+        """The torchvision module a builder is looked up in at run time: `models.__dict__[name]`,
+        `getattr(models, name)`."""
+        if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Attribute):
+            if func.value.attr.value == "__dict__":
+                return self._model_module(func.value.value)
+        if isinstance(func, cst.Call) and func.args and not func.args[0].keyword:
+            if self._qualified_names(func.func) == {"builtins.getattr"}:
+                return self._model_module(func.args[0].value)
+        return None
+
+    def _model_module(self, node: cst.BaseExpression) -> Optional[str]:
+        names = self._qualified_names(node)
+        if len(names) == 1 and table.is_model_module(next(iter(names))):
+            return next(iter(names))
+        return None
+
+    def _reference_maker(self, call: cst.Call, qualified_name: str):  # type: ignore[no-untyped-def]
+        scope = self.get_metadata(ScopeProvider, call)
+
+        def reference(member: str) -> cst.BaseExpression:
+            enum_class, member_name = member.split(".")
+            if self.style == "string":
+                return cst.SimpleString(f'"{member_name}"')
+            modules = table.exporting_modules(enum_class)
+            # Reuse a module the call already spells out: `tvm.resnet50` -> `tvm.ResNet50_Weights`.
+            node, module = call.func, qualified_name
+            while isinstance(node, cst.Attribute):
+                node, module = node.value, module.rpartition(".")[0]
+                if module in modules:
+                    return cst.Attribute(
+                        cst.Attribute(node.deep_clone(), cst.Name(enum_class)),
+                        cst.Name(member_name),
+                    )
+            bare = cst.Attribute(cst.Name(enum_class), cst.Name(member_name))
+            visible = {q.name for q in scope.get_qualified_names_for(enum_class)}
+            if visible and visible <= {f"{m}.{enum_class}" for m in modules}:
+                return bare
+            if enum_class in self._imported or enum_class in self._pending_imports:
+                return bare
+            if not visible and enum_class not in self._names_bound_anywhere:
+                builder_module = qualified_name.rpartition(".")[0]
+                module = builder_module if builder_module in modules else modules[0]
+                self._pending_imports[enum_class] = module
+                return bare
+            # The name is taken by something else: the member's name, which builders accept too.
+            return cst.SimpleString(f'"{member_name}"')
+
+        return reference

@@ -1,0 +1,119 @@
+"""Gather files, run the rewrite on each, and produce diffs or write results back."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator, Optional
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+
+from codemod.diagnostics import Code, Diagnostic
+from codemod.rewrite import MigrateWeights
+
+SKIPPED_DIRECTORIES = {
+    ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", ".eggs", "__pycache__",
+    ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", "dist", "node_modules",
+    "site-packages",
+}  # fmt: skip
+
+
+@dataclass
+class FileResult:
+    path: str
+    original: bytes = b""
+    migrated: Optional[bytes] = None  # None when the file could not be read or parsed
+    encoding: str = "utf-8"
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.migrated is not None and self.migrated != self.original
+
+    @property
+    def failed(self) -> bool:
+        return self.migrated is None
+
+
+def _skipped(directory: Path) -> bool:
+    name = directory.name
+    return (
+        name in SKIPPED_DIRECTORIES
+        or name.endswith(".egg-info")
+        or (directory / "pyvenv.cfg").exists()
+        or directory.is_symlink()
+    )
+
+
+def python_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files named on the command line as they are; directories walked for `*.py`, in a stable
+    order, skipping version control, virtual environments, build output and symbolic links."""
+    for path in paths:
+        if not path.is_dir():
+            yield path
+            continue
+        for root, directories, files in os.walk(path):
+            root_path = Path(root)
+            directories[:] = sorted(d for d in directories if not _skipped(root_path / d))
+            for name in sorted(files):
+                candidate = root_path / name
+                if name.endswith(".py") and not candidate.is_symlink():
+                    yield candidate
+
+
+def migrate_source(source: bytes, path: str = "<string>", style: str = "enum") -> FileResult:
+    """Rewrite one module's source. Raises libcst.ParserSyntaxError for code it cannot parse."""
+    tree = cst.parse_module(source)
+    command = MigrateWeights(CodemodContext(filename=path), style=style)
+    migrated = command.transform_module(tree)
+    diagnostics = sorted(command.diagnostics, key=lambda d: (d.line, d.column))
+    return FileResult(path, source, migrated.bytes, tree.encoding, diagnostics)
+
+
+def migrate_file(path: Path, style: str = "enum") -> FileResult:
+    name = str(path)
+    try:
+        source = path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        return FileResult(name, diagnostics=[Diagnostic(1, 1, Code.UNREADABLE, reason)])
+    try:
+        return migrate_source(source, name, style)
+    except cst.ParserSyntaxError as error:
+        message = f"cannot parse: {error.message}"
+        diagnostic = Diagnostic(error.raw_line, error.raw_column + 1, Code.UNREADABLE, message)
+    except (UnicodeDecodeError, LookupError, SyntaxError) as error:
+        diagnostic = Diagnostic(1, 1, Code.UNREADABLE, f"cannot decode: {error}")
+    return FileResult(name, original=source, diagnostics=[diagnostic])
+
+
+def unified_diff(result: FileResult) -> str:
+    assert result.migrated is not None
+    before = result.original.decode(result.encoding).splitlines(keepends=True)
+    after = result.migrated.decode(result.encoding).splitlines(keepends=True)
+    lines = []
+    for line in difflib.unified_diff(before, after, result.path, result.path):
+        lines.append(line)
+        if not line.endswith(("\n", "\r")):
+            lines.append("\n\\ No newline at end of file\n")
+    return "".join(lines)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace the file's content in one step, keeping its permission bits; a symbolic link named
+    on the command line is written through to its target."""
+    target = Path(os.path.realpath(path))
+    mode = target.stat().st_mode
+    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        os.chmod(temporary, mode & 0o7777)
+        os.replace(temporary, target)
+    except BaseException:
+        os.unlink(temporary)
+        raise

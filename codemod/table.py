@@ -1,0 +1,72 @@
+"""Typed access to the generated legacy weights table (`legacy_table.py`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional
+
+from codemod import legacy_table
+
+
+@dataclass(frozen=True)
+class LegacyParam:
+    """One `(legacy name, legacy default)` pair of torchvision's shim, e.g. pretrained -> weights."""
+
+    legacy: str
+    new: str
+    pretrained: Optional[str]  # member a truthy value means, e.g. "ResNet50_Weights.IMAGENET1K_V1"
+    switch: Optional[tuple[str, str]]  # (keyword, member when that keyword is truthy)
+    strings: dict[str, str]  # special string values, e.g. {"legacy": "..._Weights.COCO_LEGACY"}
+
+
+@dataclass(frozen=True)
+class Builder:
+    name: str
+    positional_order: tuple[str, ...]
+    legacy: tuple[LegacyParam, ...]
+
+
+TORCHVISION_VERSION = legacy_table.TORCHVISION_VERSION
+
+
+@lru_cache(maxsize=None)
+def builder_named(name: str) -> Optional[Builder]:
+    """The builder registered under `name` (what `torchvision.models.get_model` takes)."""
+    entry = legacy_table.BUILDERS.get(name)
+    if entry is None:
+        return None
+    return Builder(
+        name=name,
+        positional_order=entry["parameters"],
+        legacy=tuple(LegacyParam(**param) for param in entry["legacy"]),
+    )
+
+
+def builder_name_at(qualified_name: str) -> Optional[str]:
+    """The registered name of the builder reachable at an import path such as
+    `torchvision.models.quantization.resnet.resnet50` (-> "quantized_resnet50")."""
+    return legacy_table.PATHS.get(qualified_name)
+
+
+def exporting_modules(enum_class: str) -> tuple[str, ...]:
+    """Public modules that export a weights enum class, shortest (the natural import) first."""
+    return legacy_table.ENUM_MODULES[enum_class]
+
+
+def renames_shared_by_all_builders() -> dict[str, str]:
+    """Legacy -> new parameter names that mean the same for every builder that has them, so that
+    `pretrained=False` -> `weights=None` is right even when the builder is chosen at run time."""
+    renames: dict[str, set[str]] = {}
+    for entry in legacy_table.BUILDERS.values():
+        for param in entry["legacy"]:
+            renames.setdefault(param["legacy"], set()).add(param["new"])
+    return {legacy: news.pop() for legacy, news in renames.items() if len(news) == 1}
+
+
+def is_get_model(qualified_name: str) -> bool:
+    return qualified_name in legacy_table.GET_MODEL_PATHS
+
+
+def is_model_module(qualified_name: str) -> bool:
+    return qualified_name in legacy_table.MODEL_MODULES

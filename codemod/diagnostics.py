@@ -32,3 +32,14 @@ class Diagnostic:
 
     def render(self, path: str) -> str:
         return f"{path}:{self.line}:{self.column}: {self.code.code} {self.message}"
+
+
+@dataclass(frozen=True)
+class CallRewrite:
+    """One rewritten call site, as source text, for the verifier."""
+
+    line: int
+    column: int
+    builder: str  # registered name, e.g. "quantized_resnet50"
+    before: str
+    after: str

@@ -12,7 +12,7 @@ from libcst.metadata import PositionProvider, QualifiedNameProvider, ScopeProvid
 
 from codemod import table
 from codemod.arguments import NOT_LITERAL, literal_value, source
-from codemod.diagnostics import Code, Diagnostic
+from codemod.diagnostics import CallRewrite, Code, Diagnostic
 from codemod.legacy_call import CallPlan, plan_builder_call, plan_dynamic_call
 
 STYLES = ("enum", "string")
@@ -26,6 +26,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         super().__init__(context)
         self.style = style
         self.diagnostics: list[Diagnostic] = []
+        self.rewrites: list[CallRewrite] = []
         self._names_bound_anywhere: set[str] = set()
         self._imported: set[str] = set()  # enum classes this run queued an import for
         self._pending_imports: dict[str, str] = {}  # enum class -> module, for the current call
@@ -37,20 +38,32 @@ class MigrateWeights(VisitorBasedCodemodCommand):
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
         self._pending_imports = {}
+        self._builder_name: Optional[str] = None
         plan = self._plan(original_node, updated_node)
         if plan is None:
             return updated_node
-        if plan.args:
-            for enum_class, module in self._pending_imports.items():
-                AddImportsVisitor.add_needed_import(self.context, module, enum_class)
-                self._imported.add(enum_class)
         position = self.get_metadata(PositionProvider, original_node).start
         callee = source(original_node.func)
-        if plan.changes:
-            self._report(position, Code.FIXED, f"{callee}: " + "; ".join(plan.changes))
         for code, message in plan.problems:
             self._report(position, code, f"{callee}: {message}")
-        return updated_node.with_changes(args=plan.args) if plan.args else updated_node
+        if not plan.args:
+            return updated_node
+        for enum_class, module in self._pending_imports.items():
+            AddImportsVisitor.add_needed_import(self.context, module, enum_class)
+            self._imported.add(enum_class)
+        self._report(position, Code.FIXED, f"{callee}: " + "; ".join(plan.changes))
+        migrated = updated_node.with_changes(args=plan.args)
+        if self._builder_name:
+            self.rewrites.append(
+                CallRewrite(
+                    position.line,
+                    position.column + 1,
+                    self._builder_name,
+                    source(updated_node),
+                    source(migrated),
+                )
+            )
+        return migrated
 
     def _report(self, position, code: Code, message: str) -> None:  # type: ignore[no-untyped-def]
         self.diagnostics.append(Diagnostic(position.line, position.column + 1, code, message))
@@ -64,6 +77,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         if len(builder_names) == 1 and None not in builder_names:
             builder = table.builder_named(builder_names.pop())
             assert builder is not None
+            self._builder_name = builder.name
             reference = self._reference_maker(original, min(names))
             return plan_builder_call(builder, updated.args, reference)
         if names and all(table.is_get_model(name) for name in names):
@@ -82,6 +96,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         builder = table.builder_named(name) if isinstance(name, str) else None
         if builder is None:
             return plan_dynamic_call(updated.args, table.renames_shared_by_all_builders())
+        self._builder_name = builder.name
         # get_model(name, **config): the name is the only positional argument.
         builder = dataclasses.replace(builder, positional_order=("name",))
         return plan_builder_call(builder, updated.args, self._reference_maker(original, qualified_name))

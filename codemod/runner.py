@@ -12,7 +12,7 @@ from typing import Iterable, Iterator, Optional
 import libcst as cst
 from libcst.codemod import CodemodContext
 
-from codemod.diagnostics import Code, Diagnostic
+from codemod.diagnostics import CallRewrite, Code, Diagnostic
 from codemod.rewrite import MigrateWeights
 
 SKIPPED_DIRECTORIES = {
@@ -29,6 +29,7 @@ class FileResult:
     migrated: Optional[bytes] = None  # None when the file could not be read or parsed
     encoding: str = "utf-8"
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    rewrites: list[CallRewrite] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -71,7 +72,9 @@ def migrate_source(source: bytes, path: str = "<string>", style: str = "enum") -
     command = MigrateWeights(CodemodContext(filename=path), style=style)
     migrated = command.transform_module(tree)
     diagnostics = sorted(command.diagnostics, key=lambda d: (d.line, d.column))
-    return FileResult(path, source, migrated.bytes, tree.encoding, diagnostics)
+    return FileResult(
+        path, source, migrated.bytes, tree.encoding, diagnostics, list(command.rewrites)
+    )
 
 
 def migrate_file(path: Path, style: str = "enum") -> FileResult:

@@ -17,6 +17,11 @@ def source(node: cst.CSTNode) -> str:
     return _EMPTY_MODULE.code_for_node(node)
 
 
+def one_line(node: cst.CSTNode) -> str:
+    """Source for a message: white space (and so line breaks) folded."""
+    return " ".join(source(node).split())
+
+
 def literal_value(node: cst.BaseExpression) -> Any:
     """The value of a constant (`True`, `0`, `"legacy"`, `None`), or NOT_LITERAL. Nothing else is
     ever evaluated."""

@@ -24,7 +24,7 @@ from codemod.arguments import (
     is_plain_reference,
     layout_of,
     literal_value,
-    source,
+    one_line,
 )
 from codemod.diagnostics import Code
 from codemod.table import Builder, LegacyParam
@@ -73,9 +73,8 @@ class _CallRewriter:
                 f"{self.builder.name} has no legacy weights: `{param.legacy}=True` raises "
                 f"ValueError; choose a `{param.new}` member",
             )
-        plain = self.reference(param.pretrained)
         if param.switch is None:
-            return plain
+            return self.reference(param.pretrained)
         key, switched_member = param.switch
         index = self.argument(key)
         if index is None:
@@ -84,28 +83,37 @@ class _CallRewriter:
                     Code.NOT_FIXABLE,
                     f"`{key}` may be passed through */** arguments; it decides the weights",
                 )
-            return plain
+            return self.reference(param.pretrained)
         switch_value = self.args[index].value
         literal = literal_value(switch_value)
         if literal is not NOT_LITERAL:
-            return self.reference(switched_member) if literal else plain
+            return self.reference(switched_member if literal else param.pretrained)
         if not is_plain_reference(switch_value):
             raise _Problem(
                 Code.NOT_FIXABLE,
-                f"`{key}={source(switch_value)}` decides the weights and is not a plain name",
+                f"`{key}={one_line(switch_value)}` decides the weights and is not a plain name",
             )
-        return conditional(switch_value.deep_clone(), self.reference(switched_member), plain)
+        return conditional(
+            switch_value.deep_clone(),
+            self.reference(switched_member),
+            self.reference(param.pretrained),
+        )
 
     def new_value(self, param: LegacyParam, value: cst.BaseExpression) -> cst.BaseExpression:
         literal = literal_value(value)
         if literal is not NOT_LITERAL:
             if isinstance(literal, str) and literal in param.strings:
-                return self.reference(param.strings[literal])
-            return self.truthy_member(param) if literal else cst.Name("None")
+                replacement = self.reference(param.strings[literal])
+            elif literal:
+                replacement = self.truthy_member(param)
+            else:
+                replacement = cst.Name("None")
+            # Parentheses around the old value may hold comments: keep them.
+            return replacement.with_changes(lpar=value.lpar, rpar=value.rpar)
         if param.pretrained is None:
             raise _Problem(
                 Code.NO_LEGACY_WEIGHTS,
-                f"{self.builder.name} has no legacy weights: `{param.legacy}={source(value)}` "
+                f"{self.builder.name} has no legacy weights: `{param.legacy}={one_line(value)}` "
                 "raises when true; choose a member",
             )
         expression: cst.BaseExpression = conditional(
@@ -114,7 +122,7 @@ class _CallRewriter:
         if param.strings and not is_plain_reference(value):
             raise _Problem(
                 Code.NOT_FIXABLE,
-                f"`{param.legacy}={source(value)}` may be "
+                f"`{param.legacy}={one_line(value)}` may be "
                 + " or ".join(f'"{text}"' for text in param.strings)
                 + ", which selects other weights, and is not a plain name",
             )
@@ -154,7 +162,7 @@ class _CallRewriter:
                         plan.problems.append(
                             (
                                 Code.NOT_FIXABLE,
-                                f"positional `{source(value)}` is bound to `{param.new}`: "
+                                f"positional `{one_line(value)}` is bound to `{param.new}`: "
                                 f"a legacy `{param.legacy}` flag or weights, unknown until run time",
                             )
                         )
@@ -170,7 +178,7 @@ class _CallRewriter:
                 renamed[index] = param.new
             written_as = param.legacy if legacy_index is not None or positional else param.new
             plan.changes.append(
-                f"{written_as}={source(value)} -> {param.new}={source(new_values[index])}"
+                f"{written_as}={one_line(value)} -> {param.new}={one_line(new_values[index])}"
             )
 
         converted = [i for i in new_values if i < self.layout.positional_count]
@@ -217,13 +225,13 @@ def plan_dynamic_call(args: tuple[cst.Arg, ...], renames: dict[str, str]) -> Cal
         if name in renames:
             literal = literal_value(arg.value)
             if literal is not NOT_LITERAL and not literal:
-                plan.changes.append(f"{name}={source(arg.value)} -> {renames[name]}=None")
+                plan.changes.append(f"{name}={one_line(arg.value)} -> {renames[name]}=None")
                 arg = arg.with_changes(keyword=cst.Name(renames[name]), value=cst.Name("None"))
             else:
                 plan.problems.append(
                     (
                         Code.NOT_FIXABLE,
-                        f"`{name}={source(arg.value)}` on a builder chosen at run time: "
+                        f"`{name}={one_line(arg.value)}` on a builder chosen at run time: "
                         "the weights depend on which builder it is",
                     )
                 )

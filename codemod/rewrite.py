@@ -8,10 +8,12 @@ from typing import Optional
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
+from libcst.helpers import get_full_name_for_node
 from libcst.metadata import PositionProvider, QualifiedNameProvider, ScopeProvider
 
 from codemod import table
-from codemod.arguments import NOT_LITERAL, literal_value, source
+from codemod.arguments import literal_value, one_line, source
+from codemod.imports import append_names
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
 from codemod.legacy_call import CallPlan, plan_builder_call, plan_dynamic_call
 
@@ -28,7 +30,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         self.diagnostics: list[Diagnostic] = []
         self.rewrites: list[CallRewrite] = []
         self._names_bound_anywhere: set[str] = set()
-        self._imported: set[str] = set()  # enum classes this run queued an import for
+        self._imported: dict[str, str] = {}  # enum class -> module, imports this run needs
         self._pending_imports: dict[str, str] = {}  # enum class -> module, for the current call
 
     def visit_Module(self, node: cst.Module) -> None:
@@ -43,14 +45,12 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         if plan is None:
             return updated_node
         position = self.get_metadata(PositionProvider, original_node).start
-        callee = source(original_node.func)
+        callee = one_line(original_node.func)
         for code, message in plan.problems:
             self._report(position, code, f"{callee}: {message}")
         if not plan.args:
             return updated_node
-        for enum_class, module in self._pending_imports.items():
-            AddImportsVisitor.add_needed_import(self.context, module, enum_class)
-            self._imported.add(enum_class)
+        self._imported.update(self._pending_imports)
         self._report(position, Code.FIXED, f"{callee}: " + "; ".join(plan.changes))
         migrated = updated_node.with_changes(args=plan.args)
         if self._builder_name:
@@ -64,6 +64,27 @@ class MigrateWeights(VisitorBasedCodemodCommand):
                 )
             )
         return migrated
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        """Add needed names to a top-level `from module import ...` where there is one; otherwise
+        let AddImportsVisitor add the statement."""
+        wanted = dict(self._imported)
+        body = list(updated_node.body)
+        for index, statement in enumerate(body):
+            node = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) else None
+            if not isinstance(node, cst.ImportFrom) or node.relative or node.module is None:
+                continue
+            if isinstance(node.names, cst.ImportStar):
+                continue
+            module = get_full_name_for_node(node.module)
+            names = [name for name, home in wanted.items() if home == module]
+            if names:
+                body[index] = statement.with_changes(body=[append_names(node, names), *statement.body[1:]])
+                for name in names:
+                    del wanted[name]
+        for enum_class, module in wanted.items():
+            AddImportsVisitor.add_needed_import(self.context, module, enum_class)
+        return updated_node.with_changes(body=body)
 
     def _report(self, position, code: Code, message: str) -> None:  # type: ignore[no-untyped-def]
         self.diagnostics.append(Diagnostic(position.line, position.column + 1, code, message))

@@ -155,3 +155,19 @@ def test_sample_tree_end_to_end(tmp_path: Path) -> None:
     before = {p: p.read_bytes() for p in tree.rglob("*.py")}
     main([str(tree)])
     assert before == {p: p.read_bytes() for p in tree.rglob("*.py")}
+
+
+def test_readme_example_is_real_output() -> None:
+    readme = (FIXTURES.parent / "README.md").read_text()
+    example = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    before, after = example.split("# after `migrate-weights train.py`\n")
+    before = before.removeprefix("# before\n").rstrip("\n") + "\n"
+    from codemod.runner import migrate_source
+
+    assert migrate_source(before.encode()).migrated == after.encode()
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (FIXTURES.parent / ".ci" / "run").read_text()
+    command = next(line for line in ci.splitlines() if "pytest" in line)
+    assert f"```sh\n{command}\n```" in (FIXTURES.parent / "README.md").read_text()

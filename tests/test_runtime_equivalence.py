@@ -6,7 +6,8 @@ no deprecation warning."""
 from __future__ import annotations
 
 import ast
-import itertools
+import importlib
+import inspect
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ models = pytest.importorskip("torchvision.models")
 from codemod import legacy_table  # noqa: E402
 from codemod.diagnostics import Code  # noqa: E402
 from codemod.runner import migrate_source  # noqa: E402
-from codemod.table import Builder, builder_named  # noqa: E402
+from codemod.table import builder_named  # noqa: E402
 from torchvision.models._api import WeightsEnum  # noqa: E402
 
 LEGACY_WARNING = "deprecated since 0.13"
@@ -37,20 +38,25 @@ def shortest_path(name: str) -> str:
     return min(paths, key=lambda path: (path.count("."), path))
 
 
-def variants(builder: Builder) -> list[Variant]:
+def variants(name: str) -> list[Variant]:
+    """Legacy forms to try, from the builder's real signature (not from the table under test)."""
+    parameters = inspect.signature(models.get_model_builder(name)).parameters
     result = [Variant("pretrained=True"), Variant("pretrained=False"), Variant("True")]
     result += [Variant("pretrained=flag", True), Variant("pretrained=flag", False)]
-    for param in builder.legacy:
-        if param.legacy == "pretrained_backbone":
-            result += [Variant("pretrained=False, pretrained_backbone=True")]
-            result += [Variant("pretrained_backbone=False")]
-        if param.switch:
-            key = param.switch[0]
-            result += [Variant(f"pretrained=True, {key}=True"), Variant(f"{key}=True, pretrained=0")]
-            result += [Variant(f"pretrained=True, {key}=flag", True)]
-            result += [Variant(f"pretrained=True, {key}=flag", False)]
-        for text in param.strings:
-            result += [Variant(f'{param.legacy}="{text}"'), Variant(f"{param.legacy}=flag", text)]
+    result += [Variant('pretrained="legacy"'), Variant("pretrained=flag", "legacy")]
+    if "weights_backbone" in parameters:
+        result += [Variant("pretrained=False, pretrained_backbone=True")]
+        result += [Variant("pretrained_backbone=False")]
+        positional = []
+        for parameter in parameters.values():
+            if parameter.name == "weights_backbone":
+                break
+            positional.append("False" if parameter.name == "weights" else repr(parameter.default))
+        result += [Variant(", ".join(positional + [flag])) for flag in ("True", "False")]
+    if "quantize" in parameters:
+        result += [Variant("pretrained=True, quantize=True"), Variant("quantize=True, pretrained=0")]
+        result += [Variant("pretrained=True, quantize=flag", True)]
+        result += [Variant("pretrained=True, quantize=flag", False)]
     return result
 
 
@@ -109,35 +115,101 @@ def legacy_arguments_left(source: str) -> list[str]:
     return left + ["positional"] * len(call.args)
 
 
+def called_with(source: str, flag: Any, attribute: str, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """The arguments a module passes to the builder `zoo.<attribute>`, which is not run; members
+    are compared by name, as builders read member names."""
+    calls: list[dict[str, Any]] = []
+    namespace: dict[str, Any] = {"flag": flag}
+    with monkeypatch.context() as patch:
+        patch.setattr(zoo_module(source), attribute, lambda **kwargs: calls.append(kwargs))
+        exec(compile(source, "<variant>", "exec"), namespace)
+    (kwargs,) = calls
+    return {k: v.name if isinstance(v, WeightsEnum) else v for k, v in kwargs.items()}
+
+
+def zoo_module(source: str) -> Any:
+    return importlib.import_module(source.split()[1])
+
+
 @pytest.mark.parametrize("name", sorted(legacy_table.BUILDERS))
 def test_rewrite_requests_the_same_weights(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    builder = builder_named(name)
-    assert builder is not None
+    check_builder(name, monkeypatch)
+
+
+def check_builder(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     module, attribute = shortest_path(name).rsplit(".", 1)
-    no_weights = any(p.pretrained is None for p in builder.legacy if p.legacy == "pretrained")
-    legacy_outcomes: dict[tuple[str, Any], Outcome] = {}
-    for style, variant in itertools.product(("enum", "string"), variants(builder)):
+    for variant in variants(name):
         legacy = f"import {module} as zoo\n\nmodel = zoo.{attribute}({variant.arguments})\n"
-        result = migrate_source(legacy.encode(), style=style)
-        migrated = result.migrated.decode()
-        codes = {d.code for d in result.diagnostics}
-        context = f"{legacy!r} -> {migrated!r}"
+        outputs = {}
+        for style in ("enum", "string"):
+            result = migrate_source(legacy.encode(), style=style)
+            outputs[style] = result.migrated.decode()
+            codes = {d.code for d in result.diagnostics}
+            context = f"{legacy!r} -> {outputs[style]!r}"
+            if codes == {Code.NO_LEGACY_WEIGHTS}:
+                assert outputs[style] == legacy, context
+                continue
+            assert codes == {Code.FIXED}, context
+            assert legacy_arguments_left(outputs[style]) == [], context
 
-        if no_weights and variant.arguments in ("pretrained=True", "True", "pretrained=flag"):
-            assert migrated == legacy and codes == {Code.NO_LEGACY_WEIGHTS}, context
-            if variant.flag is not False:
-                with pytest.raises(ValueError, match="No weights available"):
-                    run(legacy, variant.flag, monkeypatch)
+        if outputs["enum"] == legacy:  # reported as having no legacy weights: is that so?
+            pretrained = f"import {module} as zoo\n\nmodel = zoo.{attribute}(pretrained=True)\n"
+            with pytest.raises(ValueError, match="No weights available"):
+                run(pretrained, None, monkeypatch)
             continue
-
-        assert codes == {Code.FIXED}, context
-        assert legacy_arguments_left(migrated) == [], context
-        key = (legacy, variant.flag)
-        if key not in legacy_outcomes:
-            legacy_outcomes[key] = run(legacy, variant.flag, monkeypatch)
-        before = legacy_outcomes[key]
-        after = run(migrated, variant.flag, monkeypatch)
+        context = f"{legacy!r} -> {outputs['enum']!r}"
+        before = run(legacy, variant.flag, monkeypatch)
+        try:
+            after = run(outputs["enum"], variant.flag, monkeypatch)
+        except Exception as error:
+            raise AssertionError(f"the rewritten call raised {error!r}: {context}") from error
         assert after.requested == before.requested, context
         assert after.architecture == before.architecture, context
         assert after.legacy_warnings == [], context
         assert before.legacy_warnings, f"the legacy call did not go through the shim: {context}"
+        # The string style passes the same member names (the builder, being deterministic in its
+        # arguments, then builds the same model), with no legacy argument the shim would warn of.
+        as_enum = called_with(outputs["enum"], variant.flag, attribute, monkeypatch)
+        as_string = called_with(outputs["string"], variant.flag, attribute, monkeypatch)
+        assert as_string == as_enum, f"{legacy!r} -> {outputs['string']!r}"
+
+
+def tampered(monkeypatch: pytest.MonkeyPatch, name: str, **changes: Any) -> None:
+    entry = dict(legacy_table.BUILDERS[name])
+    legacy = [dict(param) for param in entry["legacy"]]
+    for key, value in changes.items():
+        if key == "parameters":
+            entry["parameters"] = value
+        else:
+            index, field = key.split("__")
+            legacy[int(index)][field] = value
+    entry["legacy"] = tuple(legacy)
+    monkeypatch.setitem(legacy_table.BUILDERS, name, entry)
+    builder_named.cache_clear()
+
+
+@pytest.fixture
+def restore_table() -> Any:
+    yield
+    builder_named.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "name, changes",
+    [
+        ("resnet50", {"0__pretrained": "ResNet50_Weights.IMAGENET1K_V2"}),
+        ("quantized_shufflenet_v2_x0_5", {"0__switch": None}),
+        (
+            "fasterrcnn_mobilenet_v3_large_320_fpn",
+            {"parameters": ("weights", "weights_backbone", "num_classes", "progress")},
+        ),
+        ("ssdlite320_mobilenet_v3_large", {"1__new": "weights_backbone_dropped"}),
+    ],
+    ids=["default-member", "quantize-ignored", "positional-order", "backbone-dropped"],
+)
+def test_differential_check_catches_faults(
+    name: str, changes: dict[str, Any], monkeypatch: pytest.MonkeyPatch, restore_table: Any
+) -> None:
+    tampered(monkeypatch, name, **changes)
+    with pytest.raises(AssertionError):
+        check_builder(name, monkeypatch)

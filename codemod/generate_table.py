@@ -103,7 +103,11 @@ def _members(builders: dict[str, Any]) -> set[str]:
         member
         for builder in builders.values()
         for entry in builder["legacy"]
-        for member in [entry["pretrained"], *(entry["switch"] or ())[1:], *entry["strings"].values()]
+        for member in [
+            entry["pretrained"],
+            *(entry["switch"] or ())[1:],
+            *entry["strings"].values(),
+        ]
         if member
     }
 
@@ -139,8 +143,7 @@ def collect() -> dict[str, Any]:
         builder = models.get_model_builder(name)
         ids[id(builder)] = name
         legacy = [
-            {"legacy": legacy_name, "new": new_name}
-            | _describe_default(name, legacy_name, default)
+            {"legacy": legacy_name, "new": new_name} | _describe_default(name, legacy_name, default)
             for new_name, (legacy_name, default) in _legacy_pairs(builder, shim_code).items()
         ]
         builders[name] = {"parameters": _positional_order(builder), "legacy": tuple(legacy)}

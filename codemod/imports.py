@@ -27,7 +27,9 @@ def append_names(node: cst.ImportFrom, names: list[str]) -> cst.ImportFrom:
         closing = last.comma.whitespace_after if isinstance(last.comma, cst.Comma) else None
         if isinstance(closing, cst.ParenthesizedWhitespace):
             # A trailing comma: the last name keeps its comment, the new last name its comma.
-            aliases[-1] = last.with_changes(comma=cst.Comma(whitespace_after=closing.with_changes(last_line=indent)))
+            aliases[-1] = last.with_changes(
+                comma=cst.Comma(whitespace_after=closing.with_changes(last_line=indent))
+            )
             end: cst.Comma | cst.MaybeSentinel = cst.Comma(
                 whitespace_after=closing.with_changes(
                     first_line=cst.TrailingWhitespace(), empty_lines=[]
@@ -36,12 +38,17 @@ def append_names(node: cst.ImportFrom, names: list[str]) -> cst.ImportFrom:
         else:
             aliases[-1] = last.with_changes(comma=cst.Comma(whitespace_after=line_break))
             end = last.comma
-        new = [cst.ImportAlias(cst.Name(n), comma=cst.Comma(whitespace_after=line_break)) for n in names]
+        new = [
+            cst.ImportAlias(cst.Name(n), comma=cst.Comma(whitespace_after=line_break))
+            for n in names
+        ]
         new[-1] = new[-1].with_changes(comma=end)
     else:
         aliases[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
         new = [
-            cst.ImportAlias(cst.Name(n), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+            cst.ImportAlias(
+                cst.Name(n), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            )
             for n in names
         ]
         new[-1] = new[-1].with_changes(comma=last.comma)

@@ -11,7 +11,7 @@ This follows torchvision's shim (`handle_legacy_interface` and `kwonly_to_pos_or
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable
 
 import libcst as cst
 
@@ -37,7 +37,7 @@ class CallPlan:
     """The outcome for one call: new arguments (None: leave it), what changed, what a person must
     look at."""
 
-    args: Optional[tuple[cst.Arg, ...]] = None
+    args: tuple[cst.Arg, ...] | None = None
     changes: list[str] = field(default_factory=list)
     problems: list[tuple[Code, str]] = field(default_factory=list)
 
@@ -62,7 +62,7 @@ class _CallRewriter:
         order = builder.positional_order[: self.layout.positional_count]
         self.slots = {name: index for index, name in enumerate(order)}
 
-    def argument(self, name: str) -> Optional[int]:
+    def argument(self, name: str) -> int | None:
         """Index of the argument bound to parameter `name`, by keyword or by position."""
         return self.layout.keywords.get(name, self.slots.get(name))
 
@@ -162,8 +162,8 @@ class _CallRewriter:
                         plan.problems.append(
                             (
                                 Code.NOT_FIXABLE,
-                                f"positional `{one_line(value)}` is bound to `{param.new}`: "
-                                f"a legacy `{param.legacy}` flag or weights, unknown until run time",
+                                f"positional `{one_line(value)}` is bound to `{param.new}`: a "
+                                f"legacy `{param.legacy}` flag or weights, unknown until run time",
                             )
                         )
                     continue

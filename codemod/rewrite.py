@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.helpers import get_full_name_for_node
-from libcst.metadata import PositionProvider, QualifiedNameProvider, ScopeProvider
+from libcst.metadata import CodePosition, PositionProvider, QualifiedNameProvider, ScopeProvider
 
 from codemod import table
 from codemod.arguments import literal_value, one_line, source
-from codemod.imports import append_names
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
+from codemod.imports import append_names
 from codemod.legacy_call import CallPlan, plan_builder_call, plan_dynamic_call
 
 STYLES = ("enum", "string")
@@ -32,6 +31,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         self._names_bound_anywhere: set[str] = set()
         self._imported: dict[str, str] = {}  # enum class -> module, imports this run needs
         self._pending_imports: dict[str, str] = {}  # enum class -> module, for the current call
+        self._builder_name: str | None = None  # registered name of the current call's builder
 
     def visit_Module(self, node: cst.Module) -> None:
         for scope in set(self.metadata[ScopeProvider].values()):
@@ -40,7 +40,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
         self._pending_imports = {}
-        self._builder_name: Optional[str] = None
+        self._builder_name = None
         plan = self._plan(original_node, updated_node)
         if plan is None:
             return updated_node
@@ -79,20 +79,22 @@ class MigrateWeights(VisitorBasedCodemodCommand):
             module = get_full_name_for_node(node.module)
             names = [name for name, home in wanted.items() if home == module]
             if names:
-                body[index] = statement.with_changes(body=[append_names(node, names), *statement.body[1:]])
+                body[index] = statement.with_changes(
+                    body=[append_names(node, names), *statement.body[1:]]
+                )
                 for name in names:
                     del wanted[name]
         for enum_class, module in wanted.items():
             AddImportsVisitor.add_needed_import(self.context, module, enum_class)
         return updated_node.with_changes(body=body)
 
-    def _report(self, position, code: Code, message: str) -> None:  # type: ignore[no-untyped-def]
+    def _report(self, position: CodePosition, code: Code, message: str) -> None:
         self.diagnostics.append(Diagnostic(position.line, position.column + 1, code, message))
 
     def _qualified_names(self, node: cst.CSTNode) -> set[str]:
         return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
 
-    def _plan(self, original: cst.Call, updated: cst.Call) -> Optional[CallPlan]:
+    def _plan(self, original: cst.Call, updated: cst.Call) -> CallPlan | None:
         names = self._qualified_names(original.func)
         builder_names = {table.builder_name_at(name) for name in names}
         if len(builder_names) == 1 and None not in builder_names:
@@ -103,14 +105,13 @@ class MigrateWeights(VisitorBasedCodemodCommand):
             return plan_builder_call(builder, updated.args, reference)
         if names and all(table.is_get_model(name) for name in names):
             return self._plan_get_model(original, updated, min(names))
-        module_name = self._runtime_lookup_module(original.func)
-        if module_name is not None:
+        if self._is_runtime_lookup(original.func):
             return plan_dynamic_call(updated.args, table.renames_shared_by_all_builders())
         return None
 
     def _plan_get_model(
         self, original: cst.Call, updated: cst.Call, qualified_name: str
-    ) -> Optional[CallPlan]:
+    ) -> CallPlan | None:
         if not updated.args or updated.args[0].keyword or updated.args[0].star:
             return None
         name = literal_value(updated.args[0].value)
@@ -120,24 +121,24 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         self._builder_name = builder.name
         # get_model(name, **config): the name is the only positional argument.
         builder = dataclasses.replace(builder, positional_order=("name",))
-        return plan_builder_call(builder, updated.args, self._reference_maker(original, qualified_name))
+        return plan_builder_call(
+            builder, updated.args, self._reference_maker(original, qualified_name)
+        )
 
-    def _runtime_lookup_module(self, func: cst.BaseExpression) -> Optional[str]:
-        """The torchvision module a builder is looked up in at run time: `models.__dict__[name]`,
+    def _is_runtime_lookup(self, func: cst.BaseExpression) -> bool:
+        """A builder looked up in a torchvision module at run time: `models.__dict__[name]`,
         `getattr(models, name)`."""
         if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Attribute):
             if func.value.attr.value == "__dict__":
-                return self._model_module(func.value.value)
+                return self._is_model_module(func.value.value)
         if isinstance(func, cst.Call) and func.args and not func.args[0].keyword:
             if self._qualified_names(func.func) == {"builtins.getattr"}:
-                return self._model_module(func.args[0].value)
-        return None
+                return self._is_model_module(func.args[0].value)
+        return False
 
-    def _model_module(self, node: cst.BaseExpression) -> Optional[str]:
+    def _is_model_module(self, node: cst.BaseExpression) -> bool:
         names = self._qualified_names(node)
-        if len(names) == 1 and table.is_model_module(next(iter(names))):
-            return next(iter(names))
-        return None
+        return len(names) == 1 and table.is_model_module(next(iter(names)))
 
     def _reference_maker(self, call: cst.Call, qualified_name: str):  # type: ignore[no-untyped-def]
         scope = self.get_metadata(ScopeProvider, call)

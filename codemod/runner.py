@@ -5,9 +5,9 @@ from __future__ import annotations
 import difflib
 import os
 import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -26,7 +26,7 @@ SKIPPED_DIRECTORIES = {
 class FileResult:
     path: str
     original: bytes = b""
-    migrated: Optional[bytes] = None  # None when the file could not be read or parsed
+    migrated: bytes | None = None  # None when the file could not be read or parsed
     encoding: str = "utf-8"
     diagnostics: list[Diagnostic] = field(default_factory=list)
     rewrites: list[CallRewrite] = field(default_factory=list)

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Optional
+from functools import cache
 
 from codemod import legacy_table
 
 
 @dataclass(frozen=True)
 class LegacyParam:
-    """One `(legacy name, legacy default)` pair of torchvision's shim, e.g. pretrained -> weights."""
+    """One `(legacy name, legacy default)` pair of torchvision's shim: pretrained -> weights."""
 
     legacy: str
     new: str
-    pretrained: Optional[str]  # member a truthy value means, e.g. "ResNet50_Weights.IMAGENET1K_V1"
-    switch: Optional[tuple[str, str]]  # (keyword, member when that keyword is truthy)
+    pretrained: str | None  # member a truthy value means, e.g. "ResNet50_Weights.IMAGENET1K_V1"
+    switch: tuple[str, str] | None  # (keyword, member when that keyword is truthy)
     strings: dict[str, str]  # special string values, e.g. {"legacy": "..._Weights.COCO_LEGACY"}
 
 
@@ -30,8 +29,8 @@ class Builder:
 TORCHVISION_VERSION = legacy_table.TORCHVISION_VERSION
 
 
-@lru_cache(maxsize=None)
-def builder_named(name: str) -> Optional[Builder]:
+@cache
+def builder_named(name: str) -> Builder | None:
     """The builder registered under `name` (what `torchvision.models.get_model` takes)."""
     entry = legacy_table.BUILDERS.get(name)
     if entry is None:
@@ -43,7 +42,7 @@ def builder_named(name: str) -> Optional[Builder]:
     )
 
 
-def builder_name_at(qualified_name: str) -> Optional[str]:
+def builder_name_at(qualified_name: str) -> str | None:
     """The registered name of the builder reachable at an import path such as
     `torchvision.models.quantization.resnet.resnet50` (-> "quantized_resnet50")."""
     return legacy_table.PATHS.get(qualified_name)

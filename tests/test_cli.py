@@ -68,7 +68,9 @@ def test_check_writes_nothing(legacy_file: Path, capsys: pytest.CaptureFixture) 
 
 
 def test_clean_tree_exits_0(tmp_path: Path) -> None:
-    (tmp_path / "ok.py").write_text("from torchvision import models\nmodels.resnet50(weights=None)\n")
+    (tmp_path / "ok.py").write_text(
+        "from torchvision import models\nmodels.resnet50(weights=None)\n"
+    )
     assert main([str(tmp_path), "--check"]) == 0
 
 

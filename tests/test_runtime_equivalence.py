@@ -17,11 +17,12 @@ import pytest
 torch = pytest.importorskip("torch")
 models = pytest.importorskip("torchvision.models")
 
+from torchvision.models._api import WeightsEnum  # noqa: E402
+
 from codemod import legacy_table  # noqa: E402
 from codemod.diagnostics import Code  # noqa: E402
 from codemod.runner import migrate_source  # noqa: E402
 from codemod.table import builder_named  # noqa: E402
-from torchvision.models._api import WeightsEnum  # noqa: E402
 
 LEGACY_WARNING = "deprecated since 0.13"
 LEGACY_KEYWORDS = {"pretrained", "pretrained_backbone"}
@@ -54,7 +55,10 @@ def variants(name: str) -> list[Variant]:
             positional.append("False" if parameter.name == "weights" else repr(parameter.default))
         result += [Variant(", ".join(positional + [flag])) for flag in ("True", "False")]
     if "quantize" in parameters:
-        result += [Variant("pretrained=True, quantize=True"), Variant("quantize=True, pretrained=0")]
+        result += [
+            Variant("pretrained=True, quantize=True"),
+            Variant("quantize=True, pretrained=0"),
+        ]
         result += [Variant("pretrained=True, quantize=flag", True)]
         result += [Variant("pretrained=True, quantize=flag", False)]
     return result

@@ -65,7 +65,9 @@ def test_paths_cover_every_way_a_builder_is_reached() -> None:
     assert builder_name_at("torchvision.models.resnet50") == "resnet50"
     assert builder_name_at("torchvision.models.resnet.resnet50") == "resnet50"
     assert builder_name_at("torchvision.models.quantization.resnet50") == "quantized_resnet50"
-    assert builder_name_at("torchvision.models.quantization.resnet.resnet50") == "quantized_resnet50"
+    assert (
+        builder_name_at("torchvision.models.quantization.resnet.resnet50") == "quantized_resnet50"
+    )
     detection = "torchvision.models.detection.faster_rcnn.fasterrcnn_resnet50_fpn"
     assert builder_name_at(detection) == "fasterrcnn_resnet50_fpn"
 
@@ -73,4 +75,9 @@ def test_paths_cover_every_way_a_builder_is_reached() -> None:
 def test_positional_order_is_the_builder_signature() -> None:
     builder = builder_named("fasterrcnn_resnet50_fpn")
     assert builder is not None
-    assert builder.positional_order[:4] == ("weights", "progress", "num_classes", "weights_backbone")
+    assert builder.positional_order[:4] == (
+        "weights",
+        "progress",
+        "num_classes",
+        "weights_backbone",
+    )

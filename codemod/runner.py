@@ -9,11 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import libcst as cst
-from libcst.codemod import CodemodContext
-
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
-from codemod.rewrite import MigrateWeights
 
 SKIPPED_DIRECTORIES = {
     ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", ".eggs", "__pycache__",
@@ -66,8 +62,24 @@ def python_files(paths: Iterable[Path]) -> Iterator[Path]:
                     yield candidate
 
 
+# Every rule resolves names through an import of torchvision in the same module, so a file that
+# never spells the word needs no change, and is not parsed (nor is LibCST even imported).
+REQUIRED_TEXT = b"torchvision"
+
+
+def might_need_migration(source: bytes) -> bool:
+    return REQUIRED_TEXT in source
+
+
 def migrate_source(source: bytes, path: str = "<string>", style: str = "enum") -> FileResult:
     """Rewrite one module's source. Raises libcst.ParserSyntaxError for code it cannot parse."""
+    if not might_need_migration(source):
+        return FileResult(path, source, source)
+    import libcst as cst
+    from libcst.codemod import CodemodContext
+
+    from codemod.rewrite import MigrateWeights
+
     tree = cst.parse_module(source)
     command = MigrateWeights(CodemodContext(filename=path), style=style)
     migrated = command.transform_module(tree)
@@ -84,9 +96,13 @@ def migrate_file(path: Path, style: str = "enum") -> FileResult:
     except OSError as error:
         reason = error.strerror or str(error)
         return FileResult(name, diagnostics=[Diagnostic(1, 1, Code.UNREADABLE, reason)])
+    if not might_need_migration(source):
+        return FileResult(name, source, source)
+    from libcst import ParserSyntaxError
+
     try:
         return migrate_source(source, name, style)
-    except cst.ParserSyntaxError as error:
+    except ParserSyntaxError as error:
         message = f"cannot parse: {error.message}"
         diagnostic = Diagnostic(error.raw_line, error.raw_column + 1, Code.UNREADABLE, message)
     except (UnicodeDecodeError, LookupError, SyntaxError) as error:

@@ -29,6 +29,7 @@ class Diagnostic:
     column: int  # 1-based, as editors count
     code: Code
     message: str
+    fix: tuple[str, str] | None = None  # the call's source before and after, for MW001
 
     def render(self, path: str) -> str:
         return f"{path}:{self.line}:{self.column}: {self.code.code} {self.message}"

@@ -51,8 +51,9 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         if not plan.args:
             return updated_node
         self._imported.update(self._pending_imports)
-        self._report(position, Code.FIXED, f"{callee}: " + "; ".join(plan.changes))
         migrated = updated_node.with_changes(args=plan.args)
+        fix = (source(updated_node), source(migrated))
+        self._report(position, Code.FIXED, f"{callee}: " + "; ".join(plan.changes), fix)
         if self._builder_name:
             self.rewrites.append(
                 CallRewrite(
@@ -88,8 +89,15 @@ class MigrateWeights(VisitorBasedCodemodCommand):
             AddImportsVisitor.add_needed_import(self.context, module, enum_class)
         return updated_node.with_changes(body=body)
 
-    def _report(self, position: CodePosition, code: Code, message: str) -> None:
-        self.diagnostics.append(Diagnostic(position.line, position.column + 1, code, message))
+    def _report(
+        self,
+        position: CodePosition,
+        code: Code,
+        message: str,
+        fix: tuple[str, str] | None = None,
+    ) -> None:
+        column = position.column + 1
+        self.diagnostics.append(Diagnostic(position.line, column, code, message, fix))
 
     def _qualified_names(self, node: cst.CSTNode) -> set[str]:
         return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}

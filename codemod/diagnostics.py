@@ -30,9 +30,14 @@ class Diagnostic:
     code: Code
     message: str
     fix: tuple[str, str] | None = None  # the call's source before and after, for MW001
+    cell: int | None = None  # in a notebook, the cell (1-based) that `line` counts in
+
+    def location(self, path: str) -> str:
+        cell = f":cell {self.cell}" if self.cell is not None else ""
+        return f"{path}{cell}:{self.line}:{self.column}"
 
     def render(self, path: str) -> str:
-        return f"{path}:{self.line}:{self.column}: {self.code.code} {self.message}"
+        return f"{self.location(path)}: {self.code.code} {self.message}"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
+from codemod.notebooks import CellChange, NotebookError, migrate_notebook
 
+SUFFIXES = (".py", ".ipynb")
 SKIPPED_DIRECTORIES = {
     ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", ".eggs", "__pycache__",
     ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", "dist", "node_modules",
@@ -26,6 +28,7 @@ class FileResult:
     encoding: str = "utf-8"
     diagnostics: list[Diagnostic] = field(default_factory=list)
     rewrites: list[CallRewrite] = field(default_factory=list)
+    cells: list[CellChange] = field(default_factory=list)  # notebooks: the changed cells
 
     @property
     def changed(self) -> bool:
@@ -58,7 +61,7 @@ def python_files(paths: Iterable[Path]) -> Iterator[Path]:
             directories[:] = sorted(d for d in directories if not _skipped(root_path / d))
             for name in sorted(files):
                 candidate = root_path / name
-                if name.endswith(".py") and not candidate.is_symlink():
+                if name.endswith(SUFFIXES) and not candidate.is_symlink():
                     yield candidate
 
 
@@ -101,7 +104,11 @@ def migrate_file(path: Path, style: str = "enum") -> FileResult:
     from libcst import ParserSyntaxError
 
     try:
+        if path.suffix == ".ipynb":
+            return _migrate_notebook(source, name, style)
         return migrate_source(source, name, style)
+    except NotebookError as error:
+        diagnostic = Diagnostic(1, 1, Code.UNREADABLE, f"cannot migrate notebook: {error}")
     except ParserSyntaxError as error:
         message = f"cannot parse: {error.message}"
         diagnostic = Diagnostic(error.raw_line, error.raw_column + 1, Code.UNREADABLE, message)
@@ -110,16 +117,34 @@ def migrate_file(path: Path, style: str = "enum") -> FileResult:
     return FileResult(name, original=source, diagnostics=[diagnostic])
 
 
-def unified_diff(result: FileResult) -> str:
-    assert result.migrated is not None
-    before = result.original.decode(result.encoding).splitlines(keepends=True)
-    after = result.migrated.decode(result.encoding).splitlines(keepends=True)
+def _migrate_notebook(source: bytes, path: str, style: str) -> FileResult:
+    def migrate_module(module: bytes) -> FileResult:
+        return migrate_source(module, path, style)
+
+    migrated, diagnostics, cells = migrate_notebook(source, path, migrate_module)
+    return FileResult(path, source, migrated, "utf-8", diagnostics, cells=cells)
+
+
+def _text_diff(before: str, after: str, name: str) -> str:
     lines = []
-    for line in difflib.unified_diff(before, after, result.path, result.path):
+    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    for line in difflib.unified_diff(old, new, name, name):
         lines.append(line)
         if not line.endswith(("\n", "\r")):
             lines.append("\n\\ No newline at end of file\n")
     return "".join(lines)
+
+
+def unified_diff(result: FileResult) -> str:
+    """The change as a unified diff; for a notebook, of each changed cell's source."""
+    assert result.migrated is not None
+    if result.cells:
+        return "".join(
+            _text_diff(cell.before, cell.after, f"{result.path}:cell {cell.number}")
+            for cell in result.cells
+        )
+    before = result.original.decode(result.encoding)
+    return _text_diff(before, result.migrated.decode(result.encoding), result.path)
 
 
 def write_atomically(path: Path, data: bytes) -> None:

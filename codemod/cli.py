@@ -2,16 +2,37 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import IO
 
 import click
 
-from codemod.runner import FileResult, migrate_file, python_files, unified_diff, write_atomically
+from codemod.config import (
+    STYLES,
+    ConfigError,
+    Settings,
+    find_pyproject,
+    load_settings,
+    validated_codes,
+)
+from codemod.output import FORMATS, github_annotation, json_document
+from codemod.runner import (
+    FileResult,
+    migrate_file,
+    migrate_source,
+    python_files,
+    unified_diff,
+    without_codes,
+    write_atomically,
+)
 
-STYLES = ("enum", "string")
-EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
+EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR, EXIT_MISMATCH = 0, 1, 2, 3
+PROGRESS_FROM_FILES = 20
+STDIN = Path("-")
 
 
 def _summary(results: list[FileResult], writing: bool) -> str:
@@ -27,48 +48,173 @@ def _summary(results: list[FileResult], writing: bool) -> str:
     )
 
 
+def _settings(config: Path | None, exclude: tuple[str, ...], disable: tuple[str, ...]) -> Settings:
+    try:
+        settings = load_settings(config or find_pyproject(Path.cwd()))
+        disabled = settings.disable | validated_codes(disable, "--disable")
+    except ConfigError as error:
+        raise click.UsageError(str(error)) from error
+    return replace(settings, exclude=settings.exclude + exclude, disable=disabled)
+
+
+def _files(paths: Iterable[Path], settings: Settings) -> list[Path]:
+    return [path for path in python_files(paths) if not settings.excludes(path)]
+
+
+def _with_progress(files: list[Path]) -> Iterable[Path]:
+    """A progress bar on standard error, only for a person watching a long run."""
+    interactive = sys.stderr.isatty() and not os.environ.get("CI")
+    if not interactive or len(files) < PROGRESS_FROM_FILES:
+        return files
+    return click.progressbar(files, label="migrate-weights", file=sys.stderr)
+
+
+def _stdin(style: str, disabled: frozenset[str], check: bool, show_diff: bool) -> int:
+    """`-`: source on standard input, the result on standard output (for editors)."""
+    from libcst import ParserSyntaxError
+
+    source = sys.stdin.buffer.read()
+    try:
+        result = without_codes(migrate_source(source, "<stdin>", style), disabled)
+    except (ParserSyntaxError, UnicodeDecodeError, LookupError, SyntaxError) as error:
+        sys.stdout.buffer.write(source)  # what cannot be read goes back unchanged
+        click.echo(f"<stdin>:1:1: MW004 cannot parse: {error}", err=True)
+        return EXIT_ERROR
+    for diagnostic in result.diagnostics:
+        click.echo(diagnostic.render("-"), err=True)
+    if show_diff:
+        click.echo(unified_diff(result) if result.changed else "", nl=False)
+    elif not check:
+        assert result.migrated is not None
+        sys.stdout.buffer.write(result.migrated)
+    return EXIT_CHANGES if result.changed else EXIT_CLEAN
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, allow_dash=True))
 @click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff; write nothing.")
 @click.option("--check", is_flag=True, help="Report what would change; write nothing.")
 @click.option(
     "--style",
     type=click.Choice(STYLES),
-    default="enum",
+    help='enum: weights=ResNet50_Weights.IMAGENET1K_V1; string: weights="IMAGENET1K_V1". '
+    "[default: enum, or `style` in pyproject.toml]",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="text",
     show_default=True,
-    help="enum: weights=ResNet50_Weights.IMAGENET1K_V1; string: weights=\"IMAGENET1K_V1\".",
+    help="Findings as `path:line:col: CODE message` lines, one JSON array, or GitHub Actions "
+    "annotations.",
+)
+@click.option(
+    "--exclude",
+    multiple=True,
+    help="Glob of paths to skip, relative to the project root (repeatable; adds to pyproject's).",
+)
+@click.option(
+    "--disable",
+    multiple=True,
+    help="Finding code (MW001...) to neither report nor fix (repeatable; adds to pyproject's).",
+)
+@click.option(
+    "--exit-zero-even-if-changed",
+    is_flag=True,
+    help="Exit 0 when files were rewritten (sites left for a person still exit 1).",
+)
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="pyproject.toml to read [tool.migrate-weights] from (default: the nearest one above "
+    "the current folder).",
+)
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Build every rewritten call both ways (legacy and migrated) and compare weights and "
+    "outputs; needs torch. Exit status 3 on a mismatch.",
+)
+@click.option(
+    "--device",
+    type=click.Choice(("auto", "cpu", "cuda")),
+    default="auto",
+    show_default=True,
+    help="--verify: where to build the models; auto picks CUDA when it is available.",
+)
+@click.option(
+    "--weights",
+    "weights_source",
+    type=click.Choice(("auto", "real", "synthetic")),
+    default="auto",
+    show_default=True,
+    help="--verify: checkpoints from the torch hub cache (real), synthesised per member "
+    "(synthetic), or real where cached (auto). Nothing is ever downloaded.",
 )
 @click.version_option(package_name="migrate-weights", prog_name="migrate-weights")
-def cli(paths: tuple[Path, ...], show_diff: bool, check: bool, style: str) -> int:
-    """Rewrite torchvision's legacy `pretrained=` arguments in PATHS (files or directories) to
-    the `weights=` form that loads the same weights. Rewrites in place unless --diff or --check.
+def cli(
+    paths: tuple[Path, ...],
+    show_diff: bool,
+    check: bool,
+    style: str | None,
+    output_format: str,
+    exclude: tuple[str, ...],
+    disable: tuple[str, ...],
+    exit_zero_even_if_changed: bool,
+    config: Path | None,
+    verify: bool,
+    device: str,
+    weights_source: str,
+) -> int:
+    """Rewrite torchvision's legacy `pretrained=` arguments in PATHS (files, directories, or `-`
+    for standard input) to the `weights=` form that loads the same weights. Rewrites in place
+    unless --diff or --check.
 
     Exit status: 0 nothing to change, 1 changes made or needed, 2 a file could not be read or
-    parsed (the other files are still processed)."""
+    parsed (the other files are still processed), 3 --verify found a rewrite that changes the
+    model."""
+    if show_diff and output_format != "text":
+        raise click.UsageError("--diff prints a patch; use it with --format text")
+    settings = _settings(config, exclude, disable)
+    style = style or settings.style
+    if STDIN in paths:
+        if len(paths) > 1:
+            raise click.UsageError("`-` (standard input) cannot be combined with other paths")
+        return _stdin(style, settings.disable, check, show_diff)
+
     writing = not (show_diff or check)
-    diagnostics_stream = sys.stderr if show_diff else sys.stdout
+    findings_stream: IO[str] = sys.stderr if show_diff else sys.stdout
     results = []
-    for path in python_files(paths):
-        result = migrate_file(path, style)
+    for path in _with_progress(_files(paths, settings)):
+        result = without_codes(migrate_file(path, style), settings.disable)
         results.append(result)
         for diagnostic in result.diagnostics:
-            click.echo(diagnostic.render(result.path), file=diagnostics_stream)
+            if output_format == "text":
+                click.echo(diagnostic.render(result.path), file=findings_stream)
+            elif output_format == "github":
+                click.echo(github_annotation(result.path, diagnostic))
         if result.changed and show_diff:
             click.echo(unified_diff(result), nl=False)
         if result.changed and writing:
             assert result.migrated is not None
             write_atomically(path, result.migrated)
+    if output_format == "json":
+        click.echo(json_document((r.path, d) for r in results for d in r.diagnostics))
     click.echo(_summary(results, writing), err=True)
+    if verify:
+        from codemod.verify import report_rewrites  # torch: only when asked to verify
+
+        if not report_rewrites(results, device, weights_source, findings_stream):
+            return EXIT_MISMATCH
     if any(result.failed for result in results):
         return EXIT_ERROR
-    needs_change = any(
-        result.changed or any(d.code.needs_a_person for d in result.diagnostics)
-        for result in results
-    )
-    return EXIT_CHANGES if needs_change else EXIT_CLEAN
+    left_for_a_person = any(d.code.needs_a_person for r in results for d in r.diagnostics)
+    changed = any(result.changed for result in results) and not exit_zero_even_if_changed
+    return EXIT_CHANGES if left_for_a_person or changed else EXIT_CLEAN
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     try:
         return cli.main(args=argv, prog_name="migrate-weights", standalone_mode=False)
     except click.ClickException as error:

@@ -6,7 +6,7 @@ import difflib
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
@@ -115,6 +115,17 @@ def migrate_file(path: Path, style: str = "enum") -> FileResult:
     except (UnicodeDecodeError, LookupError, SyntaxError) as error:
         diagnostic = Diagnostic(1, 1, Code.UNREADABLE, f"cannot decode: {error}")
     return FileResult(name, original=source, diagnostics=[diagnostic])
+
+
+def without_codes(result: FileResult, codes: frozenset[str]) -> FileResult:
+    """The result with the findings of disabled codes dropped; with MW001 (the fixes) disabled,
+    nothing is changed."""
+    if not codes:
+        return result
+    kept = [d for d in result.diagnostics if d.code.code not in codes]
+    if Code.FIXED.code in codes and not result.failed:
+        return replace(result, migrated=result.original, diagnostics=kept, rewrites=[], cells=[])
+    return replace(result, diagnostics=kept)
 
 
 def _migrate_notebook(source: bytes, path: str, style: str) -> FileResult:

@@ -1,0 +1,5 @@
+import sys
+
+from codemod.cli import main
+
+sys.exit(main())

@@ -1,0 +1,188 @@
+"""Output formats, configuration, standard input, progress, and the pre-commit hooks."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from codemod import cli
+from codemod.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+LEGACY = "from torchvision import models\n\nmodel = models.resnet50(pretrained=True)\n"
+REPORTED = "from torchvision import models\n\nbig = models.vit_h_14(pretrained=True)\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "train.py").write_text(LEGACY)
+    (tmp_path / "vit.py").write_text(REPORTED)
+    return tmp_path
+
+
+def test_json_format_parses(project: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main([".", "--check", "--format", "json"]) == 1
+    findings = json.loads(capsys.readouterr().out)
+    assert [(f["path"], f["line"], f["column"], f["code"]) for f in findings] == [
+        ("train.py", 3, 9, "MW001"),
+        ("vit.py", 3, 7, "MW003"),
+    ]
+    assert findings[0]["fix"] == {
+        "old": "models.resnet50(pretrained=True)",
+        "new": "models.resnet50(weights=models.ResNet50_Weights.IMAGENET1K_V1)",
+    }
+    assert findings[1]["fix"] is None and "no legacy weights" in findings[1]["message"]
+
+
+GITHUB_ANNOTATION = re.compile(
+    r"^::(warning|error) file=(?P<file>[^,]+),line=(?P<line>\d+),col=(?P<col>\d+),"
+    r"title=(?P<title>[^:]+)::(?P<message>.+)$"
+)
+
+
+def test_github_format_is_workflow_commands(project: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main([".", "--check", "--format", "github"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    matches = [GITHUB_ANNOTATION.match(line) for line in lines]
+    assert all(matches) and len(matches) == 2, lines
+    first = matches[0]
+    assert first is not None
+    assert (first["file"], first["line"], first["col"]) == ("train.py", "3", "9")
+    assert first["title"].startswith("MW001 ")
+
+
+def test_diff_with_a_machine_format_is_refused(project: Path) -> None:
+    assert main([".", "--diff", "--format", "json"]) == 2
+
+
+def test_exit_zero_even_if_changed(tmp_path: Path) -> None:
+    (tmp_path / "train.py").write_text(LEGACY)
+    assert main([str(tmp_path), "--exit-zero-even-if-changed"]) == 0
+    assert "weights=" in (tmp_path / "train.py").read_text()
+
+
+def test_exit_zero_even_if_changed_still_fails_on_sites_for_a_person(project: Path) -> None:
+    assert main([".", "--exit-zero-even-if-changed"]) == 1
+
+
+def write_config(folder: Path, body: str) -> None:
+    (folder / "pyproject.toml").write_text(f"[tool.migrate-weights]\n{body}")
+
+
+def test_config_style_exclude_disable(project: Path) -> None:
+    (project / "vendored").mkdir()
+    (project / "vendored" / "old.py").write_text(LEGACY)
+    write_config(project, 'style = "string"\nexclude = ["vendored"]\ndisable = ["MW003"]\n')
+    assert main(["."]) == 1  # train.py changed
+    assert 'weights="IMAGENET1K_V1"' in (project / "train.py").read_text()
+    assert (project / "vendored" / "old.py").read_text() == LEGACY
+    assert main(["."]) == 0  # vit.py's MW003 is disabled, vendored/ excluded
+
+
+def test_flags_override_config(project: Path) -> None:
+    write_config(project, 'style = "string"\n')
+    main(["train.py", "--style", "enum"])
+    assert "models.ResNet50_Weights.IMAGENET1K_V1" in (project / "train.py").read_text()
+
+
+def test_disabling_fixes_writes_nothing(project: Path) -> None:
+    assert main([".", "--disable", "MW001", "--disable", "MW003"]) == 0
+    assert (project / "train.py").read_text() == LEGACY
+
+
+def test_unknown_config_key_is_a_clear_error(project: Path, capsys: pytest.CaptureFixture) -> None:
+    write_config(project, 'styles = "string"\n')
+    assert main(["."]) == 2
+    err = capsys.readouterr().err
+    assert "pyproject.toml: unknown key styles in [tool.migrate-weights]" in err
+    assert (project / "train.py").read_text() == LEGACY
+
+
+def test_unknown_code_is_a_clear_error(project: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main([".", "--disable", "MW999"]) == 2
+    assert "unknown code MW999" in capsys.readouterr().err
+
+
+def test_standard_input_to_standard_output() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "codemod", "-"], input=LEGACY.encode(), capture_output=True
+    )
+    assert completed.returncode == 1
+    assert completed.stdout.decode() == LEGACY.replace(
+        "pretrained=True", "weights=models.ResNet50_Weights.IMAGENET1K_V1"
+    )
+    assert "-:3:9: MW001" in completed.stderr.decode()
+
+
+def test_standard_input_that_does_not_parse_comes_back_unchanged() -> None:
+    source = b"import torchvision\nprint 'x'\n"
+    completed = subprocess.run(
+        [sys.executable, "-m", "codemod", "-"], input=source, capture_output=True
+    )
+    assert completed.returncode == 2 and completed.stdout == source
+    assert "MW004" in completed.stderr.decode()
+
+
+def test_progress_only_for_a_person(monkeypatch: pytest.MonkeyPatch) -> None:
+    files = [Path(f"{i}.py") for i in range(cli.PROGRESS_FROM_FILES)]
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    assert cli._with_progress(files) is files
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert cli._with_progress(files) is not files
+    assert cli._with_progress(files[:3]) == files[:3]
+    monkeypatch.setenv("CI", "true")
+    assert cli._with_progress(files) is files
+
+
+def git(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_pre_commit_hooks(tmp_path: Path) -> None:
+    """The real pre-commit, with this repository as the hook repository."""
+    pre_commit = pytest.importorskip("pre_commit")
+    del pre_commit
+    head = git(ROOT, "rev-parse", "HEAD")
+    if head.returncode != 0:
+        pytest.skip("not a git checkout")
+    repo = tmp_path / "user-repo"
+    repo.mkdir()
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "GIT_AUTHOR_NAME": "t",
+           "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}  # fmt: skip
+    git(repo, "init", "-q")
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n- repo: {ROOT}\n  rev: {head.stdout.strip()}\n  hooks:\n"
+        "  - id: migrate-weights-check\n  - id: migrate-weights\n"
+    )
+    (repo / "train.py").write_text(LEGACY)
+    git(repo, "add", ".")
+
+    def pre_commit(*args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "pre_commit", *args]
+        return subprocess.run(command, cwd=repo, capture_output=True, text=True, env=env)
+
+    check = pre_commit("run", "migrate-weights-check", "--files", "train.py")
+    assert check.returncode == 1, check.stdout + check.stderr
+    assert "+model = models.resnet50(weights=models.ResNet50_Weights.IMAGENET1K_V1)" in check.stdout
+    assert (repo / "train.py").read_text() == LEGACY
+
+    assert pre_commit("install").returncode == 0
+    first = subprocess.run(["git", "commit", "-qm", "legacy"], cwd=repo, capture_output=True,
+                           text=True, env=env)  # fmt: skip
+    assert first.returncode != 0, "the hooks let a legacy call through"
+    assert "weights=models.ResNet50_Weights.IMAGENET1K_V1" in (repo / "train.py").read_text()
+
+    git(repo, "add", "train.py")
+    second = subprocess.run(["git", "commit", "-qm", "migrated"], cwd=repo, capture_output=True,
+                            text=True, env=env)  # fmt: skip
+    assert second.returncode == 0, second.stdout + second.stderr

@@ -188,3 +188,19 @@ def test_pre_commit_hooks(tmp_path: Path) -> None:
     second = subprocess.run(["git", "commit", "-qm", "migrated"], cwd=repo, capture_output=True,
                             text=True, env=env)  # fmt: skip
     assert second.returncode == 0, second.stdout + second.stderr
+
+
+TEXT_FINDING = re.compile(
+    r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>MW\d{3}) (?P<msg>.+)$"
+)
+
+
+def test_text_format_lines_parse(project: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main([".", "--check"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    parsed = [TEXT_FINDING.match(line) for line in lines]
+    assert all(parsed) and len(parsed) == 2, lines
+    assert [(m["path"], m["line"], m["col"], m["code"]) for m in parsed if m] == [
+        ("train.py", "3", "9", "MW001"),
+        ("vit.py", "3", "7", "MW003"),
+    ]

@@ -27,7 +27,7 @@ from codemod.runner import (
     python_files,
     unified_diff,
     without_codes,
-    write_atomically,
+    write_result,
 )
 
 EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR, EXIT_MISMATCH = 0, 1, 2, 3
@@ -188,6 +188,8 @@ def cli(
     results = []
     for path in _with_progress(_files(paths, settings)):
         result = without_codes(migrate_file(path, style), settings.disable)
+        if result.changed and writing:
+            result = write_result(result, paths)
         results.append(result)
         for diagnostic in result.diagnostics:
             if output_format == "text":
@@ -196,9 +198,6 @@ def cli(
                 click.echo(github_annotation(result.path, diagnostic))
         if result.changed and show_diff:
             click.echo(unified_diff(result), nl=False)
-        if result.changed and writing:
-            assert result.migrated is not None
-            write_atomically(path, result.migrated)
     if output_format == "json":
         click.echo(json_document((r.path, d) for r in results for d in r.diagnostics))
     click.echo(_summary(results, writing), err=True)

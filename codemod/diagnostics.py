@@ -13,6 +13,7 @@ class Code(enum.Enum):
     NOT_FIXABLE = ("MW002", "legacy weights argument that cannot be rewritten statically")
     NO_LEGACY_WEIGHTS = ("MW003", "pretrained=True on a builder that has no legacy weights")
     UNREADABLE = ("MW004", "file could not be read or parsed")
+    NOT_WRITTEN = ("MW005", "file not written: unsafe result, changed on disk, or link outside")
 
     def __init__(self, code: str, summary: str) -> None:
         self.code = code

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from codemod import safety
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
 from codemod.notebooks import CellChange, NotebookError, migrate_notebook
 
@@ -56,13 +57,16 @@ def python_files(paths: Iterable[Path]) -> Iterator[Path]:
         if not path.is_dir():
             yield path
             continue
-        for root, directories, files in os.walk(path):
+        unreadable: list[OSError] = []
+        for root, directories, files in os.walk(path, onerror=unreadable.append):
             root_path = Path(root)
             directories[:] = sorted(d for d in directories if not _skipped(root_path / d))
             for name in sorted(files):
                 candidate = root_path / name
                 if name.endswith(SUFFIXES) and not candidate.is_symlink():
                     yield candidate
+        # A folder that vanished or cannot be listed: reading it reports why.
+        yield from (Path(error.filename) for error in unreadable if error.filename)
 
 
 # Every rule resolves names through an import of torchvision in the same module, so a file that
@@ -87,6 +91,9 @@ def migrate_source(source: bytes, path: str = "<string>", style: str = "enum") -
     command = MigrateWeights(CodemodContext(filename=path), style=style)
     migrated = command.transform_module(tree)
     diagnostics = sorted(command.diagnostics, key=lambda d: (d.line, d.column))
+    if migrated.bytes != source:
+        edited = {(d.line, d.column) for d in diagnostics if d.code is Code.FIXED}
+        safety.check(source, migrated.bytes, edited)
     return FileResult(
         path, source, migrated.bytes, tree.encoding, diagnostics, list(command.rewrites)
     )
@@ -101,12 +108,16 @@ def migrate_file(path: Path, style: str = "enum") -> FileResult:
         return FileResult(name, diagnostics=[Diagnostic(1, 1, Code.UNREADABLE, reason)])
     if not might_need_migration(source):
         return FileResult(name, source, source)
+    if b"\0" in source:
+        return FileResult(name, source, diagnostics=[Diagnostic(1, 1, Code.UNREADABLE, "binary")])
     from libcst import ParserSyntaxError
 
     try:
         if path.suffix == ".ipynb":
             return _migrate_notebook(source, name, style)
         return migrate_source(source, name, style)
+    except safety.UnsafeRewrite as error:
+        diagnostic = Diagnostic(1, 1, Code.NOT_WRITTEN, f"{error}; the file is left as it was")
     except NotebookError as error:
         diagnostic = Diagnostic(1, 1, Code.UNREADABLE, f"cannot migrate notebook: {error}")
     except ParserSyntaxError as error:
@@ -158,10 +169,22 @@ def unified_diff(result: FileResult) -> str:
     return _text_diff(before, result.migrated.decode(result.encoding), result.path)
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace the file's content in one step, keeping its permission bits; a symbolic link named
-    on the command line is written through to its target."""
+class NotWritten(Exception):
+    pass
+
+
+def write_atomically(path: Path, data: bytes, original: bytes, roots: Iterable[Path]) -> None:
+    """Replace the file's content in one step (a temporary file in the same folder, then a
+    rename), keeping its permission bits. Nothing is written when the file changed since it was
+    read, or when it is a symbolic link to a place outside the paths the run was given."""
     target = Path(os.path.realpath(path))
+    if path.is_symlink():
+        # A folder given counts with what it holds; a file given is the link, not its target.
+        inside = [Path(os.path.realpath(r) if r.is_dir() else os.path.abspath(r)) for r in roots]
+        if not any(target == root or root in target.parents for root in inside):
+            raise NotWritten(f"a symbolic link to {target}, outside the paths given")
+    if target.read_bytes() != original:
+        raise NotWritten("it changed on disk since it was read")
     mode = target.stat().st_mode
     descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
@@ -172,3 +195,15 @@ def write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+def write_result(result: FileResult, roots: Iterable[Path]) -> FileResult:
+    """Write a changed file; on refusal or failure, the result says why and counts as failed."""
+    assert result.migrated is not None
+    try:
+        write_atomically(Path(result.path), result.migrated, result.original, roots)
+    except (NotWritten, OSError) as error:
+        reason = f"not written: {error.strerror if isinstance(error, OSError) else error}"
+        diagnostic = Diagnostic(1, 1, Code.NOT_WRITTEN, reason)
+        return replace(result, migrated=None, diagnostics=[*result.diagnostics, diagnostic])
+    return result

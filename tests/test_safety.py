@@ -1,0 +1,128 @@
+"""Bad input never loses data: a clear error naming the file, exit status 2, the bytes on disk
+unchanged, and every other file still processed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from codemod import cli, runner
+from codemod.cli import main
+from codemod.rewrite import MigrateWeights
+from codemod.runner import python_files
+
+LEGACY = b"from torchvision import models\n\nmodel = models.resnet50(pretrained=True)\n"
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    (tmp_path / "z_good.py").write_bytes(LEGACY)
+    return tmp_path
+
+
+def run_and_read(tree: Path, capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str]:
+    status = main([*args, str(tree)] if not args or args[0].startswith("-") else list(args))
+    return status, capsys.readouterr().out
+
+
+BAD_INPUT = {
+    "python2.py": (b"import torchvision\nprint 'hello'\n", "MW004 cannot parse"),
+    "latin1_without_cookie.py": (b"import torchvision\nname = '\xe9t\xe9'\n", "cannot decode"),
+    "binary.py": (b"\x7fELF\x00\x01torchvision\x00\xff", "MW004 binary"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUT))
+def test_bad_input(name: str, tree: Path, capsys: pytest.CaptureFixture) -> None:
+    content, message = BAD_INPUT[name]
+    (tree / name).write_bytes(content)
+    status, out = run_and_read(tree, capsys)
+    assert status == 2
+    assert (tree / name).read_bytes() == content
+    assert f"{tree / name}:" in out and message in out
+    assert (tree / "z_good.py").read_bytes() != LEGACY  # the others are still processed
+
+
+def test_unreadable_file(tree: Path, capsys: pytest.CaptureFixture, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    secret = tree / "secret.py"
+    secret.write_bytes(LEGACY)
+    original = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self.name == "secret.py":
+            raise PermissionError(13, "Permission denied", str(self))
+        return original(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    status, out = run_and_read(tree, capsys)
+    assert status == 2 and f"{secret}:1:1: MW004 Permission denied" in out
+    assert original(secret) == LEGACY
+
+
+def test_missing_path(tree: Path, capsys: pytest.CaptureFixture) -> None:
+    status = main([str(tree / "nowhere.py"), str(tree)])
+    assert status == 2
+    assert "nowhere.py:1:1: MW004 No such file or directory" in capsys.readouterr().out
+
+
+def test_folder_that_vanishes_during_the_run(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_bytes(LEGACY)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.py").write_bytes(LEGACY)
+    walk = python_files([tmp_path])
+    assert next(walk) == tmp_path / "a.py"
+    shutil.rmtree(tmp_path / "sub")
+    rest = list(walk)
+    assert rest == [tmp_path / "sub"]
+    result = runner.migrate_file(rest[0])
+    assert result.failed and result.diagnostics[0].code.code == "MW004"
+
+
+def test_unsafe_rewrite_is_refused(tree: Path, capsys: pytest.CaptureFixture, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A fault in the rewrite (it renames a variable) is caught before anything is written."""
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:  # type: ignore[no-untyped-def]
+        return updated.with_changes(value="renamed") if updated.value == "model" else updated
+
+    monkeypatch.setattr(MigrateWeights, "leave_Name", leave_Name, raising=False)
+    status, out = run_and_read(tree, capsys)
+    assert status == 2
+    assert "MW005 the rewrite changed code outside the calls it meant to edit" in out
+    assert (tree / "z_good.py").read_bytes() == LEGACY
+
+
+def test_file_changed_on_disk_is_not_overwritten(
+    tree: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    edited_meanwhile = LEGACY + b"# edited in an editor meanwhile\n"
+    migrate = cli.migrate_file
+
+    def migrate_then_edit(path: Path, style: str) -> runner.FileResult:
+        result = migrate(path, style)
+        path.write_bytes(edited_meanwhile)
+        return result
+
+    monkeypatch.setattr(cli, "migrate_file", migrate_then_edit)
+    status, out = run_and_read(tree, capsys)
+    assert status == 2 and "MW005 not written: it changed on disk since it was read" in out
+    assert (tree / "z_good.py").read_bytes() == edited_meanwhile
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links")
+def test_link_to_outside_is_not_written_through(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    outside = tmp_path / "outside.py"
+    outside.write_bytes(LEGACY)
+    project = tmp_path / "project"
+    project.mkdir()
+    link = project / "linked.py"
+    link.symlink_to(outside)
+    assert main([str(link)]) == 2
+    assert "symbolic link to" in capsys.readouterr().out
+    assert outside.read_bytes() == LEGACY and link.is_symlink()
+    assert main([str(project)]) == 0  # walking a folder skips links altogether
+    assert main([str(link), str(tmp_path)]) == 1  # the target is inside a path given
+    assert outside.read_bytes() != LEGACY and link.is_symlink()

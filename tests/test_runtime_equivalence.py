@@ -84,8 +84,9 @@ def architecture(model: Any) -> str:
     return repr(model) + repr(entries)
 
 
-def run(source: str, flag: Any, monkeypatch: pytest.MonkeyPatch) -> Outcome:
-    """Execute a module that builds `model`; weights are recorded, never loaded."""
+def run(source: str, values: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Outcome:
+    """Execute a module that builds `model`, with `values` as its globals; weights are
+    recorded, never loaded."""
     requested: list[str] = []
 
     def record(self: WeightsEnum, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -97,7 +98,7 @@ def run(source: str, flag: Any, monkeypatch: pytest.MonkeyPatch) -> Outcome:
         patch.setattr(torch.nn.Module, "load_state_dict", lambda self, *a, **k: _Loaded())
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            namespace = {"flag": flag}
+            namespace = dict(values)
             code = compile(source, "<variant>", "exec")
             torch.manual_seed(0)  # quantization observers read the random initial weights
             try:
@@ -159,12 +160,12 @@ def check_builder(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
         if outputs["enum"] == legacy:  # reported as having no legacy weights: is that so?
             pretrained = f"import {module} as zoo\n\nmodel = zoo.{attribute}(pretrained=True)\n"
             with pytest.raises(ValueError, match="No weights available"):
-                run(pretrained, None, monkeypatch)
+                run(pretrained, {"flag": None}, monkeypatch)
             continue
         context = f"{legacy!r} -> {outputs['enum']!r}"
-        before = run(legacy, variant.flag, monkeypatch)
+        before = run(legacy, {"flag": variant.flag}, monkeypatch)
         try:
-            after = run(outputs["enum"], variant.flag, monkeypatch)
+            after = run(outputs["enum"], {"flag": variant.flag}, monkeypatch)
         except Exception as error:
             raise AssertionError(f"the rewritten call raised {error!r}: {context}") from error
         assert after.requested == before.requested, context

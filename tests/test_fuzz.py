@@ -1,0 +1,132 @@
+"""Differential fuzzing: hypothesis writes modules that call random builders in random legal
+legacy forms; the tool's output must compile, be stable under a second run, and, executed under
+torchvision with weight loading intercepted, request the same weights and build the same
+architectures as the original, with no deprecation warning.
+
+The CI profile runs a few hundred modules; `MIGRATE_WEIGHTS_FUZZ=long pytest tests/test_fuzz.py`
+runs thousands.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+pytest.importorskip("torchvision")
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from test_runtime_equivalence import run, shortest_path  # noqa: E402
+
+from codemod import legacy_table  # noqa: E402
+from codemod.diagnostics import Code  # noqa: E402
+from codemod.runner import migrate_source  # noqa: E402
+from codemod.table import builder_named  # noqa: E402
+
+LONG = os.environ.get("MIGRATE_WEIGHTS_FUZZ") == "long"
+# Builders that build on the meta device (RegNet computes while building, and a quantized model
+# calibrates on real data): cheap enough for hundreds of modules.
+CHEAP = sorted(
+    name
+    for name in legacy_table.BUILDERS
+    if not name.startswith(("regnet", "quantized"))
+    and all(p.pretrained for p in builder_named(name).legacy)  # type: ignore[union-attr]
+)
+QUANTIZED = ["quantized_mobilenet_v2", "quantized_shufflenet_v2_x0_5"]
+
+IMPORTS = {
+    "package": ("import torchvision\n", "torchvision.models.{module}{name}"),
+    "alias": ("import torchvision.models as tvm\n", "tvm.{module}{name}"),
+    "models": ("from torchvision import models\n", "models.{module}{name}"),
+}
+SPACING = ["{}", " {} ", "\n    {}\n", "{}  # note\n"]
+
+
+@st.composite
+def flag(draw: st.DrawFn, names: list[str]) -> str:
+    literal = draw(st.sampled_from(["True", "False", "1", "0", "flag_a", "flag_b", "cfg.flag"]))
+    if literal in ("flag_a", "flag_b", "cfg.flag"):
+        names.append(literal)
+    return literal
+
+
+@st.composite
+def call(draw: st.DrawFn, style: str, names: list[str]) -> str:
+    quantized = draw(st.integers(0, 7)) == 0  # they calibrate on real data: slow
+    name = draw(st.sampled_from(QUANTIZED if quantized else CHEAP))
+    builder = builder_named(name)
+    assert builder is not None
+    module, attribute = shortest_path(name).rsplit(".", 1)
+    submodule = module.removeprefix("torchvision.models").lstrip(".")
+    callee = IMPORTS[style][1].format(module=f"{submodule}." if submodule else "", name=attribute)
+    arguments = []
+    legacy = {p.legacy for p in builder.legacy}
+    if draw(st.booleans()):
+        arguments.append(draw(flag(names)))  # positional, in the place of `weights`
+        if draw(st.booleans()):
+            arguments.append(draw(st.sampled_from(["True", "False"])))  # progress
+    else:
+        arguments.append(f"pretrained={draw(flag(names))}")
+    if "pretrained_backbone" in legacy and draw(st.booleans()):
+        arguments.append(f"pretrained_backbone={draw(flag(names))}")
+    if quantized and draw(st.booleans()):
+        arguments.append(f"quantize={draw(st.sampled_from(['True', 'False', 'quantize']))}")
+        names.append("quantize")
+    spaced = [draw(st.sampled_from(SPACING)).format(argument) for argument in arguments]
+    return f"{callee}({','.join(spaced)})"
+
+
+@st.composite
+def module(draw: st.DrawFn) -> tuple[str, list[str]]:
+    style = draw(st.sampled_from(sorted(IMPORTS)))
+    names: list[str] = []
+    calls = draw(st.lists(call(style, names), min_size=1, max_size=2))
+    body = "".join(f"model_{i} = {source}\n" for i, source in enumerate(calls))
+    return IMPORTS[style][0] + "\n" + body, names
+
+
+class _Config:
+    flag = True
+
+
+def namespace_values(names: list[str], truth: bool) -> dict[str, Any]:
+    config = _Config()
+    config.flag = truth
+    return {"flag_a": truth, "flag_b": not truth, "quantize": truth, "cfg": config}
+
+
+@settings(
+    max_examples=5000 if LONG else 300,
+    deadline=None,
+    derandomize=not LONG,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(case=module(), truth=st.booleans())
+def test_rewrite_is_equivalent(
+    case: tuple[str, list[str]], truth: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, names = case
+    result = migrate_source(source.encode())
+    migrated = result.migrated.decode()  # type: ignore[union-attr]
+    codes = {d.code for d in result.diagnostics}
+    compile(migrated, "<migrated>", "exec")
+    assert codes <= {Code.FIXED, Code.NOT_FIXABLE}, (source, result.diagnostics)
+    again = migrate_source(migrated.encode())
+    assert again.migrated == result.migrated, (source, migrated)
+
+    values = namespace_values(names, truth)
+    before = run_module(source, values, monkeypatch)
+    after = run_module(migrated, values, monkeypatch)
+    assert after.requested == before.requested, (source, migrated)
+    assert after.architecture == before.architecture, (source, migrated)
+    if Code.NOT_FIXABLE not in codes:
+        assert after.legacy_warnings == [], (source, migrated)
+
+
+def run_module(source: str, values: dict[str, Any], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """`run` for a module of several calls: their models concatenated into one `model`."""
+    body = source + "model = __import__('torch').nn.ModuleList(\n"
+    body += "    [v for k, v in sorted(globals().items()) if k.startswith('model_')]\n)\n"
+    return run(body, values, monkeypatch)

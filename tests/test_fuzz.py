@@ -18,7 +18,7 @@ pytest.importorskip("torchvision")
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-from test_runtime_equivalence import run, shortest_path  # noqa: E402
+from test_runtime_equivalence import run, shortest_path, tampered  # noqa: E402
 
 from codemod import legacy_table  # noqa: E402
 from codemod.diagnostics import Code  # noqa: E402
@@ -107,7 +107,12 @@ def namespace_values(names: list[str], truth: bool) -> dict[str, Any]:
 def test_rewrite_is_equivalent(
     case: tuple[str, list[str]], truth: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    source, names = case
+    check_module(*case, truth, monkeypatch)
+
+
+def check_module(
+    source: str, names: list[str], truth: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     result = migrate_source(source.encode())
     migrated = result.migrated.decode()  # type: ignore[union-attr]
     codes = {d.code for d in result.diagnostics}
@@ -130,3 +135,13 @@ def run_module(source: str, values: dict[str, Any], monkeypatch: pytest.MonkeyPa
     body = source + "model = __import__('torch').nn.ModuleList(\n"
     body += "    [v for k, v in sorted(globals().items()) if k.startswith('model_')]\n)\n"
     return run(body, values, monkeypatch)
+
+
+def test_the_property_catches_a_wrong_table(
+    monkeypatch: pytest.MonkeyPatch, restore_table: Any
+) -> None:
+    source = "from torchvision import models\n\nmodel_0 = models.resnet50(pretrained=flag_a)\n"
+    check_module(source, ["flag_a"], True, monkeypatch)
+    tampered(monkeypatch, "resnet50", **{"0__pretrained": "ResNet50_Weights.IMAGENET1K_V2"})
+    with pytest.raises(AssertionError):
+        check_module(source, ["flag_a"], True, monkeypatch)

@@ -193,12 +193,6 @@ def tampered(monkeypatch: pytest.MonkeyPatch, name: str, **changes: Any) -> None
     builder_named.cache_clear()
 
 
-@pytest.fixture
-def restore_table() -> Any:
-    yield
-    builder_named.cache_clear()
-
-
 @pytest.mark.parametrize(
     "name, changes",
     [

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import IO
 
@@ -32,6 +35,7 @@ from codemod.runner import (
 
 EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR, EXIT_MISMATCH = 0, 1, 2, 3
 PROGRESS_FROM_FILES = 20
+PARALLEL_FROM_FILES = 16
 STDIN = Path("-")
 
 
@@ -61,12 +65,47 @@ def _files(paths: Iterable[Path], settings: Settings) -> list[Path]:
     return [path for path in python_files(paths) if not settings.excludes(path)]
 
 
-def _with_progress(files: list[Path]) -> Iterable[Path]:
+def _with_progress(results: Iterable[FileResult], count: int) -> Iterable[FileResult]:
     """A progress bar on standard error, only for a person watching a long run."""
     interactive = sys.stderr.isatty() and not os.environ.get("CI")
-    if not interactive or len(files) < PROGRESS_FROM_FILES:
-        return files
-    return click.progressbar(files, label="migrate-weights", file=sys.stderr)
+    if not interactive or count < PROGRESS_FROM_FILES:
+        return results
+    return click.progressbar(results, length=count, label="migrate-weights", file=sys.stderr)
+
+
+@contextmanager
+def _migrations(files: list[Path], style: str, jobs: int) -> Iterator[Iterator[FileResult]]:
+    """Results in the order of `files`, whatever the number of processes; a few files (the
+    pre-commit case) are done in this process, without paying for a pool."""
+    migrate = partial(migrate_file, style=style)
+    if jobs <= 1 or len(files) < PARALLEL_FROM_FILES:
+        yield map(migrate, files)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield pool.map(migrate, files, chunksize=8)
+
+
+def _report(
+    result: FileResult,
+    settings: Settings,
+    writing: bool,
+    show_diff: bool,
+    output_format: str,
+    roots: tuple[Path, ...],
+) -> FileResult:
+    """Write one file's result, and print its findings and diff as the run goes."""
+    result = without_codes(result, settings.disable)
+    if result.changed and writing:
+        result = write_result(result, roots)
+    findings_stream: IO[str] = sys.stderr if show_diff else sys.stdout
+    for diagnostic in result.diagnostics:
+        if output_format == "text":
+            click.echo(diagnostic.render(result.path), file=findings_stream)
+        elif output_format == "github":
+            click.echo(github_annotation(result.path, diagnostic))
+    if result.changed and show_diff:
+        click.echo(unified_diff(result), nl=False)
+    return result
 
 
 def _stdin(style: str, disabled: frozenset[str], check: bool, show_diff: bool) -> int:
@@ -125,6 +164,14 @@ def _stdin(style: str, disabled: frozenset[str], check: bool, show_diff: bool) -
     help="Exit 0 when files were rewritten (sites left for a person still exit 1).",
 )
 @click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default="all cores",
+    help="Processes to use; the output is the same, in the same order, for any number.",
+)
+@click.option(
     "--config",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     help="pyproject.toml to read [tool.migrate-weights] from (default: the nearest one above "
@@ -162,6 +209,7 @@ def cli(
     exclude: tuple[str, ...],
     disable: tuple[str, ...],
     exit_zero_even_if_changed: bool,
+    jobs: int,
     config: Path | None,
     verify: bool,
     device: str,
@@ -184,27 +232,19 @@ def cli(
         return _stdin(style, settings.disable, check, show_diff)
 
     writing = not (show_diff or check)
-    findings_stream: IO[str] = sys.stderr if show_diff else sys.stdout
     results = []
-    for path in _with_progress(_files(paths, settings)):
-        result = without_codes(migrate_file(path, style), settings.disable)
-        if result.changed and writing:
-            result = write_result(result, paths)
-        results.append(result)
-        for diagnostic in result.diagnostics:
-            if output_format == "text":
-                click.echo(diagnostic.render(result.path), file=findings_stream)
-            elif output_format == "github":
-                click.echo(github_annotation(result.path, diagnostic))
-        if result.changed and show_diff:
-            click.echo(unified_diff(result), nl=False)
+    files = _files(paths, settings)
+    with _migrations(files, style, jobs) as migrated:
+        for result in _with_progress(migrated, len(files)):
+            results.append(_report(result, settings, writing, show_diff, output_format, paths))
     if output_format == "json":
         click.echo(json_document((r.path, d) for r in results for d in r.diagnostics))
     click.echo(_summary(results, writing), err=True)
     if verify:
         from codemod.verify import report_rewrites  # torch: only when asked to verify
 
-        if not report_rewrites(results, device, weights_source, findings_stream):
+        stream = sys.stderr if show_diff else sys.stdout
+        if not report_rewrites(results, device, weights_source, stream):
             return EXIT_MISMATCH
     if any(result.failed for result in results):
         return EXIT_ERROR

@@ -132,15 +132,32 @@ def test_standard_input_that_does_not_parse_comes_back_unchanged() -> None:
 
 
 def test_progress_only_for_a_person(monkeypatch: pytest.MonkeyPatch) -> None:
-    files = [Path(f"{i}.py") for i in range(cli.PROGRESS_FROM_FILES)]
+    results: list = []
+    many = cli.PROGRESS_FROM_FILES
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
-    assert cli._with_progress(files) is files
+    assert cli._with_progress(results, many) is results
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
-    assert cli._with_progress(files) is not files
-    assert cli._with_progress(files[:3]) == files[:3]
+    assert cli._with_progress(results, many) is not results
+    assert cli._with_progress(results, 3) is results
     monkeypatch.setenv("CI", "true")
-    assert cli._with_progress(files) is files
+    assert cli._with_progress(results, many) is results
+
+
+def test_output_is_the_same_for_any_number_of_jobs(tmp_path: Path) -> None:
+    """Over the fixtures (more files than the pool threshold), in check and diff modes."""
+    files = sorted(p for p in (ROOT / "fixtures").rglob("*") if p.suffix in (".py", ".ipynb"))
+    assert len(files) >= cli.PARALLEL_FROM_FILES
+    outputs = {}
+    for jobs in ("1", "2"):
+        for mode in ("--check", "--diff"):
+            command = [sys.executable, "-m", "codemod", str(ROOT / "fixtures"), mode, "-j", jobs]
+            completed = subprocess.run(command, capture_output=True, cwd=tmp_path)
+            outputs[jobs, mode] = (completed.returncode, completed.stdout, completed.stderr)
+    assert outputs["1", "--check"] == outputs["2", "--check"]
+    assert outputs["1", "--diff"] == outputs["2", "--diff"]
+    status, out, err = outputs["1", "--check"]
+    assert status == 1 and out.count(b": MW001 ") > 50 and b" 0 failed" in err
 
 
 def git(folder: Path, *args: str) -> subprocess.CompletedProcess:

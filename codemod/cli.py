@@ -219,9 +219,9 @@ def cli(
     for standard input) to the `weights=` form that loads the same weights. Rewrites in place
     unless --diff or --check.
 
-    Exit status: 0 nothing to change, 1 changes made or needed, 2 a file could not be read or
-    parsed (the other files are still processed), 3 --verify found a rewrite that changes the
-    model."""
+    Exit status: 0 nothing to change, 1 changes made or needed, 2 a file could not be read,
+    parsed or written (the other files are still processed), 3 --verify found a rewrite that
+    changes the model."""
     if show_diff and output_format != "text":
         raise click.UsageError("--diff prints a patch; use it with --format text")
     settings = _settings(config, exclude, disable)

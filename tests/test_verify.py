@@ -1,0 +1,345 @@
+"""The verifier: equal rewrites are proven equal, conditionals are checked per branch, user code is
+never run, weights stay offline, and each injected fault is reported as a mismatch."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from torchvision.models import SqueezeNet1_1_Weights, get_model_builder  # noqa: E402
+
+from codemod import checkpoints, legacy_table, table  # noqa: E402
+from codemod.cli import main  # noqa: E402
+from codemod.diagnostics import CallRewrite  # noqa: E402
+from codemod.runner import migrate_source  # noqa: E402
+from codemod.verify import table_variants, verify_builder, verify_rewrite  # noqa: E402
+
+CPU = torch.device("cpu")
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+SMALL_DETECTOR = "fasterrcnn_mobilenet_v3_large_320_fpn"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread_per_worker() -> Iterator[None]:
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def table_entry(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Replace one builder's entry in the generated table for the test (a tampered table)."""
+
+    def tamper(name: str, **changes: object) -> dict:
+        entry = {**legacy_table.BUILDERS[name], **changes}
+        monkeypatch.setitem(legacy_table.BUILDERS, name, entry)
+        table.builder_named.cache_clear()
+        return entry
+
+    yield tamper
+    table.builder_named.cache_clear()
+
+
+def rewrite_of(source: str) -> CallRewrite:
+    result = migrate_source(source.encode())
+    assert len(result.rewrites) == 1, result.diagnostics
+    return result.rewrites[0]
+
+
+def state_dict_size(name: str, **kwargs: object) -> int:
+    torch.manual_seed(0)
+    return len(get_model_builder(name)(**kwargs).state_dict())
+
+
+def test_equal_rewrite_reports_every_tensor() -> None:
+    rewrite = rewrite_of("import torchvision\ntorchvision.models.squeezenet1_1(pretrained=True)\n")
+    verification = verify_rewrite(rewrite, CPU, "synthetic")
+    tensors = state_dict_size("squeezenet1_1")
+    assert verification.equal and verification.compared
+    assert verification.render() == (
+        "torchvision.models.squeezenet1_1(pretrained=True) == torchvision.models.squeezenet1_1("
+        "weights=torchvision.models.SqueezeNet1_1_Weights.IMAGENET1K_V1): "
+        f"{tensors} tensors equal, output max |diff| 0.0 (cpu, synthetic weights)"
+    )
+
+
+def test_conditional_is_verified_for_both_branches() -> None:
+    rewrite = rewrite_of(
+        "from torchvision.models import squeezenet1_1\nsqueezenet1_1(pretrained=args.pretrained)\n"
+    )
+    verification = verify_rewrite(rewrite, CPU, "synthetic")
+    assert verification.equal
+    assert "[args.pretrained=True] " in verification.detail
+    assert "[args.pretrained=False] " in verification.detail
+
+
+def test_conditional_on_a_string_tries_that_string() -> None:
+    rewrite = CallRewrite(
+        1,
+        1,
+        "squeezenet1_1",
+        "squeezenet1_1(pretrained=p)",
+        'squeezenet1_1(weights="IMAGENET1K_V1" if p == "legacy" else None)',
+    )
+    # Wrong on purpose for p=True (the legacy call loads weights): only that branch differs.
+    verification = verify_rewrite(rewrite, CPU, "synthetic")
+    assert not verification.equal
+    branches = verification.detail.split("; ")
+    assert branches[0].startswith("[p='legacy'] ") and "tensors equal" in branches[0]
+    assert branches[1].startswith("[p=True] state_dict tensor ") and "differs" in branches[1]
+    assert branches[2].startswith("[p=False] ") and "tensors equal" in branches[2]
+
+
+def test_string_member_and_get_model() -> None:
+    rewrite = CallRewrite(
+        1,
+        1,
+        "squeezenet1_1",
+        'models.get_model("squeezenet1_1", pretrained=True)',
+        'models.get_model("squeezenet1_1", weights="IMAGENET1K_V1")',
+    )
+    assert verify_rewrite(rewrite, CPU, "synthetic").equal
+
+
+def test_non_literal_argument_takes_the_default_and_is_reported(tmp_path: Path) -> None:
+    marker = tmp_path / "executed"
+    call = f"squeezenet1_1({{}}, num_classes=len(open({str(marker)!r}, 'w').name), **config)"
+    rewrite = CallRewrite(
+        1,
+        1,
+        "squeezenet1_1",
+        call.format("pretrained=False"),
+        call.format("weights=None"),
+    )
+    verification = verify_rewrite(rewrite, CPU, "synthetic")
+    assert verification.equal
+    assert verification.detail.endswith(
+        f"replaced by the builder's defaults: num_classes=len(open({str(marker)!r}, 'w').name), "
+        "**config)"
+    )
+    assert not marker.exists()
+
+
+def test_call_that_raises_on_both_sides_is_equal_but_not_compared() -> None:
+    rewrite = rewrite_of(
+        "from torchvision.models import squeezenet1_1\n"
+        "squeezenet1_1(pretrained=True, num_classes=10)\n"
+    )
+    verification = verify_rewrite(rewrite, CPU, "synthetic")
+    assert verification.equal and not verification.compared
+    assert verification.detail.startswith("both raise ValueError: The parameter 'num_classes'")
+
+
+def test_synthetic_weights_are_deterministic_per_member_and_differ_between_members() -> None:
+    template = torch.zeros(8, 3, 3, 3)
+    first = checkpoints.synthetic_value("https://x/a.pth|conv.weight", template)
+    again = checkpoints.synthetic_value("https://x/a.pth|conv.weight", template)
+    other = checkpoints.synthetic_value("https://x/b.pth|conv.weight", template)
+    assert torch.equal(first, again)
+    assert not torch.eq(first, other).any()
+    variances = checkpoints.synthetic_value("https://x/a.pth|bn.running_var", torch.ones(8))
+    assert bool((variances > 0).all())
+
+
+def test_offline_weights_never_download_nor_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+
+    def download(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a download was attempted")
+
+    monkeypatch.setattr("torch.hub.load_state_dict_from_url", download)
+    monkeypatch.setattr("torchvision.models._api.load_state_dict_from_url", download)
+    builder = get_model_builder("squeezenet1_1")
+    with checkpoints.offline_weights("auto") as loaded:
+        builder(weights="IMAGENET1K_V1")
+    assert loaded == ["synthetic"]
+    with pytest.raises(checkpoints.MissingCheckpoint), checkpoints.offline_weights("real"):
+        builder(weights="IMAGENET1K_V1")
+    assert list(tmp_path.rglob("*")) == []
+
+
+def test_real_checkpoint_comes_from_the_hub_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    builder = get_model_builder("squeezenet1_1")
+    torch.manual_seed(7)
+    saved = builder().state_dict()
+    path = checkpoints.cached_checkpoint(SqueezeNet1_1_Weights.IMAGENET1K_V1.url)
+    path.parent.mkdir(parents=True)
+    torch.save(saved, path)
+    with checkpoints.offline_weights("auto") as loaded:
+        model = builder(weights="IMAGENET1K_V1")
+    assert loaded == ["real"]
+    assert all(torch.equal(model.state_dict()[key], value) for key, value in saved.items())
+
+
+@pytest.mark.parametrize(
+    ("name", "variants"),
+    [
+        ("resnet50", ["pretrained=True", "pretrained=False", "True"]),
+        (
+            "fasterrcnn_resnet50_fpn",
+            ["pretrained=True", "pretrained=False", "True", "pretrained_backbone=True"]
+            + ["pretrained_backbone=False", "False, False, None, True"],
+        ),
+        (
+            "keypointrcnn_resnet50_fpn",
+            ["pretrained=True", "pretrained=False", "True", "pretrained='legacy'"]
+            + ["pretrained_backbone=True", "pretrained_backbone=False"]
+            + ["False, False, None, None, True"],
+        ),
+        (
+            "quantized_resnet50",
+            ["pretrained=True", "pretrained=False", "True", "pretrained=True, quantize=True"]
+            + ["pretrained=True, quantize=False", "True, False, True"],
+        ),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_table_variants(name: str, variants: list[str]) -> None:
+    assert table_variants(table.builder_named(name)) == variants
+
+
+def test_table_mode_leaves_builders_without_legacy_weights_alone(table_entry) -> None:  # type: ignore[no-untyped-def]
+    (param,) = legacy_table.BUILDERS["squeezenet1_1"]["legacy"]
+    table_entry("squeezenet1_1", legacy=({**param, "pretrained": None},))
+    true, false, positional = verify_builder("squeezenet1_1", CPU, "synthetic")
+    assert (true.verification, true.failed) == (None, False)
+    assert true.render().startswith("squeezenet1_1(pretrained=True): not rewritten: ")
+    assert (positional.verification, positional.failed) == (None, False)
+    assert false.render().startswith(
+        "squeezenet1_1(pretrained=False) == squeezenet1_1(weights=None): "
+    )
+    assert not false.failed
+
+
+# The injected faults: each must come out as a mismatch.
+
+
+def test_fault_resnet50_mapped_to_v2(table_entry) -> None:  # type: ignore[no-untyped-def]
+    (param,) = legacy_table.BUILDERS["resnet50"]["legacy"]
+    table_entry("resnet50", legacy=({**param, "pretrained": "ResNet50_Weights.IMAGENET1K_V2"},))
+    rewrite = rewrite_of("from torchvision.models import resnet50\nresnet50(pretrained=True)\n")
+    assert rewrite.after == "resnet50(weights=ResNet50_Weights.IMAGENET1K_V2)"
+    verification = verify_rewrite(rewrite, CPU, "synthetic")
+    assert not verification.equal
+    assert verification.detail.startswith("state_dict tensor 'conv1.weight' differs (max |diff| ")
+
+
+def test_fault_quantized_builder_mapped_to_the_float_enum(table_entry) -> None:  # type: ignore[no-untyped-def]
+    name = "quantized_shufflenet_v2_x0_5"
+    (param,) = legacy_table.BUILDERS[name]["legacy"]
+    float_member = param["pretrained"]
+    table_entry(name, legacy=({**param, "switch": ("quantize", float_member)},))
+    rewrite = rewrite_of(
+        "from torchvision.models.quantization import shufflenet_v2_x0_5\n"
+        "shufflenet_v2_x0_5(pretrained=True, quantize=True)\n"
+    )
+    assert float_member in rewrite.after
+    verification = verify_rewrite(rewrite, CPU, "synthetic")
+    assert not verification.equal
+    assert verification.detail.startswith("only the rewritten call raises TypeError: ")
+
+
+def test_fault_progress_read_as_pretrained_backbone(table_entry) -> None:  # type: ignore[no-untyped-def]
+    order = list(legacy_table.BUILDERS[SMALL_DETECTOR]["parameters"])
+    progress, backbone = order.index("progress"), order.index("weights_backbone")
+    order[progress], order[backbone] = order[backbone], order[progress]
+    table_entry(SMALL_DETECTOR, parameters=tuple(order))
+    rewrite = rewrite_of(
+        f"from torchvision.models.detection import {SMALL_DETECTOR}\n"
+        f"{SMALL_DETECTOR}(False, False, None, True)\n"
+    )
+    assert "weights_backbone=None" in rewrite.after
+    verification = verify_rewrite(rewrite, CPU, "synthetic")
+    assert not verification.equal
+    assert verification.detail.startswith("state_dict entries differ: only the rewritten call has ")
+
+
+def test_fault_weights_backbone_dropped() -> None:
+    rewrite = CallRewrite(
+        1,
+        1,
+        SMALL_DETECTOR,
+        f"{SMALL_DETECTOR}(pretrained=False, pretrained_backbone=False)",
+        f"{SMALL_DETECTOR}(weights=None)",
+    )
+    verification = verify_rewrite(rewrite, CPU, "synthetic")
+    assert not verification.equal
+    assert verification.detail.startswith("state_dict entries differ: only the legacy call has ")
+
+
+def test_table_mode_catches_a_tampered_table(table_entry) -> None:  # type: ignore[no-untyped-def]
+    (param,) = legacy_table.BUILDERS["squeezenet1_1"]["legacy"]
+    table_entry(
+        "squeezenet1_1", legacy=({**param, "pretrained": "SqueezeNet1_0_Weights.IMAGENET1K_V1"},)
+    )
+    results = verify_builder("squeezenet1_1", CPU, "synthetic")
+    assert [result.legacy for result in results if result.failed] == [
+        "squeezenet1_1(pretrained=True)",
+        "squeezenet1_1(True)",
+    ]
+
+
+# The command line.
+
+
+def test_cli_verifies_every_rewritten_call_site_of_the_sample(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    tree = tmp_path / "legacy_sample"
+    shutil.copytree(FIXTURES / "legacy_sample", tree)
+    rewritten = [
+        r for p in sorted(tree.rglob("*.py")) for r in migrate_source(p.read_bytes()).rewrites
+    ]
+    status = main([str(tree), "--check", "--verify", "--device", "cpu", "--weights", "synthetic"])
+    out, err = capsys.readouterr()
+    verified = [line for line in out.splitlines() if re.match(r"\S+:\d+:\d+ ", line)]
+    assert status == 1, out  # changes needed, every rewrite verified
+    assert len(verified) == len(rewritten) > 0
+    assert all(" == " in line and line.endswith(")") for line in verified), out
+    assert f"verified {len(rewritten)} call sites, {len(rewritten)} equal, 0 differ" in err
+
+
+def test_cli_exits_3_on_a_tampered_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture, table_entry
+) -> None:  # type: ignore[no-untyped-def]
+    (param,) = legacy_table.BUILDERS["resnet50"]["legacy"]
+    table_entry("resnet50", legacy=({**param, "pretrained": "ResNet50_Weights.IMAGENET1K_V2"},))
+    path = tmp_path / "train.py"
+    path.write_text("import torchvision.models as tvm\nmodel = tvm.resnet50(True)\n")
+    status = main([str(path), "--verify", "--device", "cpu", "--weights", "synthetic"])
+    out, _ = capsys.readouterr()
+    assert status == 3
+    assert out.splitlines()[-1].startswith(
+        f"{path}:2:9 tvm.resnet50(True) != "
+        "tvm.resnet50(weights=tvm.ResNet50_Weights.IMAGENET1K_V2): "
+        "state_dict tensor 'conv1.weight' differs"
+    )
+
+
+def test_cli_rejects_cuda_without_a_gpu(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    path = tmp_path / "train.py"
+    path.write_text("import torchvision\ntorchvision.models.squeezenet1_1(pretrained=True)\n")
+    assert main([str(path), "--check", "--verify", "--device", "cuda"]) == 2
+    assert "no CUDA device is available" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_equal_rewrite_on_cuda() -> None:
+    rewrite = rewrite_of("import torchvision\ntorchvision.models.resnet18(pretrained=True)\n")
+    verification = verify_rewrite(rewrite, torch.device("cuda"), "synthetic")
+    assert verification.equal and verification.compared
+    assert verification.detail.endswith("(cuda, synthetic weights)")

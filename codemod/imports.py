@@ -1,4 +1,5 @@
-"""Adding names to an existing `from module import ...`, in the statement's own layout.
+"""Adding names to an existing `from module import ...`, in the statement's own layout, and
+removing import statements without losing the blank lines around them.
 
 AddImportsVisitor re-flows a parenthesised multi-line import onto one line; here a name is
 appended as the statement is written: on a line of its own in a multi-line import, after `, ` in
@@ -6,6 +7,8 @@ a one-line import.
 """
 
 from __future__ import annotations
+
+from typing import Callable
 
 import libcst as cst
 
@@ -53,3 +56,22 @@ def append_names(node: cst.ImportFrom, names: list[str]) -> cst.ImportFrom:
         ]
         new[-1] = new[-1].with_changes(comma=last.comma)
     return node.with_changes(names=aliases + new)
+
+
+def remove_statements(
+    body: list[cst.BaseStatement], going: Callable[[cst.BaseStatement], bool]
+) -> list[cst.BaseStatement]:
+    """The module body without the statements `going` picks. Comments above a removed statement
+    go with it, but its blank lines stay, on the next statement that has none (RemoveImportsVisitor
+    drops them too, which glues the following statement to a docstring)."""
+    kept: list[cst.BaseStatement] = []
+    blank: list[cst.EmptyLine] = []
+    for statement in body:
+        if going(statement):
+            blank = blank or [line for line in statement.leading_lines if line.comment is None]
+            continue
+        if blank and not statement.leading_lines:
+            statement = statement.with_changes(leading_lines=blank)
+        blank = []
+        kept.append(statement)
+    return kept

@@ -1,27 +1,56 @@
-"""The LibCST command: find legacy builder calls by resolved name and rewrite their arguments."""
+"""The LibCST command: find legacy builder calls by resolved name and rewrite their arguments.
+
+The rules for other shapes of the legacy API live in their own modules, called from here:
+`hub` and `partial` (a builder call by another road), `model_urls` and `removed_modules`."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.helpers import get_full_name_for_node
-from libcst.metadata import CodePosition, PositionProvider, QualifiedNameProvider, ScopeProvider
+from libcst.metadata import (
+    CodePosition,
+    ExpressionContextProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    ScopeProvider,
+)
 
-from codemod import table
+from codemod import hub, partial, table
 from codemod.arguments import literal_value, one_line, source
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
-from codemod.imports import append_names
+from codemod.imports import append_names, remove_statements
 from codemod.legacy_call import CallPlan, plan_builder_call, plan_dynamic_call
+from codemod.model_urls import ModelUrls
+from codemod.removed_modules import RemovedModules
 
 STYLES = ("enum", "string")
 
 
+@dataclass
+class _Target:
+    """The builder call a call makes: itself, or one made through torch.hub.load or a partial."""
+
+    label: str  # the callee, for messages
+    call: cst.Call  # the builder call, as the verifier reads it
+    indices: Sequence[int]  # where the builder call's arguments are in the call
+    plan: CallPlan
+
+
 class MigrateWeights(VisitorBasedCodemodCommand):
     DESCRIPTION = "Rewrite torchvision's legacy pretrained= arguments to weights= enums."
-    METADATA_DEPENDENCIES = (QualifiedNameProvider, PositionProvider, ScopeProvider)
+    # ExpressionContextProvider is resolved for ScopeProvider anyway: no extra pass.
+    METADATA_DEPENDENCIES = (
+        QualifiedNameProvider,
+        PositionProvider,
+        ScopeProvider,
+        ExpressionContextProvider,
+    )
 
     def __init__(self, context: CodemodContext, style: str = "enum") -> None:
         super().__init__(context)
@@ -32,6 +61,8 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         self._imported: dict[str, str] = {}  # enum class -> module, imports this run needs
         self._pending_imports: dict[str, str] = {}  # enum class -> module, for the current call
         self._builder_name: str | None = None  # registered name of the current call's builder
+        self._model_urls = ModelUrls(self)
+        self._removed_modules = RemovedModules(self)
 
     def visit_Module(self, node: cst.Module) -> None:
         for scope in set(self.metadata[ScopeProvider].values()):
@@ -41,34 +72,65 @@ class MigrateWeights(VisitorBasedCodemodCommand):
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
         self._pending_imports = {}
         self._builder_name = None
-        plan = self._plan(original_node, updated_node)
-        if plan is None:
+        target = self._target(original_node, updated_node)
+        if target is None:
             return updated_node
+        plan = target.plan
         position = self.get_metadata(PositionProvider, original_node).start
-        callee = one_line(original_node.func)
         for code, message in plan.problems:
-            self._report(position, code, f"{callee}: {message}")
+            self._report(position, code, f"{target.label}: {message}")
         if not plan.args:
             return updated_node
         self._imported.update(self._pending_imports)
-        migrated = updated_node.with_changes(args=plan.args)
+        args = list(updated_node.args)
+        for index, arg in zip(target.indices, plan.args):
+            args[index] = arg
+        migrated = updated_node.with_changes(args=args)
         fix = (source(updated_node), source(migrated))
-        self._report(position, Code.FIXED, f"{callee}: " + "; ".join(plan.changes), fix)
+        self._report(position, Code.FIXED, f"{target.label}: " + "; ".join(plan.changes), fix)
         if self._builder_name:
             self.rewrites.append(
                 CallRewrite(
                     position.line,
                     position.column + 1,
                     self._builder_name,
-                    source(updated_node),
-                    source(migrated),
+                    source(target.call),
+                    source(target.call.with_changes(args=plan.args)),
                 )
             )
         return migrated
 
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        self._model_urls.visit_subscript(node)
+
+    def leave_Subscript(
+        self, original_node: cst.Subscript, updated_node: cst.Subscript
+    ) -> cst.BaseExpression:
+        self._pending_imports = {}
+        migrated = self._model_urls.leave_subscript(original_node, updated_node)
+        if migrated is not updated_node:
+            self._imported.update(self._pending_imports)
+        return migrated
+
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
+        self._model_urls.leave_attribute(original_node)
+        return self._removed_modules.leave_attribute(original_node, updated_node)
+
+    def leave_ImportFrom(
+        self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
+    ) -> cst.ImportFrom:
+        self._model_urls.leave_import_from(original_node)
+        return self._removed_modules.leave_import_from(original_node, updated_node)
+
+    def leave_Import(self, original_node: cst.Import, updated_node: cst.Import) -> cst.Import:
+        return self._removed_modules.leave_import(original_node, updated_node)
+
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         """Add needed names to a top-level `from module import ...` where there is one; otherwise
         let AddImportsVisitor add the statement."""
+        self._model_urls.leave_module()
         wanted = dict(self._imported)
         body = list(updated_node.body)
         for index, statement in enumerate(body):
@@ -87,6 +149,9 @@ class MigrateWeights(VisitorBasedCodemodCommand):
                     del wanted[name]
         for enum_class, module in wanted.items():
             AddImportsVisitor.add_needed_import(self.context, module, enum_class)
+        going = (self._model_urls.going, self._removed_modules.going)
+        body = remove_statements(body, lambda statement: any(g(statement) for g in going))
+        self._removed_modules.leave_module()
         return updated_node.with_changes(body=body)
 
     def _report(
@@ -99,17 +164,47 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         column = position.column + 1
         self.diagnostics.append(Diagnostic(position.line, column, code, message, fix))
 
-    def _qualified_names(self, node: cst.CSTNode) -> set[str]:
+    def report(
+        self, node: cst.CSTNode, code: Code, message: str, fix: tuple[str, str] | None = None
+    ) -> None:
+        """A finding at an original node, for the rule modules."""
+        self._report(self.get_metadata(PositionProvider, node).start, code, message, fix)
+
+    def qualified_names(self, node: cst.CSTNode) -> set[str]:
         return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
 
+    def _target(self, original: cst.Call, updated: cst.Call) -> _Target | None:
+        names = self.qualified_names(original.func)
+        if hub.LOAD in names:
+            found = hub.plan_hub_call(updated.args)
+            if found is None:
+                return None
+            self._builder_name = found.builder
+            label = f"{one_line(original.func)}(..., {found.model})"
+            return _Target(label, found.call, found.indices, found.plan)
+        if partial.FUNCTION in names:
+            inner_original, inner = partial.builder_call(original), partial.builder_call(updated)
+            if inner_original is None or inner is None:
+                return None
+            plan = self._plan(inner_original, inner)
+            if plan is None:
+                return None
+            label = f"{one_line(original.func)}({one_line(inner.func)}, ...)"
+            plan = partial.keep_positionals(inner.args, plan)
+            return _Target(label, inner, range(1, len(updated.args)), plan)
+        plan = self._plan(original, updated)
+        if plan is None:
+            return None
+        return _Target(one_line(original.func), updated, range(len(updated.args)), plan)
+
     def _plan(self, original: cst.Call, updated: cst.Call) -> CallPlan | None:
-        names = self._qualified_names(original.func)
+        names = self.qualified_names(original.func)
         builder_names = {table.builder_name_at(name) for name in names}
         if len(builder_names) == 1 and None not in builder_names:
             builder = table.builder_named(builder_names.pop())
             assert builder is not None
             self._builder_name = builder.name
-            reference = self._reference_maker(original, min(names))
+            reference = self.reference_maker(original.func, min(names))
             return plan_builder_call(builder, updated.args, reference)
         if names and all(table.is_get_model(name) for name in names):
             return self._plan_get_model(original, updated, min(names))
@@ -130,7 +225,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         # get_model(name, **config): the name is the only positional argument.
         builder = dataclasses.replace(builder, positional_order=("name",))
         return plan_builder_call(
-            builder, updated.args, self._reference_maker(original, qualified_name)
+            builder, updated.args, self.reference_maker(original.func, qualified_name)
         )
 
     def _is_runtime_lookup(self, func: cst.BaseExpression) -> bool:
@@ -140,24 +235,27 @@ class MigrateWeights(VisitorBasedCodemodCommand):
             if func.value.attr.value == "__dict__":
                 return self._is_model_module(func.value.value)
         if isinstance(func, cst.Call) and func.args and not func.args[0].keyword:
-            if self._qualified_names(func.func) == {"builtins.getattr"}:
+            if self.qualified_names(func.func) == {"builtins.getattr"}:
                 return self._is_model_module(func.args[0].value)
         return False
 
     def _is_model_module(self, node: cst.BaseExpression) -> bool:
-        names = self._qualified_names(node)
+        names = self.qualified_names(node)
         return len(names) == 1 and table.is_model_module(next(iter(names)))
 
-    def _reference_maker(self, call: cst.Call, qualified_name: str):  # type: ignore[no-untyped-def]
-        scope = self.get_metadata(ScopeProvider, call)
+    def reference_maker(  # type: ignore[no-untyped-def]
+        self, func: cst.BaseExpression, qualified_name: str, style: str | None = None
+    ):
+        """Members as expressions, for a call of `func` (which resolves to `qualified_name`)."""
+        scope = self.get_metadata(ScopeProvider, func)
 
         def reference(member: str) -> cst.BaseExpression:
             enum_class, member_name = member.split(".")
-            if self.style == "string":
+            if (style or self.style) == "string":
                 return cst.SimpleString(f'"{member_name}"')
             modules = table.exporting_modules(enum_class)
             # Reuse a module the call already spells out: `tvm.resnet50` -> `tvm.ResNet50_Weights`.
-            node, module = call.func, qualified_name
+            node, module = func, qualified_name
             while isinstance(node, cst.Attribute):
                 node, module = node.value, module.rpartition(".")[0]
                 if module in modules:

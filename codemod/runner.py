@@ -69,13 +69,15 @@ def python_files(paths: Iterable[Path]) -> Iterator[Path]:
         yield from (Path(error.filename) for error in unreadable if error.filename)
 
 
-# Every rule resolves names through an import of torchvision in the same module, so a file that
-# never spells the word needs no change, and is not parsed (nor is LibCST even imported).
-REQUIRED_TEXT = b"torchvision"
+# Every rule resolves names through an import of torchvision in the same module, except
+# torch.hub.load, which needs the repository spelled "pytorch/vision" in one string literal (see
+# codemod/hub.py); so a file that spells neither needs no change, and is not parsed (nor is
+# LibCST even imported).
+REQUIRED_TEXTS = (b"torchvision", b"pytorch/vision")
 
 
 def might_need_migration(source: bytes) -> bool:
-    return REQUIRED_TEXT in source
+    return any(text in source for text in REQUIRED_TEXTS)
 
 
 def migrate_source(source: bytes, path: str = "<string>", style: str = "enum") -> FileResult:

@@ -69,3 +69,12 @@ def is_get_model(qualified_name: str) -> bool:
 
 def is_model_module(qualified_name: str) -> bool:
     return qualified_name in legacy_table.MODEL_MODULES
+
+
+def is_function_name(name: str) -> bool:
+    """Whether the builder registered as `name` is a function of that name, as torch.hub entry
+    points are (not so the quantized builders, registered as `quantized_<function name>`)."""
+    return any(
+        path.rpartition(".")[2] == name and registered == name
+        for path, registered in legacy_table.PATHS.items()
+    )

@@ -1,0 +1,132 @@
+"""`torch.hub.load("pytorch/vision", "resnet50", pretrained=True)`: a builder call by another road.
+
+`torch.hub.load(repo_or_dir, model, *args, source=..., **kwargs)` calls the entry point `model` of
+the repository's `hubconf.py` with the remaining arguments, and torchvision's entry points are its
+builders under their own function names. So the entry point's arguments are planned exactly like
+a builder call's, with weights written as member names (`weights="IMAGENET1K_V1"`): the script
+may not import torchvision at all, and entry points take member names as the builders do.
+
+The repository's code runs, not the installed torchvision's: a tag before v0.13.0 has no
+`weights`, and a ref that is not a release tag or `main` cannot be told apart.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from codemod import table
+from codemod.arguments import literal_value, one_line
+from codemod.diagnostics import Code
+from codemod.legacy_call import CallPlan, plan_builder_call, plan_dynamic_call
+
+LOAD = "torch.hub.load"
+REPOSITORY = "pytorch/vision"  # as the runner's pre-filter also requires it to be spelled
+FIRST_WEIGHTS_RELEASE = (0, 13)
+_CURRENT_REFS = ("", "main")
+_OWN_PARAMETERS = ("repo_or_dir", "model")
+_HUB_KEYWORDS = frozenset({"source", "trust_repo", "force_reload", "verbose", "skip_validation"})
+
+
+@dataclass
+class HubPlan:
+    plan: CallPlan
+    model: str  # the model argument's source, for messages
+    indices: tuple[int, ...] = ()  # where the entry point's arguments are in the hub call
+    call: cst.Call = field(default_factory=lambda: cst.Call(cst.Name("entry_point")))
+    builder: str | None = None  # registered name, when the model is a literal builder name
+
+
+def member_name(member: str) -> cst.BaseExpression:
+    return cst.SimpleString(f'"{member.split(".")[1]}"')
+
+
+def _release(ref: str) -> tuple[int, int] | None:
+    match = re.fullmatch(r"(?:v|release/)(\d+)\.(\d+)(?:[.\-+].*)?", ref)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def _ref_problem(ref: str) -> str | None:
+    if ref in _CURRENT_REFS:
+        return None
+    release = _release(ref)
+    if release is None:
+        return (
+            f'cannot tell which torchvision "{REPOSITORY}:{ref}" is: pin a release tag '
+            "(v0.13.0 or later) or main to migrate"
+        )
+    if release < FIRST_WEIGHTS_RELEASE:
+        return (
+            f'"{REPOSITORY}:{ref}" is torchvision {release[0]}.{release[1]}, whose entry points '
+            "have no `weights` argument: unpin it (or pin v0.13.0 or later) to migrate"
+        )
+    return None
+
+
+def _bind(args: Sequence[cst.Arg]) -> tuple[dict[str, cst.Arg], list[int]] | None:
+    """torch.hub.load's own arguments by name, and the indices of the entry point's; None when a
+    * or ** argument may hold the repository or the model."""
+    own: dict[str, cst.Arg] = {}
+    entry: list[int] = []
+    positional = iter(_OWN_PARAMETERS)
+    for index, arg in enumerate(args):
+        if arg.star and len(own) < len(_OWN_PARAMETERS):
+            return None
+        keyword = arg.keyword.value if arg.keyword else None
+        if arg.star or keyword not in (None, *_OWN_PARAMETERS, *_HUB_KEYWORDS):
+            entry.append(index)
+        elif keyword is None:
+            name = next(positional, None)
+            if name is None:
+                entry.append(index)
+            else:
+                own[name] = arg
+        else:
+            own[keyword] = arg
+    return own, entry
+
+
+def plan_hub_call(args: Sequence[cst.Arg]) -> HubPlan | None:
+    """The plan for the entry point's arguments, or None when the call does not load from
+    torchvision's GitHub repository (as far as the source shows)."""
+    bound = _bind(args)
+    if bound is None:
+        return None
+    own, indices = bound
+    repo, model, source = (own.get(n) for n in ("repo_or_dir", "model", "source"))
+    if repo is None or model is None or not isinstance(repo.value, cst.SimpleString):
+        return None
+    location = literal_value(repo.value)
+    if REPOSITORY not in repo.value.value or not isinstance(location, str):
+        return None
+    name, _, ref = location.partition(":")
+    if name != REPOSITORY or (source is not None and literal_value(source.value) != "github"):
+        return None
+    entry_args = tuple(args[i] for i in indices)
+    label = one_line(model.value)
+    model_name = literal_value(model.value)
+    builder = None
+    if not isinstance(model_name, str):
+        plan = plan_dynamic_call(entry_args, table.renames_shared_by_all_builders())
+        for arg in entry_args:
+            value = literal_value(arg.value)
+            if not arg.keyword and not arg.star and not isinstance(value, (str, type(None))):
+                message = (
+                    f"positional `{one_line(arg.value)}` for an entry point chosen at run time"
+                )
+                reason = "as a legacy flag, the weights depend on which builder it is"
+                plan.problems.append((Code.NOT_FIXABLE, f"{message}: {reason}"))
+                break
+    else:
+        builder = table.builder_named(model_name)
+        if builder is None or not table.is_function_name(model_name):
+            return None  # no builder entry point: nothing this tool knows of
+        plan = plan_builder_call(builder, entry_args, member_name)
+    problem = _ref_problem(ref)
+    if problem is not None and (plan.changes or plan.problems):
+        return HubPlan(CallPlan(problems=[(Code.NOT_FIXABLE, problem)]), label)
+    call = cst.Call(cst.Name(model_name if builder else "entry_point"), args=entry_args)
+    return HubPlan(plan, label, tuple(indices), call, builder.name if builder else None)

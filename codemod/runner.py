@@ -12,6 +12,7 @@ from pathlib import Path
 from codemod import safety
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
 from codemod.notebooks import CellChange, NotebookError, migrate_notebook
+from codemod.prefilter import mentions_torchvision, might_need_migration
 
 SUFFIXES = (".py", ".ipynb")
 SKIPPED_DIRECTORIES = {
@@ -69,17 +70,6 @@ def python_files(paths: Iterable[Path]) -> Iterator[Path]:
         yield from (Path(error.filename) for error in unreadable if error.filename)
 
 
-# Every rule resolves names through an import of torchvision in the same module, except
-# torch.hub.load, which needs the repository spelled "pytorch/vision" in one string literal (see
-# codemod/hub.py); so a file that spells neither needs no change, and is not parsed (nor is
-# LibCST even imported).
-REQUIRED_TEXTS = (b"torchvision", b"pytorch/vision")
-
-
-def might_need_migration(source: bytes) -> bool:
-    return any(text in source for text in REQUIRED_TEXTS)
-
-
 def migrate_source(source: bytes, path: str = "<string>", style: str = "enum") -> FileResult:
     """Rewrite one module's source. Raises libcst.ParserSyntaxError for code it cannot parse."""
     if not might_need_migration(source):
@@ -108,7 +98,7 @@ def migrate_file(path: Path, style: str = "enum") -> FileResult:
     except OSError as error:
         reason = error.strerror or str(error)
         return FileResult(name, diagnostics=[Diagnostic(1, 1, Code.UNREADABLE, reason)])
-    if not might_need_migration(source):
+    if not mentions_torchvision(source):
         return FileResult(name, source, source)
     if b"\0" in source:
         return FileResult(name, source, diagnostics=[Diagnostic(1, 1, Code.UNREADABLE, "binary")])

@@ -17,7 +17,7 @@ from torch import nn
 from torchvision.models import WeightsEnum
 
 SOURCES = ("auto", "real", "synthetic")
-SYNTHETIC_CACHE_BYTES = 2 << 30
+SYNTHETIC_CACHE_BYTES = 1 << 30  # recent members: a builder's forms reuse the same few
 
 
 class MissingCheckpoint(RuntimeError):

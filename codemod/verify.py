@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import click
 import torch
@@ -544,17 +544,6 @@ def verify_builder(
     return results
 
 
-def verify_table(
-    names: Sequence[str], device: torch.device, weights: str, echo: Callable[[str], None]
-) -> list[TableResult]:
-    results = []
-    for name in names:
-        for result in verify_builder(name, device, weights):
-            echo(result.render())
-            results.append(result)
-    return results
-
-
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--builder",
@@ -576,7 +565,13 @@ def table_command(builders: tuple[str, ...], device: str, weights: str) -> int:
     names = list(builders) or sorted(legacy_table.BUILDERS)
     resolved = resolve_device(device)
     start = time.perf_counter()
-    results = verify_table(names, resolved, weights, click.echo)
+    results = []
+    for name in names:
+        builder_start = time.perf_counter()
+        for result in verify_builder(name, resolved, weights):
+            click.echo(result.render())
+            results.append(result)
+        click.echo(f"{name}: {time.perf_counter() - builder_start:.1f} s", err=True)
     failed = sum(result.failed for result in results)
     proven = sum(result.verification is not None and not result.failed for result in results)
     click.echo(

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -18,6 +18,7 @@ from codemod import checkpoints, legacy_table, table  # noqa: E402
 from codemod.cli import main  # noqa: E402
 from codemod.diagnostics import CallRewrite  # noqa: E402
 from codemod.runner import migrate_source  # noqa: E402
+from codemod.verify import main as verify_table  # noqa: E402
 from codemod.verify import table_variants, verify_builder, verify_rewrite  # noqa: E402
 
 CPU = torch.device("cpu")
@@ -53,9 +54,8 @@ def rewrite_of(source: str) -> CallRewrite:
     return result.rewrites[0]
 
 
-def state_dict_size(name: str, **kwargs: object) -> int:
-    torch.manual_seed(0)
-    return len(get_model_builder(name)(**kwargs).state_dict())
+def state_dict_size(name: str) -> int:
+    return len(get_model_builder(name)().state_dict())
 
 
 def test_equal_rewrite_reports_every_tensor() -> None:
@@ -279,16 +279,20 @@ def test_fault_weights_backbone_dropped() -> None:
     assert verification.detail.startswith("state_dict entries differ: only the legacy call has ")
 
 
-def test_table_mode_catches_a_tampered_table(table_entry) -> None:  # type: ignore[no-untyped-def]
+def test_table_mode_exits_3_on_a_tampered_table(table_entry, capsys) -> None:  # type: ignore[no-untyped-def]
     (param,) = legacy_table.BUILDERS["squeezenet1_1"]["legacy"]
-    table_entry(
-        "squeezenet1_1", legacy=({**param, "pretrained": "SqueezeNet1_0_Weights.IMAGENET1K_V1"},)
-    )
-    results = verify_builder("squeezenet1_1", CPU, "synthetic")
-    assert [result.legacy for result in results if result.failed] == [
-        "squeezenet1_1(pretrained=True)",
-        "squeezenet1_1(True)",
+    wrong = "SqueezeNet1_0_Weights.IMAGENET1K_V1"
+    table_entry("squeezenet1_1", legacy=({**param, "pretrained": wrong},))
+    arguments = ["--builder", "squeezenet1_1", "--device", "cpu", "--weights", "synthetic"]
+    assert verify_table(arguments) == 3
+    out, err = capsys.readouterr()
+    assert [line.split(":")[0] for line in out.splitlines() if " != " in line] == [
+        f"squeezenet1_1(pretrained=True) != squeezenet1_1(weights={wrong})",
+        f"squeezenet1_1(True) != squeezenet1_1(weights={wrong})",
     ]
+    assert (
+        "3 legacy forms on cpu: 1 proven equal, 0 left alone (no legacy weights), 2 failed" in err
+    )
 
 
 # The command line.

@@ -29,8 +29,6 @@ from codemod.legacy_call import CallPlan, plan_builder_call, plan_dynamic_call
 from codemod.model_urls import ModelUrls
 from codemod.removed_modules import RemovedModules
 
-STYLES = ("enum", "string")
-
 
 @dataclass
 class _Target:

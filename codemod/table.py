@@ -53,6 +53,7 @@ def exporting_modules(enum_class: str) -> tuple[str, ...]:
     return legacy_table.ENUM_MODULES[enum_class]
 
 
+@cache
 def renames_shared_by_all_builders() -> dict[str, str]:
     """Legacy -> new parameter names that mean the same for every builder that has them, so that
     `pretrained=False` -> `weights=None` is right even when the builder is chosen at run time."""

@@ -10,11 +10,13 @@ This follows torchvision's shim (`handle_legacy_interface` and `kwonly_to_pos_or
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Callable
 
 import libcst as cst
 
+from codemod import table
 from codemod.arguments import (
     NOT_LITERAL,
     ArgumentLayout,
@@ -239,3 +241,27 @@ def plan_dynamic_call(args: tuple[cst.Arg, ...], renames: dict[str, str]) -> Cal
     if plan.changes:
         plan.args = tuple(new_args)
     return plan
+
+
+def plan_named_call(
+    names: set[str], args: tuple[cst.Arg, ...], reference_for: Callable[[str], Reference]
+) -> tuple[CallPlan, str | None] | None:
+    """A call of what resolves to `names`: a builder, or `get_model` (its first argument names
+    the builder). The plan and the registered name of the builder, when known; None for any
+    other call. `reference_for(qualified name)` writes members for the call."""
+    builder_names = {table.builder_name_at(name) for name in names}
+    if len(builder_names) == 1 and None not in builder_names:
+        builder = table.builder_named(builder_names.pop())
+        assert builder is not None
+        return plan_builder_call(builder, args, reference_for(min(names))), builder.name
+    if not names or not all(table.is_get_model(name) for name in names):
+        return None
+    if not args or args[0].keyword or args[0].star:
+        return CallPlan(), None
+    name = literal_value(args[0].value)
+    builder = table.builder_named(name) if isinstance(name, str) else None
+    if builder is None:
+        return plan_dynamic_call(args, table.renames_shared_by_all_builders()), None
+    # get_model(name, **config): the name is the only positional argument.
+    builder = dataclasses.replace(builder, positional_order=("name",))
+    return plan_builder_call(builder, args, reference_for(min(names))), builder.name

@@ -86,11 +86,19 @@ def mentions_torchvision(source: bytes) -> bool:
     return any(text in source for text in REQUIRED_TEXTS)
 
 
+@lru_cache(maxsize=1)
+def syntax_tree(source: bytes) -> ast.Module | None:
+    """Python's syntax tree of a module (None if it does not parse), kept for the fast path."""
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+
+
 def might_need_migration(source: bytes) -> bool:
     if not mentions_torchvision(source):
         return False
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    tree = syntax_tree(source)
+    if tree is None:
         return True  # the real parser reports what is wrong
     return _needs_rewrite(tree, hub=HUB_REPOSITORY in source)

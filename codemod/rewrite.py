@@ -5,7 +5,6 @@ The rules for other shapes of the legacy API live in their own modules, called f
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,11 +21,12 @@ from libcst.metadata import (
 )
 
 from codemod import hub, partial, table
-from codemod.arguments import literal_value, one_line, source
+from codemod.arguments import one_line, source
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
 from codemod.imports import append_names, remove_statements
-from codemod.legacy_call import CallPlan, plan_builder_call, plan_dynamic_call
+from codemod.legacy_call import CallPlan, plan_dynamic_call, plan_named_call
 from codemod.model_urls import ModelUrls
+from codemod.references import EnumReferences
 from codemod.removed_modules import RemovedModules
 
 
@@ -38,6 +38,11 @@ class _Target:
     call: cst.Call  # the builder call, as the verifier reads it
     indices: Sequence[int]  # where the builder call's arguments are in the call
     plan: CallPlan
+
+
+def _call_source(call: cst.Call) -> str:
+    """A call's source from where its position is reported: without parentheses around it."""
+    return source(call.with_changes(lpar=[], rpar=[]))
 
 
 class MigrateWeights(VisitorBasedCodemodCommand):
@@ -52,12 +57,10 @@ class MigrateWeights(VisitorBasedCodemodCommand):
 
     def __init__(self, context: CodemodContext, style: str = "enum") -> None:
         super().__init__(context)
-        self.style = style
         self.diagnostics: list[Diagnostic] = []
         self.rewrites: list[CallRewrite] = []
         self._names_bound_anywhere: set[str] = set()
-        self._imported: dict[str, str] = {}  # enum class -> module, imports this run needs
-        self._pending_imports: dict[str, str] = {}  # enum class -> module, for the current call
+        self.references = EnumReferences(style, self._names_bound_anywhere)
         self._builder_name: str | None = None  # registered name of the current call's builder
         self._model_urls = ModelUrls(self)
         self._removed_modules = RemovedModules(self)
@@ -68,7 +71,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
                 self._names_bound_anywhere.update(a.name for a in scope.assignments)
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
-        self._pending_imports = {}
+        self.references.begin_edit()
         self._builder_name = None
         target = self._target(original_node, updated_node)
         if target is None:
@@ -79,12 +82,12 @@ class MigrateWeights(VisitorBasedCodemodCommand):
             self._report(position, code, f"{target.label}: {message}")
         if not plan.args:
             return updated_node
-        self._imported.update(self._pending_imports)
+        self.references.keep_edit()
         args = list(updated_node.args)
         for index, arg in zip(target.indices, plan.args):
             args[index] = arg
         migrated = updated_node.with_changes(args=args)
-        fix = (source(updated_node), source(migrated))
+        fix = (_call_source(updated_node), _call_source(migrated))
         self._report(position, Code.FIXED, f"{target.label}: " + "; ".join(plan.changes), fix)
         if self._builder_name:
             self.rewrites.append(
@@ -92,8 +95,8 @@ class MigrateWeights(VisitorBasedCodemodCommand):
                     position.line,
                     position.column + 1,
                     self._builder_name,
-                    source(target.call),
-                    source(target.call.with_changes(args=plan.args)),
+                    _call_source(target.call),
+                    _call_source(target.call.with_changes(args=plan.args)),
                 )
             )
         return migrated
@@ -104,10 +107,10 @@ class MigrateWeights(VisitorBasedCodemodCommand):
     def leave_Subscript(
         self, original_node: cst.Subscript, updated_node: cst.Subscript
     ) -> cst.BaseExpression:
-        self._pending_imports = {}
+        self.references.begin_edit()
         migrated = self._model_urls.leave_subscript(original_node, updated_node)
         if migrated is not updated_node:
-            self._imported.update(self._pending_imports)
+            self.references.keep_edit()
         return migrated
 
     def leave_Attribute(
@@ -129,7 +132,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         """Add needed names to a top-level `from module import ...` where there is one; otherwise
         let AddImportsVisitor add the statement."""
         self._model_urls.leave_module()
-        wanted = dict(self._imported)
+        wanted = dict(self.references.imported)
         body = list(updated_node.body)
         for index, statement in enumerate(body):
             node = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) else None
@@ -197,34 +200,15 @@ class MigrateWeights(VisitorBasedCodemodCommand):
 
     def _plan(self, original: cst.Call, updated: cst.Call) -> CallPlan | None:
         names = self.qualified_names(original.func)
-        builder_names = {table.builder_name_at(name) for name in names}
-        if len(builder_names) == 1 and None not in builder_names:
-            builder = table.builder_named(builder_names.pop())
-            assert builder is not None
-            self._builder_name = builder.name
-            reference = self.reference_maker(original.func, min(names))
-            return plan_builder_call(builder, updated.args, reference)
-        if names and all(table.is_get_model(name) for name in names):
-            return self._plan_get_model(original, updated, min(names))
+        found = plan_named_call(
+            names, updated.args, lambda name: self.reference_maker(original.func, name)
+        )
+        if found is not None:
+            plan, self._builder_name = found
+            return plan
         if self._is_runtime_lookup(original.func):
             return plan_dynamic_call(updated.args, table.renames_shared_by_all_builders())
         return None
-
-    def _plan_get_model(
-        self, original: cst.Call, updated: cst.Call, qualified_name: str
-    ) -> CallPlan | None:
-        if not updated.args or updated.args[0].keyword or updated.args[0].star:
-            return None
-        name = literal_value(updated.args[0].value)
-        builder = table.builder_named(name) if isinstance(name, str) else None
-        if builder is None:
-            return plan_dynamic_call(updated.args, table.renames_shared_by_all_builders())
-        self._builder_name = builder.name
-        # get_model(name, **config): the name is the only positional argument.
-        builder = dataclasses.replace(builder, positional_order=("name",))
-        return plan_builder_call(
-            builder, updated.args, self.reference_maker(original.func, qualified_name)
-        )
 
     def _is_runtime_lookup(self, func: cst.BaseExpression) -> bool:
         """A builder looked up in a torchvision module at run time: `models.__dict__[name]`,
@@ -247,32 +231,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         """Members as expressions, for a call of `func` (which resolves to `qualified_name`)."""
         scope = self.get_metadata(ScopeProvider, func)
 
-        def reference(member: str) -> cst.BaseExpression:
-            enum_class, member_name = member.split(".")
-            if (style or self.style) == "string":
-                return cst.SimpleString(f'"{member_name}"')
-            modules = table.exporting_modules(enum_class)
-            # Reuse a module the call already spells out: `tvm.resnet50` -> `tvm.ResNet50_Weights`.
-            node, module = func, qualified_name
-            while isinstance(node, cst.Attribute):
-                node, module = node.value, module.rpartition(".")[0]
-                if module in modules:
-                    return cst.Attribute(
-                        cst.Attribute(node.deep_clone(), cst.Name(enum_class)),
-                        cst.Name(member_name),
-                    )
-            bare = cst.Attribute(cst.Name(enum_class), cst.Name(member_name))
-            visible = {q.name for q in scope.get_qualified_names_for(enum_class)}
-            if visible and visible <= {f"{m}.{enum_class}" for m in modules}:
-                return bare
-            if enum_class in self._imported or enum_class in self._pending_imports:
-                return bare
-            if not visible and enum_class not in self._names_bound_anywhere:
-                builder_module = qualified_name.rpartition(".")[0]
-                module = builder_module if builder_module in modules else modules[0]
-                self._pending_imports[enum_class] = module
-                return bare
-            # The name is taken by something else: the member's name, which builders accept too.
-            return cst.SimpleString(f'"{member_name}"')
+        def visible(name: str) -> set[str]:
+            return {q.name for q in scope.get_qualified_names_for(name)}
 
-        return reference
+        return self.references.maker(func, qualified_name, visible, style)

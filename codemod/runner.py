@@ -9,10 +9,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from codemod import safety
+from codemod import fast_path, safety
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
 from codemod.notebooks import CellChange, NotebookError, migrate_notebook
-from codemod.prefilter import mentions_torchvision, might_need_migration
+from codemod.prefilter import mentions_torchvision, might_need_migration, syntax_tree
 
 SUFFIXES = (".py", ".ipynb")
 SKIPPED_DIRECTORIES = {
@@ -71,9 +71,21 @@ def python_files(paths: Iterable[Path]) -> Iterator[Path]:
 
 
 def migrate_source(source: bytes, path: str = "<string>", style: str = "enum") -> FileResult:
-    """Rewrite one module's source. Raises libcst.ParserSyntaxError for code it cannot parse."""
+    """Rewrite one module's source, on the fast path where it applies. Raises
+    libcst.ParserSyntaxError for code it cannot parse."""
     if not might_need_migration(source):
         return FileResult(path, source, source)
+    tree = syntax_tree(source)
+    quick = fast_path.rewrite(source, tree, style) if tree is not None else None
+    if quick is None:
+        return migrate_with_libcst(source, path, style)
+    migrated, diagnostics, rewrites = quick
+    _check_safety(source, migrated, diagnostics)
+    return FileResult(path, source, migrated, "utf-8", diagnostics, rewrites)
+
+
+def migrate_with_libcst(source: bytes, path: str = "<string>", style: str = "enum") -> FileResult:
+    """The full path: LibCST's parse of the whole module, with scope analysis."""
     import libcst as cst
     from libcst.codemod import CodemodContext
 
@@ -81,14 +93,16 @@ def migrate_source(source: bytes, path: str = "<string>", style: str = "enum") -
 
     tree = cst.parse_module(source)
     command = MigrateWeights(CodemodContext(filename=path), style=style)
-    migrated = command.transform_module(tree)
+    migrated = command.transform_module(tree).bytes
     diagnostics = sorted(command.diagnostics, key=lambda d: (d.line, d.column))
-    if migrated.bytes != source:
+    _check_safety(source, migrated, diagnostics)
+    return FileResult(path, source, migrated, tree.encoding, diagnostics, list(command.rewrites))
+
+
+def _check_safety(source: bytes, migrated: bytes, diagnostics: list[Diagnostic]) -> None:
+    if migrated != source:
         edited = {(d.line, d.column) for d in diagnostics if d.code is Code.FIXED}
-        safety.check(source, migrated.bytes, edited)
-    return FileResult(
-        path, source, migrated.bytes, tree.encoding, diagnostics, list(command.rewrites)
-    )
+        safety.check(source, migrated, edited)
 
 
 def migrate_file(path: Path, style: str = "enum") -> FileResult:

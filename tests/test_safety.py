@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import libcst as cst
 import pytest
 
-from codemod import cli, runner
+from codemod import cli, fast_path, runner
 from codemod.cli import main
 from codemod.rewrite import MigrateWeights
 from codemod.runner import python_files
@@ -82,13 +83,37 @@ def test_folder_that_vanishes_during_the_run(tmp_path: Path) -> None:
     assert result.failed and result.diagnostics[0].code.code == "MW004"
 
 
-def test_unsafe_rewrite_is_refused(tree: Path, capsys: pytest.CaptureFixture, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """A fault in the rewrite (it renames a variable) is caught before anything is written."""
+def _renames_a_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fault in the full path's rewrite: it renames a variable."""
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:  # type: ignore[no-untyped-def]
         return updated.with_changes(value="renamed") if updated.value == "model" else updated
 
+    monkeypatch.setattr(fast_path, "rewrite", lambda source, tree, style: None)
     monkeypatch.setattr(MigrateWeights, "leave_Name", leave_Name, raising=False)
+
+
+def _adds_a_statement(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fault in the fast path's edits: one lands outside the calls."""
+    import_edits = fast_path._import_edits
+
+    def faulty(*args):  # type: ignore[no-untyped-def]
+        return [*import_edits(*args), fast_path._Edit(0, 0, "model = None\n")]
+
+    monkeypatch.setattr(fast_path, "_import_edits", faulty)
+
+
+@pytest.mark.parametrize(
+    "fault", [_renames_a_variable, _adds_a_statement], ids=lambda f: f.__name__
+)
+def test_unsafe_rewrite_is_refused(
+    tree: Path,
+    capsys: pytest.CaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    fault: Callable[[pytest.MonkeyPatch], None],
+) -> None:
+    """A fault in either path's rewrite is caught before anything is written."""
+    fault(monkeypatch)
     status, out = run_and_read(tree, capsys)
     assert status == 2
     assert "MW005 the rewrite changed code outside the calls it meant to edit" in out

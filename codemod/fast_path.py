@@ -1,0 +1,398 @@
+"""The fast path: a file whose legacy calls are plain builder calls, named through imports at
+module level, is rewritten without LibCST's parse of the whole module and its scope analysis,
+which cost about a hundred times more. Python's own parser finds the calls and resolves their
+names; each call's own source is parsed by LibCST, planned by the same rules, and put back in
+place of the old text; imports are added as the full path adds them.
+
+Anything this module does not model exactly returns None, and the file takes the full path: a
+name bound more than once, an import of torch or torchvision inside a function, a star import,
+calls nested in a rewritten call, the shapes other rules handle (torch.hub.load, partial,
+model_urls, torchvision.models.utils, builders looked up at run time), encodings other than
+plain UTF-8, line endings other than LF. A test runs every fixture and generated modules through
+both paths and requires the same result."""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from codemod import table
+from codemod.diagnostics import CallRewrite, Code, Diagnostic
+
+# Roots of the names the rules act on; an import of these anywhere but at module level, or a
+# name bound both to one of them and to something else, sends the file to the full path.
+RULE_ROOTS = ("torchvision", "torch", "functools")
+OTHER_RULES = ("torch.hub.load", "functools.partial", "torchvision.models.utils")
+
+
+class _FullPath(Exception):
+    """The file needs the full path."""
+
+
+@dataclass
+class _Edit:
+    start: int  # byte offsets in the source
+    end: int
+    text: str
+
+
+def _is_ours(qualified_name: str) -> bool:
+    return qualified_name.split(".")[0] in RULE_ROOTS
+
+
+def _bound_names(node: ast.AST) -> Iterator[str]:
+    """Names `node` binds, other than by an import."""
+    if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+        yield node.id
+    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        yield node.name
+    elif isinstance(node, ast.arg):
+        yield node.arg
+    elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+        yield node.name
+    elif isinstance(node, ast.MatchMapping) and node.rest:
+        yield node.rest
+    elif isinstance(node, (ast.Global, ast.Nonlocal)):
+        yield from node.names
+
+
+def _imported_names(node: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, str]]:
+    """(bound name, qualified name) for each name an import binds."""
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                yield alias.asname, alias.name
+            else:
+                root = alias.name.split(".")[0]
+                yield root, root
+        return
+    for alias in node.names:
+        if node.level or node.module is None:
+            yield alias.asname or alias.name, f".{alias.name}"  # relative: not torchvision
+        else:
+            yield alias.asname or alias.name, f"{node.module}.{alias.name}"
+
+
+def _module_level_imports(body: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Imports in the module's own scope, also inside `if`, `try`, `with`, `match` and loops."""
+    for statement in body:
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            yield statement
+        elif not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for field in ("body", "orelse", "finalbody"):
+                yield from _module_level_imports(getattr(statement, field, []))
+            for clause in [*getattr(statement, "handlers", []), *getattr(statement, "cases", [])]:
+                yield from _module_level_imports(clause.body)
+
+
+class _Names:
+    """What each name of the module is bound to: a qualified name for a module-level import,
+    None for anything else."""
+
+    def __init__(self, tree: ast.Module, nodes: list[ast.AST]) -> None:
+        self.bindings: dict[str, set[str | None]] = {}
+        module_level = set()
+        for statement in _module_level_imports(tree.body):
+            module_level.add(id(statement))
+            for name, qualified in _imported_names(statement):
+                self.bindings.setdefault(name, set()).add(qualified)
+        for node in nodes:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+                    raise _FullPath
+                if id(node) not in module_level:
+                    if any(_is_ours(qualified) for _, qualified in _imported_names(node)):
+                        raise _FullPath
+                    for name, _ in _imported_names(node):
+                        self.bindings.setdefault(name, set()).add(None)
+            else:
+                for name in _bound_names(node):
+                    self.bindings.setdefault(name, set()).add(None)
+
+    def qualified(self, node: ast.expr) -> str | None:
+        """The qualified name of `a.b.c`, when `a` is bound once, by a module-level import."""
+        attributes = []
+        while isinstance(node, ast.Attribute):
+            attributes.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name) or node.id not in self.bindings:
+            return None
+        found = self.bindings[node.id]
+        if len(found) != 1 or None in found:
+            if any(qualified is not None and _is_ours(qualified) for qualified in found):
+                raise _FullPath
+            return None
+        return ".".join([next(iter(found)), *reversed(attributes)])  # type: ignore[list-item]
+
+    def visible(self, name: str) -> set[str]:
+        found = self.bindings.get(name, set())
+        if None in found:
+            raise _FullPath  # bound in some scope: whether it is seen at the call needs scopes
+        return found  # type: ignore[return-value]
+
+
+def _check_other_rules(source: bytes, names: _Names, nodes: list[ast.AST]) -> None:
+    if b"model_urls" in source:
+        raise _FullPath
+    for node in nodes:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for _, qualified in _imported_names(node):
+                if qualified.startswith(OTHER_RULES):
+                    raise _FullPath
+        elif isinstance(node, ast.Attribute) and node.attr in ("__dict__", "utils"):
+            if (names.qualified(node.value) or "").startswith("torchvision"):
+                raise _FullPath
+        elif isinstance(node, ast.Call):
+            callee = names.qualified(node.func)
+            if callee is not None and callee.startswith(OTHER_RULES):
+                raise _FullPath
+            if isinstance(node.func, ast.Name) and node.func.id == "getattr" and node.args:
+                if (names.qualified(node.args[0]) or "").startswith("torchvision"):
+                    raise _FullPath
+
+
+class _Source:
+    """Byte offsets and character columns of a module's source."""
+
+    def __init__(self, source: bytes) -> None:
+        self.source = source
+        self.line_starts = [0]
+        for line in source.splitlines(keepends=True):
+            self.line_starts.append(self.line_starts[-1] + len(line))
+
+    def offset(self, line: int, column: int) -> int:
+        return self.line_starts[line - 1] + column
+
+    def text(self, node: ast.AST) -> str:
+        start = self.offset(node.lineno, node.col_offset)  # type: ignore[attr-defined]
+        end = self.offset(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+        return self.source[start:end].decode("utf-8")
+
+    def indentation(self, node: ast.stmt) -> str:
+        start = self.line_starts[node.lineno - 1]
+        line = self.source[start : self.line_starts[node.lineno]]
+        return line[: len(line) - len(line.lstrip(b" \t"))].decode("utf-8")
+
+    def column(self, node: ast.AST) -> int:
+        """1-based, in characters, as LibCST reports positions."""
+        start = self.line_starts[node.lineno - 1]  # type: ignore[attr-defined]
+        prefix = self.source[start : start + node.col_offset]  # type: ignore[attr-defined]
+        return len(prefix.decode("utf-8")) + 1
+
+
+def _builder_calls(names: _Names, nodes: list[ast.AST]) -> list[tuple[ast.Call, str]]:
+    """Calls of a builder or of get_model, with the qualified name they call, in source order."""
+    found = []
+    for node in nodes:
+        if isinstance(node, ast.Call):
+            qualified = names.qualified(node.func)
+            if qualified and (table.builder_name_at(qualified) or table.is_get_model(qualified)):
+                found.append((node, qualified))
+    found.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
+    for (outer, _), (inner, _) in zip(found, found[1:]):
+        if (inner.lineno, inner.col_offset) < (outer.end_lineno, outer.end_col_offset):
+            raise _FullPath  # nested: the outer call's text changes with the inner one's
+    return found
+
+
+def _alone_on_its_lines(body: list[ast.stmt], index: int) -> bool:
+    statement = body[index]
+    after_previous = index == 0 or statement.lineno > (body[index - 1].end_lineno or 0)
+    before_next = index + 1 == len(body) or body[index + 1].lineno > (statement.end_lineno or 0)
+    return after_previous and before_next
+
+
+def _is_module_heading(tree: ast.Module, text: _Source) -> bool:
+    """A docstring or `__strict__ = ...` first, on its own line: new imports go after it."""
+    import libcst as cst
+
+    first = tree.body[0]
+    if not _alone_on_its_lines(tree.body, 0):
+        return False
+    if isinstance(first, ast.Expr):
+        return isinstance(cst.parse_expression(text.text(first.value)), cst.SimpleString)
+    if isinstance(first, ast.Assign) and len(first.targets) == 1:
+        target = first.targets[0]
+        return isinstance(target, ast.Name) and target.id == "__strict__"
+    return False
+
+
+def _start_line(statement: ast.stmt) -> int:
+    decorators = getattr(statement, "decorator_list", [])
+    return min([statement.lineno, *(decorator.lineno for decorator in decorators)])
+
+
+def _new_imports(tree: ast.Module, text: _Source, wanted: dict[str, str]) -> _Edit:
+    """`from module import A, B` statements after the imports that open the module, placed and
+    spaced as AddImportsVisitor does on the full path."""
+    body = tree.body
+    first = 1 if body and _is_module_heading(tree, text) else 0
+    end = first
+    while end < len(body) and isinstance(body[end], (ast.Import, ast.ImportFrom)):
+        if not _alone_on_its_lines(body, end):
+            break
+        end += 1
+    if end == first or body[end - 1].end_lineno == len(text.line_starts) - 1:
+        raise _FullPath  # no opening imports, or they end the file
+    position = text.line_starts[body[end - 1].end_lineno]  # type: ignore[index]
+    modules: dict[str, list[str]] = {}
+    for name, module in wanted.items():
+        modules.setdefault(module, []).append(name)
+    statements = "".join(
+        f"from {module} import {', '.join(sorted(modules[module]))}\n" for module in sorted(modules)
+    )
+    if end < len(body):
+        leading = text.source[position : text.line_starts[_start_line(body[end]) - 1]]
+        if not leading or leading.lstrip(b" \t").startswith(b"#"):
+            statements += "\n"
+    return _Edit(position, position, statements)
+
+
+def _import_edits(tree: ast.Module, text: _Source, wanted: dict[str, str]) -> list[_Edit]:
+    """Needed names appended to the first top-level `from module import ...` of their module,
+    as the full path does; new statements for the others."""
+    import libcst as cst
+
+    from codemod.arguments import source
+    from codemod.imports import append_names
+
+    wanted = dict(wanted)
+    edits = []
+    for index, statement in enumerate(tree.body):
+        if not isinstance(statement, ast.ImportFrom) or statement.level:
+            continue
+        starts_line = index == 0 or statement.lineno > (tree.body[index - 1].end_lineno or 0)
+        if not starts_line or statement.names[0].name == "*":
+            continue
+        names = [name for name, module in wanted.items() if module == statement.module]
+        if not names:
+            continue
+        node = cst.parse_statement(text.text(statement) + "\n").body[0]  # type: ignore[attr-defined]
+        start = text.offset(statement.lineno, statement.col_offset)
+        end = text.offset(statement.end_lineno, statement.end_col_offset)  # type: ignore[arg-type]
+        edits.append(_Edit(start, end, source(append_names(node, names))))
+        for name in names:
+            del wanted[name]
+    if wanted:
+        edits.append(_new_imports(tree, text, wanted))
+    return edits
+
+
+def _statement_of(call: ast.Call, statements: list[ast.stmt]) -> ast.stmt:
+    """The innermost statement that holds the call."""
+    for statement in reversed(statements):
+        starts_before = (_start_line(statement), statement.col_offset) <= (
+            call.lineno,
+            call.col_offset,
+        )
+        ends_after = (statement.end_lineno, statement.end_col_offset) >= (
+            call.end_lineno,
+            call.end_col_offset,
+        )
+        if starts_before and ends_after:
+            return statement
+    raise _FullPath
+
+
+class _ParsedCall:
+    """A call's own source, parsed by LibCST as if in a block of its statement's indentation:
+    the full path prints a call's line breaks relative to that indentation, so does this."""
+
+    def __init__(self, segment: str, indentation: str) -> None:
+        import libcst as cst
+
+        self.prefix = f"if 1:\n{indentation}_ = " if indentation else "_ = "
+        self.module = cst.parse_module(f"{self.prefix}{segment}\n")
+        statement = self.module.body[0]
+        if indentation:
+            statement = statement.body.body[0]  # type: ignore[attr-defined]
+        self.call = statement.body[0].value  # type: ignore[attr-defined]
+        if not isinstance(self.call, cst.Call):
+            raise _FullPath
+
+    def in_place(self, migrated: object) -> str:
+        """The migrated call's source where the call stands."""
+        return self.module.deep_replace(self.call, migrated).code[len(self.prefix) : -1]  # type: ignore[arg-type]
+
+
+def _rewrite(
+    source: bytes, tree: ast.Module, style: str
+) -> tuple[bytes, list[Diagnostic], list[CallRewrite]]:
+    nodes = list(ast.walk(tree))
+    names = _Names(tree, nodes)
+    _check_other_rules(source, names, nodes)
+    calls = _builder_calls(names, nodes)
+    if not calls:
+        return source, [], []
+
+    import libcst as cst
+
+    from codemod.arguments import one_line
+    from codemod.arguments import source as code
+    from codemod.legacy_call import plan_named_call
+    from codemod.references import EnumReferences
+
+    text = _Source(source)
+    bound_anywhere = {name for name, found in names.bindings.items() if found}
+    references = EnumReferences(style, bound_anywhere)
+    edits, diagnostics, rewrites = [], [], []
+    statements = sorted(
+        (node for node in nodes if isinstance(node, ast.stmt)),
+        key=lambda statement: (_start_line(statement), statement.col_offset),
+    )
+    for node, qualified in calls:
+        try:
+            parsed = _ParsedCall(text.text(node), text.indentation(_statement_of(node, statements)))
+        except cst.ParserSyntaxError as error:
+            raise _FullPath from error
+        call = parsed.call
+        references.begin_edit()
+        found = plan_named_call(
+            {qualified},
+            call.args,
+            lambda name, func=call.func: references.maker(func, name, names.visible),
+        )
+        assert found is not None
+        plan, builder_name = found
+        line, column = node.lineno, text.column(node)
+        label = one_line(call.func)
+        for problem_code, message in plan.problems:
+            diagnostics.append(Diagnostic(line, column, problem_code, f"{label}: {message}"))
+        if not plan.args:
+            continue
+        references.keep_edit()
+        migrated = call.with_changes(args=plan.args)
+        fix = (code(call), code(migrated))
+        message = f"{label}: " + "; ".join(plan.changes)
+        diagnostics.append(Diagnostic(line, column, Code.FIXED, message, fix))
+        if builder_name:
+            rewrites.append(CallRewrite(line, column, builder_name, *fix))
+        start = text.offset(node.lineno, node.col_offset)
+        end = text.offset(node.end_lineno, node.end_col_offset)  # type: ignore[arg-type]
+        edits.append(_Edit(start, end, parsed.in_place(migrated)))
+    edits += _import_edits(tree, text, references.imported)
+    edits.sort(key=lambda edit: (edit.start, edit.end))
+    pieces, position = [], 0
+    for edit in edits:
+        pieces += [source[position : edit.start], edit.text.encode("utf-8")]
+        position = edit.end
+    pieces.append(source[position:])
+    diagnostics.sort(key=lambda d: (d.line, d.column))
+    return b"".join(pieces), diagnostics, rewrites
+
+
+def rewrite(
+    source: bytes, tree: ast.Module, style: str
+) -> tuple[bytes, list[Diagnostic], list[CallRewrite]] | None:
+    """(new source, findings, rewrites) for a module, or None when it needs the full path."""
+    if b"\r" in source or b"\f" in source:
+        return None
+    try:
+        if tokenize.detect_encoding(io.BytesIO(source).readline)[0] != "utf-8":
+            return None  # a BOM ("utf-8-sig") or another encoding
+        return _rewrite(source, tree, style)
+    except (_FullPath, UnicodeDecodeError, SyntaxError):
+        return None

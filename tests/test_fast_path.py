@@ -1,0 +1,143 @@
+"""The fast path (codemod/fast_path.py) against the full LibCST path: wherever the fast path
+takes a file, both must give the same bytes, findings and rewrites. Fixtures, and modules that
+hypothesis writes from every builder's import paths in many call shapes and surroundings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from codemod import fast_path, legacy_table, prefilter
+from codemod.runner import migrate_source, migrate_with_libcst
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+SOURCES = sorted(FIXTURES.glob("*.py")) + sorted(FIXTURES.glob("legacy_sample*/**/*.py"))
+
+
+def takes_fast_path(source: bytes, style: str = "enum") -> bool:
+    tree = prefilter.syntax_tree(source)
+    return (
+        prefilter.might_need_migration(source)
+        and tree is not None
+        and fast_path.rewrite(source, tree, style) is not None
+    )
+
+
+def differences(source: bytes, style: str = "enum") -> list[str]:
+    """How the result of `migrate_source` differs from the full path's."""
+    full = migrate_with_libcst(source, "m.py", style)
+    try:
+        fast = migrate_source(source, "m.py", style)
+    except Exception as error:  # the safety check refusing a wrong splice, for one
+        return [f"migrate_source raised {error!r}"]
+    found = []
+    if fast.migrated != full.migrated:
+        found.append(f"source:\n{fast.migrated!r}\n!=\n{full.migrated!r}")
+    if fast.diagnostics != full.diagnostics:
+        found.append(f"findings: {fast.diagnostics} != {full.diagnostics}")
+    if fast.rewrites != full.rewrites:
+        found.append(f"rewrites: {fast.rewrites} != {full.rewrites}")
+    return found
+
+
+def style_of(path: Path) -> str:
+    return "string" if path.name.startswith("style_string_") else "enum"
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_fixture_same_on_both_paths(path: Path) -> None:
+    assert differences(path.read_bytes(), style_of(path)) == []
+
+
+def test_the_fast_path_takes_most_fixtures_that_change() -> None:
+    changing = [p for p in SOURCES if migrate_source(p.read_bytes(), p.name, style_of(p)).changed]
+    fast = [p for p in changing if takes_fast_path(p.read_bytes(), style_of(p))]
+    assert len(fast) >= 15 and len(fast) >= len(changing) // 2, (fast, changing)
+
+
+# Generated modules: every builder under every path it can be imported from.
+PATHS = sorted(legacy_table.PATHS)
+ARGUMENTS = [
+    "pretrained=True", "pretrained=False", "True", "False", "pretrained=flag", "flag",
+    "pretrained=cfg.pretrained", "pretrained_backbone=True", "pretrained_backbone=False",
+    "progress=False", "quantize=True", "quantize=q", "num_classes=10", "**kwargs", "*args",
+    'pretrained="legacy"', "weights=True", "weights=None", "pretrained=True  # keep\n",
+]  # fmt: skip
+HEADERS = ["", '"""A module."""\n', '"""A module."""\nfrom __future__ import annotations\n']
+EXTRAS = [
+    "", "import os\n", "ResNet50_Weights = None\n", "from torchvision.models import resnet18\n",
+    "from torchvision.models import (\n    resnet18,\n    vgg16,\n)\n",
+    "from torchvision.models import ResNet50_Weights\n", "# a comment\n",
+]  # fmt: skip
+SHAPES = [
+    "model = {call}\n",
+    "def build(models=None):\n    return {call}\n",
+    "def build():\n    import torchvision\n    return {call}\n",
+    "class Net:\n    def __init__(self):\n        self.body = ({call})\n",
+    "layers = [{call}, {call}]\n",
+    "wrapped = Wrapper({call}, scale=2)\n",
+    "@decorator\ndef build():\n    return {call}\n",
+]
+
+
+@st.composite
+def generated_module(draw: st.DrawFn) -> str:
+    path = draw(st.sampled_from(PATHS))
+    module, function = path.rsplit(".", 1)
+    how = draw(st.sampled_from(["from", "from as", "module as", "package"]))
+    if how == "from":
+        imports, callee = f"from {module} import {function}\n", function
+    elif how == "from as":
+        imports, callee = f"from {module} import {function} as build_model\n", "build_model"
+    elif how == "module as":
+        imports, callee = f"import {module} as tvm\n", f"tvm.{function}"
+    else:
+        imports, callee = f"import {module}\n", path
+    arguments = draw(st.lists(st.sampled_from(ARGUMENTS), max_size=3, unique=True))
+    positional = [a for a in arguments if "=" not in a and not a.startswith("*")]
+    call = f"{callee}({', '.join(positional + [a for a in arguments if a not in positional])})"
+    shape = draw(st.sampled_from(SHAPES))
+    extras = draw(st.lists(st.sampled_from(EXTRAS), max_size=2, unique=True))
+    header = draw(st.sampled_from(HEADERS))
+    blank = draw(st.sampled_from(["", "\n", "\n\n"]))
+    return header + "".join(extras) + imports + blank + shape.format(call=call)
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(source=generated_module(), style=st.sampled_from(["enum", "string"]))
+def test_generated_module_same_on_both_paths(source: str, style: str) -> None:
+    try:
+        compile(source, "m.py", "exec")
+    except SyntaxError:
+        return  # e.g. a positional argument after a keyword one: not a module anyone has
+    assert differences(source.encode(), style) == [], source
+
+
+INJECTED = {
+    "columns off by one": ("_Source.column", lambda self, node: node.col_offset),
+    "new imports at the top": (
+        "_new_imports",
+        lambda tree, text, wanted: fast_path._Edit(
+            0, 0, "".join(f"from {m} import {n}\n" for n, m in wanted.items())
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(INJECTED))
+def test_the_comparison_catches_a_faulty_fast_path(
+    fault: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = (FIXTURES / "positional.in.py").read_bytes()
+    assert takes_fast_path(source) and differences(source) == []
+    target, replacement = INJECTED[fault]
+    monkeypatch.setattr(f"codemod.fast_path.{target}", replacement)
+    assert differences(source)

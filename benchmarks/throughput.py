@@ -1,0 +1,402 @@
+r"""Throughput of `migrate-weights --check` next to TorchFix 0.7.0 (rule TOR201), in one run, on
+two corpora built on the spot (issue 6):
+
+- "torch": a copy of the `*.py` files of the installed torch and torchvision (real code nobody
+  here wrote, nearly all of it needing no change);
+- "legacy": 2,000 generated modules of about 75 lines, ordinary training code mixed with legacy
+  calls of every builder in every form the tool rewrites (`benchmarks/legacy_corpus.py`).
+
+For each corpus and tool: the median wall time, files/s, lines/s, the findings (our call sites
+rewritten, TorchFix's TOR201 reports) and the ratio of throughputs; our peak resident memory,
+also on four copies of the legacy corpus; our start-up (`--version`, and a one-file `--check`
+on a file with nothing to migrate) next to `python -c "import libcst"`; and the floor: one
+process that reads every file of the torch corpus and scans it for a substring.
+
+From a fresh clone (TorchFix pins libcst<1.6, so it gets an environment of its own):
+
+    python3 -m venv .venv && .venv/bin/pip install -e ".[verify]" \
+      && python3 -m venv .venv-torchfix && .venv-torchfix/bin/pip install torchfix==0.7.0 \
+      && .venv/bin/python benchmarks/throughput.py --torchfix .venv-torchfix/bin/torchfix
+
+Both tools get the same number of processes (`--jobs`, default all cores). TorchFix runs as
+`torchfix --select TOR201 -j N CORPUS`: lint mode, which writes nothing. Defaults: 3 runs of
+ours (`--runs`) but 1 of TorchFix (`--peer-runs`), which took about 200 s on the legacy corpus
+and 25 minutes on the torch corpus with 2 processes: the whole default run takes about half an
+hour on 2 cores. `--corpus legacy` leaves out the torch corpus, `--skip-peer` measures only ours.
+Not a test: it prints the figures the README quotes."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+import click
+from legacy_corpus import CorpusStats, write_legacy_corpus
+
+SUMMARY = re.compile(
+    r"(\d+) files scanned, (\d+) would change, (\d+) call sites rewritten, "
+    r"(\d+) left for a person, (\d+) failed"
+)
+TOR201 = re.compile(r"^\S.*:\d+:\d+: TOR201 ", re.MULTILINE)
+SCAN = """import os, sys
+hits = 0
+for folder, _, names in os.walk(sys.argv[1]):
+    for name in names:
+        if name.endswith(".py"):
+            with open(os.path.join(folder, name), "rb") as file:
+                hits += b"pretrained" in file.read()
+print(hits)
+"""
+NOTHING_TO_MIGRATE = '''"""A training helper: nothing in it for migrate-weights."""
+
+import torch
+
+
+def clip_gradients(model: torch.nn.Module, max_norm: float = 1.0) -> float:
+    """Clip in place; the norm before clipping, for the logs."""
+    parameters = [p for p in model.parameters() if p.grad is not None]
+    return float(torch.nn.utils.clip_grad_norm_(parameters, max_norm))
+'''
+COPIES = "legacy_x4"  # the legacy corpus four times: memory must not grow with it
+
+
+@dataclass
+class Run:
+    seconds: float
+    returncode: int
+    peak_rss: int | None  # bytes: the largest process of the run (the main one or a worker)
+    stdout: str
+    stderr: str
+
+
+@dataclass
+class Row:
+    corpus: str
+    tool: str
+    runs: list[Run]
+    files: int
+    lines: int
+    findings: str
+
+    @property
+    def median(self) -> float:
+        return statistics.median(run.seconds for run in self.runs)
+
+    @property
+    def peak_rss(self) -> int | None:
+        peaks = [run.peak_rss for run in self.runs if run.peak_rss is not None]
+        return max(peaks) if peaks else None
+
+
+def measure(command: list[str], cwd: Path) -> Run:
+    """Run to completion: wall time, and the peak resident memory of its largest process."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err
+        )
+        peak = None
+        if hasattr(os, "wait4"):  # its own rusage, not the maximum over all children so far
+            _, status, usage = os.wait4(process.pid, 0)
+            process.returncode = os.waitstatus_to_exitcode(status)
+            peak = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+        else:
+            process.wait()
+        seconds = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        return Run(
+            seconds,
+            process.returncode,
+            peak,
+            out.read().decode(errors="replace"),
+            err.read().decode(errors="replace"),
+        )
+
+
+def repeat(label: str, command: list[str], cwd: Path, runs: int, ok=(0, 1)) -> list[Run]:
+    results = []
+    for index in range(runs):
+        result = measure(command, cwd)
+        click.echo(f"{label}: run {index + 1}/{runs}: {result.seconds:.2f} s", err=True)
+        if result.returncode not in ok:
+            tail = (result.stderr or result.stdout)[-2000:]
+            click.echo(f"{label}: exit status {result.returncode}\n{tail}", err=True)
+        results.append(result)
+    return results
+
+
+def executable(name: str, given: str | None) -> str | None:
+    """`given`, else `name` beside this interpreter, else on PATH."""
+    if given:
+        return given
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else shutil.which(name)
+
+
+def copy_sources(package: str, destination: Path) -> None:
+    """The `*.py` files of an installed package, found without importing it (importing torch
+    takes seconds)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise click.ClickException(f'{package} is not installed: pip install -e ".[verify]"')
+    root = Path(next(iter(spec.submodule_search_locations)))
+    for folder, _, names in os.walk(root):
+        for name in names:
+            if name.endswith(".py"):
+                source = Path(folder, name)
+                target = destination / package / source.relative_to(root)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+
+
+def count(corpus: Path) -> tuple[int, int]:
+    files = lines = 0
+    for path in corpus.rglob("*.py"):
+        data = path.read_bytes()
+        files += 1
+        lines += data.count(b"\n") + (not data.endswith(b"\n") and bool(data))
+    return files, lines
+
+
+def ours_findings(runs: list[Run], files: int) -> str:
+    """Call sites rewritten (MW001), from the summary line of the last run."""
+    match = SUMMARY.search(runs[-1].stderr)
+    if match is None:
+        return "?"
+    scanned, _, rewritten, for_a_person, failed = (int(group) for group in match.groups())
+    text = f"{rewritten:,}" + (f" +{for_a_person}?" if for_a_person else "")
+    if scanned != files:
+        click.echo(f"migrate-weights scanned {scanned} of the {files} files", err=True)
+    return text + (f" {failed}!" if failed else "")
+
+
+def torchfix_findings(runs: list[Run]) -> str:
+    """TOR201 reports of the last run, one per call (lines `path:line:col: TOR201 ...`)."""
+    return f"{len(TOR201.findall(runs[-1].stdout)):,}"
+
+
+def mib(size: int | None) -> str:
+    return "-" if size is None else f"{size / 2**20:.0f} MiB"
+
+
+def print_table(rows: list[Row]) -> None:
+    click.echo(
+        f"{'corpus':10} {'files':>6} {'lines':>10}  {'tool':16} {'runs':>4} {'median s':>9} "
+        f"{'files/s':>9} {'lines/s':>11} {'findings':>14} {'exit':>4} {'peak RSS':>9}"
+    )
+    for row in rows:
+        exits = ",".join(sorted({str(run.returncode) for run in row.runs}))
+        click.echo(
+            f"{row.corpus:10} {row.files:>6,} {row.lines:>10,}  {row.tool:16} {len(row.runs):>4} "
+            f"{row.median:>9.2f} {row.files / row.median:>9,.1f} {row.lines / row.median:>11,.0f} "
+            f"{row.findings:>14} {exits:>4} {mib(row.peak_rss):>9}"
+        )
+
+
+@click.command()
+@click.option(
+    "--corpus", type=click.Choice(("all", "legacy", "torch")), default="all", show_default=True
+)
+@click.option("--runs", type=click.IntRange(min=1), default=3, show_default=True, help="Of ours.")
+@click.option(
+    "--peer-runs", type=click.IntRange(min=1), default=1, show_default=True, help="Of TorchFix."
+)
+@click.option("--startup-runs", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True
+)
+@click.option("--skip-peer", is_flag=True, help="Measure only migrate-weights.")
+@click.option("--legacy-files", type=click.IntRange(min=1), default=2000, show_default=True)
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to build the corpora (kept); default: a temporary folder, removed at the end.",
+)
+@click.option("--torchfix", "torchfix_path", help="TorchFix executable [default: on PATH].")
+@click.option("--migrate-weights", "ours_path", help="Our executable [default: on PATH].")
+def benchmark(
+    corpus: str,
+    runs: int,
+    peer_runs: int,
+    startup_runs: int,
+    jobs: int,
+    skip_peer: bool,
+    legacy_files: int,
+    workdir: Path | None,
+    torchfix_path: str | None,
+    ours_path: str | None,
+) -> int:
+    ours = executable("migrate-weights", ours_path)
+    torchfix = None if skip_peer else executable("torchfix", torchfix_path)
+    if ours is None:
+        raise click.ClickException('migrate-weights not found: pip install -e ".[verify]"')
+    if not skip_peer and torchfix is None:
+        raise click.ClickException(
+            "torchfix not found: python3 -m venv .venv-torchfix && "
+            ".venv-torchfix/bin/pip install torchfix==0.7.0, then --torchfix "
+            ".venv-torchfix/bin/torchfix (or --skip-peer)"
+        )
+    with tempfile.TemporaryDirectory(prefix="throughput-") as scratch:
+        root = Path(workdir or scratch).resolve()
+        root.mkdir(parents=True, exist_ok=True)
+        return run_benchmark(
+            root, corpus, runs, peer_runs, startup_runs, jobs, legacy_files, ours, torchfix
+        )
+
+
+def build_corpora(root: Path, corpora: list[str], legacy_files: int) -> CorpusStats | None:
+    """Write the corpora under `root`, replacing earlier ones; the legacy corpus's stats."""
+    for name in [*corpora, COPIES, "startup"]:
+        shutil.rmtree(root / name, ignore_errors=True)
+    click.echo(f"building the corpora in {root}", err=True)
+    (root / "startup").mkdir()
+    (root / "startup" / "nothing_to_migrate.py").write_text(NOTHING_TO_MIGRATE)
+    if "torch" in corpora:
+        for package in ("torch", "torchvision"):
+            copy_sources(package, root / "torch")
+    if "legacy" not in corpora:
+        return None
+    stats = write_legacy_corpus(root / "legacy", files=legacy_files, seed=0)
+    for copy in range(4):
+        shutil.copytree(root / "legacy", root / COPIES / f"copy_{copy}")
+    return stats
+
+
+def startup_times(root: Path, ours: str, runs: int) -> dict[str, float]:
+    python = sys.executable
+    commands = {
+        "python -c pass": [python, "-c", "pass"],
+        'python -c "import libcst"': [python, "-c", "import libcst"],
+        "migrate-weights --version": [ours, "--version"],
+        "migrate-weights FILE --check": [ours, "startup/nothing_to_migrate.py", "--check"],
+    }
+    return {
+        label: statistics.median(run.seconds for run in repeat(label, command, root, runs))
+        for label, command in commands.items()
+    }
+
+
+def corpus_rows(
+    root: Path, name: str, ours: str, torchfix: str | None, jobs: int, runs: int, peer_runs: int
+) -> list[Row]:
+    """Ours on the corpus (and on its four copies, for the legacy corpus), then TorchFix."""
+    rows = []
+    targets = [(name, runs), (COPIES, 1)] if name == "legacy" else [(name, runs)]
+    for corpus, times in targets:
+        files, lines = count(root / corpus)
+        command = [ours, corpus, "--check", "-j", str(jobs)]
+        measured = repeat(f"{corpus}: ours", command, root, times)
+        rows.append(
+            Row(corpus, "migrate-weights", measured, files, lines, ours_findings(measured, files))
+        )
+    if torchfix is not None:
+        command = [torchfix, "--select", "TOR201", "-j", str(jobs), name]
+        measured = repeat(f"{name}: TorchFix", command, root, peer_runs)
+        files, lines = rows[0].files, rows[0].lines
+        rows.append(Row(name, "TorchFix", measured, files, lines, torchfix_findings(measured)))
+    return rows
+
+
+def report(
+    rows: list[Row],
+    stats: CorpusStats | None,
+    floor: list[Run] | None,
+    startup: dict[str, float],
+    jobs: int,
+    peer: str,
+) -> None:
+    click.echo(
+        f"\nmigrate-weights {version('migrate-weights')} (libcst {version('libcst')}) and {peer}"
+        f", {jobs} processes each, on {os.cpu_count()} cores ({platform.machine()}, "
+        f"Python {platform.python_version()}); corpora from torch {version('torch')}, "
+        f"torchvision {version('torchvision')}\n"
+    )
+    print_table(rows)
+    click.echo(
+        "findings: ours = call sites rewritten (MW001), +N? left for a person (MW002/MW003), "
+        "N! files failed; TorchFix = TOR201 reports\n"
+    )
+    if stats is not None:
+        forms = ", ".join(f"{form} {n}" for form, n in stats.sites_per_form.most_common())
+        missing = sum(len(names) for names in stats.uncovered().values())
+        click.echo(
+            f"legacy corpus: {stats.expected_rewrites:,} legacy sites generated (the MW001 "
+            f"findings a correct run reports), {stats.builder_calls:,} of them builder calls; "
+            f"{forms}; every builder in every form it applies to: "
+            + (f"no, {missing} pairs missing (too few files)" if missing else "yes")
+        )
+    ours = {row.corpus: row for row in rows if row.tool == "migrate-weights"}
+    for row in rows:
+        if row.tool == "TorchFix":
+            ratio = row.median / ours[row.corpus].median
+            target = 50 if row.corpus == "legacy" else 1000
+            click.echo(
+                f"{row.corpus}: migrate-weights / TorchFix throughput {ratio:,.1f}x "
+                f"(target >= {target}x)"
+            )
+    if floor is not None:
+        floor_median = statistics.median(run.seconds for run in floor)
+        click.echo(
+            f"torch: read-and-scan floor {floor_median:.2f} s ({floor[-1].stdout.strip()} files "
+            f"say `pretrained`); migrate-weights takes {ours['torch'].median / floor_median:.1f}x "
+            f"the floor (target <= 3x)"
+        )
+    click.echo("\nstart-up, median of --startup-runs:")
+    for label, seconds in startup.items():
+        click.echo(f"  {label:32} {seconds * 1000:7.0f} ms")
+    ratio = startup["migrate-weights FILE --check"] / startup['python -c "import libcst"']
+    click.echo(f"  one-file --check / import libcst: {ratio:.2f} (target <= 0.5)")
+    peaks = ", ".join(f"{row.corpus} {mib(row.peak_rss)}" for row in ours.values())
+    click.echo(f"\npeak RSS of our runs (largest process): {peaks}")
+
+
+def run_benchmark(
+    root: Path,
+    corpus: str,
+    runs: int,
+    peer_runs: int,
+    startup_runs: int,
+    jobs: int,
+    legacy_files: int,
+    ours: str,
+    torchfix: str | None,
+) -> int:
+    corpora = ["legacy", "torch"] if corpus == "all" else [corpus]
+    stats = build_corpora(root, corpora, legacy_files)
+    startup = startup_times(root, ours, startup_runs)
+    floor = None
+    if "torch" in corpora:
+        scan = [sys.executable, "-c", SCAN, "torch"]
+        floor = repeat("read-and-scan floor", scan, root, runs, ok=(0,))
+    rows = []
+    for name in corpora:
+        rows += corpus_rows(root, name, ours, torchfix, jobs, runs, peer_runs)
+    peer = "no peer"
+    if torchfix is not None:
+        peer = f"TorchFix {measure([torchfix, '--version'], root).stdout.strip()}"
+    report(rows, stats, floor, startup, jobs, peer)
+    return 0
+
+
+def main() -> int:
+    try:
+        return benchmark.main(standalone_mode=False)
+    except click.ClickException as error:
+        error.show()
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

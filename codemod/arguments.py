@@ -22,9 +22,25 @@ def one_line(node: cst.CSTNode) -> str:
     return " ".join(source(node).split())
 
 
+# Nodes `ast.literal_eval` may turn into one of _LITERAL_TYPES; anything else is not a literal.
+_MAYBE_LITERAL = (
+    cst.Name,
+    cst.Integer,
+    cst.Float,
+    cst.SimpleString,
+    cst.ConcatenatedString,
+    cst.UnaryOperation,
+    cst.BinaryOperation,
+)
+
+
 def literal_value(node: cst.BaseExpression) -> Any:
     """The value of a constant (`True`, `0`, `"legacy"`, `None`), or NOT_LITERAL. Nothing else is
     ever evaluated."""
+    if not isinstance(node, _MAYBE_LITERAL):
+        return NOT_LITERAL
+    if isinstance(node, cst.Name) and node.value not in ("True", "False", "None"):
+        return NOT_LITERAL
     try:
         value = ast.literal_eval(source(node).strip())
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):

@@ -18,6 +18,7 @@ import io
 import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from codemod import table
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
@@ -41,6 +42,15 @@ class _Edit:
 
 def _is_ours(qualified_name: str) -> bool:
     return qualified_name.split(".")[0] in RULE_ROOTS
+
+
+_BINDING_NODES = frozenset(
+    {
+        ast.Name, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.arg, ast.ExceptHandler,
+        ast.MatchAs, ast.MatchStar, ast.MatchMapping, ast.Global, ast.Nonlocal, ast.Import,
+        ast.ImportFrom,
+    }
+)  # fmt: skip
 
 
 def _bound_names(node: ast.AST) -> Iterator[str]:
@@ -100,6 +110,8 @@ class _Names:
             for name, qualified in _imported_names(statement):
                 self.bindings.setdefault(name, set()).add(qualified)
         for node in nodes:
+            if type(node) not in _BINDING_NODES:
+                continue
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
                     raise _FullPath
@@ -134,26 +146,6 @@ class _Names:
         return found  # type: ignore[return-value]
 
 
-def _check_other_rules(source: bytes, names: _Names, nodes: list[ast.AST]) -> None:
-    if b"model_urls" in source:
-        raise _FullPath
-    for node in nodes:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            for _, qualified in _imported_names(node):
-                if qualified.startswith(OTHER_RULES):
-                    raise _FullPath
-        elif isinstance(node, ast.Attribute) and node.attr in ("__dict__", "utils"):
-            if (names.qualified(node.value) or "").startswith("torchvision"):
-                raise _FullPath
-        elif isinstance(node, ast.Call):
-            callee = names.qualified(node.func)
-            if callee is not None and callee.startswith(OTHER_RULES):
-                raise _FullPath
-            if isinstance(node.func, ast.Name) and node.func.id == "getattr" and node.args:
-                if (names.qualified(node.args[0]) or "").startswith("torchvision"):
-                    raise _FullPath
-
-
 class _Source:
     """Byte offsets and character columns of a module's source."""
 
@@ -183,19 +175,39 @@ class _Source:
         return len(prefix.decode("utf-8")) + 1
 
 
-def _builder_calls(names: _Names, nodes: list[ast.AST]) -> list[tuple[ast.Call, str]]:
-    """Calls of a builder or of get_model, with the qualified name they call, in source order."""
+def _builder_calls(
+    source: bytes, names: _Names, nodes: list[ast.AST]
+) -> list[tuple[ast.Call, str]]:
+    """Calls of a builder or of get_model, with the qualified name they call, in source order;
+    the full path for a file with a shape another rule handles."""
+    if b"model_urls" in source:
+        raise _FullPath
     found = []
     for node in nodes:
-        if isinstance(node, ast.Call):
-            qualified = names.qualified(node.func)
-            if qualified and (table.builder_name_at(qualified) or table.is_get_model(qualified)):
-                found.append((node, qualified))
+        kind = type(node)
+        if kind is ast.Call:
+            callee = names.qualified(node.func)  # type: ignore[attr-defined]
+            if callee is None:
+                func = node.func  # type: ignore[attr-defined]
+                if isinstance(func, ast.Name) and func.id == "getattr" and node.args:  # type: ignore[attr-defined]
+                    if (names.qualified(node.args[0]) or "").startswith("torchvision"):  # type: ignore[attr-defined]
+                        raise _FullPath
+            elif callee.startswith(OTHER_RULES):
+                raise _FullPath
+            elif table.builder_name_at(callee) or table.is_get_model(callee):
+                found.append((node, callee))
+        elif kind is ast.Attribute and node.attr in ("__dict__", "utils"):  # type: ignore[attr-defined]
+            if (names.qualified(node.value) or "").startswith("torchvision"):  # type: ignore[attr-defined]
+                raise _FullPath
+        elif kind is ast.Import or kind is ast.ImportFrom:
+            for _, qualified in _imported_names(node):  # type: ignore[arg-type]
+                if qualified.startswith(OTHER_RULES):
+                    raise _FullPath
     found.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
     for (outer, _), (inner, _) in zip(found, found[1:]):
         if (inner.lineno, inner.col_offset) < (outer.end_lineno, outer.end_col_offset):
             raise _FullPath  # nested: the outer call's text changes with the inner one's
-    return found
+    return found  # type: ignore[return-value]
 
 
 def _alone_on_its_lines(body: list[ast.stmt], index: int) -> bool:
@@ -298,33 +310,47 @@ def _statement_of(call: ast.Call, statements: list[ast.stmt]) -> ast.stmt:
 
 
 class _ParsedCall:
-    """A call's own source, parsed by LibCST as if in a block of its statement's indentation:
-    the full path prints a call's line breaks relative to that indentation, so does this."""
+    """A call's own source, parsed by LibCST. The full path prints a call's line breaks relative
+    to its statement's indentation; for a call over several lines in an indented block, so does
+    this, by parsing it in a block of that indentation."""
 
     def __init__(self, segment: str, indentation: str) -> None:
         import libcst as cst
 
-        self.prefix = f"if 1:\n{indentation}_ = " if indentation else "_ = "
-        self.module = cst.parse_module(f"{self.prefix}{segment}\n")
-        statement = self.module.body[0]
-        if indentation:
-            statement = statement.body.body[0]  # type: ignore[attr-defined]
-        self.call = statement.body[0].value  # type: ignore[attr-defined]
+        self.segment = segment
+        self.module: cst.Module | None = None
+        if not indentation or "\n" not in segment:
+            self.call = cst.parse_expression(segment)
+        else:
+            self.prefix = f"if 1:\n{indentation}_ = "
+            self.module = cst.parse_module(f"{self.prefix}{segment}\n")
+            block = self.module.body[0].body  # type: ignore[attr-defined]
+            self.call = block.body[0].body[0].value
         if not isinstance(self.call, cst.Call):
             raise _FullPath
 
-    def in_place(self, migrated: object) -> str:
-        """The migrated call's source where the call stands."""
-        return self.module.deep_replace(self.call, migrated).code[len(self.prefix) : -1]  # type: ignore[arg-type]
+    def source(self) -> str:
+        """As the full path prints it."""
+        return self.segment if self.module is None else _code(self.call)
+
+    def in_place(self, migrated: Any, printed: str) -> str:
+        """The migrated call where the call stands (`printed`: as the full path prints it)."""
+        if self.module is None:
+            return printed
+        return self.module.deep_replace(self.call, migrated).code[len(self.prefix) : -1]  # type: ignore[union-attr]
+
+
+def _code(node: Any) -> str:
+    from codemod.arguments import source
+
+    return source(node)
 
 
 def _rewrite(
-    source: bytes, tree: ast.Module, style: str
+    source: bytes, tree: ast.Module, nodes: list[ast.AST], style: str
 ) -> tuple[bytes, list[Diagnostic], list[CallRewrite]]:
-    nodes = list(ast.walk(tree))
     names = _Names(tree, nodes)
-    _check_other_rules(source, names, nodes)
-    calls = _builder_calls(names, nodes)
+    calls = _builder_calls(source, names, nodes)
     if not calls:
         return source, [], []
 
@@ -365,14 +391,14 @@ def _rewrite(
             continue
         references.keep_edit()
         migrated = call.with_changes(args=plan.args)
-        fix = (code(call), code(migrated))
+        fix = (parsed.source(), code(migrated))
         message = f"{label}: " + "; ".join(plan.changes)
         diagnostics.append(Diagnostic(line, column, Code.FIXED, message, fix))
         if builder_name:
             rewrites.append(CallRewrite(line, column, builder_name, *fix))
         start = text.offset(node.lineno, node.col_offset)
         end = text.offset(node.end_lineno, node.end_col_offset)  # type: ignore[arg-type]
-        edits.append(_Edit(start, end, parsed.in_place(migrated)))
+        edits.append(_Edit(start, end, parsed.in_place(migrated, fix[1])))
     edits += _import_edits(tree, text, references.imported)
     edits.sort(key=lambda edit: (edit.start, edit.end))
     pieces, position = [], 0
@@ -385,14 +411,15 @@ def _rewrite(
 
 
 def rewrite(
-    source: bytes, tree: ast.Module, style: str
+    source: bytes, tree: ast.Module, nodes: list[ast.AST], style: str
 ) -> tuple[bytes, list[Diagnostic], list[CallRewrite]] | None:
-    """(new source, findings, rewrites) for a module, or None when it needs the full path."""
+    """(new source, findings, rewrites) for a module (its syntax tree and the tree's nodes), or
+    None when it needs the full path."""
     if b"\r" in source or b"\f" in source:
         return None
     try:
         if tokenize.detect_encoding(io.BytesIO(source).readline)[0] != "utf-8":
             return None  # a BOM ("utf-8-sig") or another encoding
-        return _rewrite(source, tree, style)
+        return _rewrite(source, tree, nodes, style)
     except (_FullPath, UnicodeDecodeError, SyntaxError):
         return None

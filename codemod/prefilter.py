@@ -6,6 +6,7 @@ fixture with and without them)."""
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from functools import lru_cache
 
 # Every rule resolves names through an import of torchvision in the same module, except
@@ -54,9 +55,8 @@ def _is_removed_module(node: ast.AST) -> bool:
     return False
 
 
-def _needs_rewrite(tree: ast.AST, hub: bool) -> bool:
+def _needs_rewrite(nodes: list[ast.AST], hub: bool) -> bool:
     builders = set(_builder_functions()) | {"get_model"}
-    nodes = list(ast.walk(tree))
     for node in nodes:  # names bound by imports from torchvision may be builders under aliases
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
             "torchvision.models"
@@ -86,19 +86,26 @@ def mentions_torchvision(source: bytes) -> bool:
     return any(text in source for text in REQUIRED_TEXTS)
 
 
+@dataclass(frozen=True)
+class Parsed:
+    tree: ast.Module
+    nodes: list[ast.AST]  # every node of the tree, walked once
+
+
 @lru_cache(maxsize=1)
-def syntax_tree(source: bytes) -> ast.Module | None:
+def parsed(source: bytes) -> Parsed | None:
     """Python's syntax tree of a module (None if it does not parse), kept for the fast path."""
     try:
-        return ast.parse(source)
+        tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return None
+    return Parsed(tree, list(ast.walk(tree)))
 
 
 def might_need_migration(source: bytes) -> bool:
     if not mentions_torchvision(source):
         return False
-    tree = syntax_tree(source)
-    if tree is None:
+    module = parsed(source)
+    if module is None:
         return True  # the real parser reports what is wrong
-    return _needs_rewrite(tree, hub=HUB_REPOSITORY in source)
+    return _needs_rewrite(module.nodes, hub=HUB_REPOSITORY in source)

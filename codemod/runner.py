@@ -12,7 +12,7 @@ from pathlib import Path
 from codemod import fast_path, safety
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
 from codemod.notebooks import CellChange, NotebookError, migrate_notebook
-from codemod.prefilter import mentions_torchvision, might_need_migration, syntax_tree
+from codemod.prefilter import mentions_torchvision, might_need_migration, parsed
 
 SUFFIXES = (".py", ".ipynb")
 SKIPPED_DIRECTORIES = {
@@ -75,8 +75,8 @@ def migrate_source(source: bytes, path: str = "<string>", style: str = "enum") -
     libcst.ParserSyntaxError for code it cannot parse."""
     if not might_need_migration(source):
         return FileResult(path, source, source)
-    tree = syntax_tree(source)
-    quick = fast_path.rewrite(source, tree, style) if tree is not None else None
+    module = parsed(source)
+    quick = None if module is None else fast_path.rewrite(source, module.tree, module.nodes, style)
     if quick is None:
         return migrate_with_libcst(source, path, style)
     migrated, diagnostics, rewrites = quick

@@ -18,11 +18,11 @@ SOURCES = sorted(FIXTURES.glob("*.py")) + sorted(FIXTURES.glob("legacy_sample*/*
 
 
 def takes_fast_path(source: bytes, style: str = "enum") -> bool:
-    tree = prefilter.syntax_tree(source)
+    module = prefilter.parsed(source)
     return (
         prefilter.might_need_migration(source)
-        and tree is not None
-        and fast_path.rewrite(source, tree, style) is not None
+        and module is not None
+        and fast_path.rewrite(source, module.tree, module.nodes, style) is not None
     )
 
 

@@ -89,7 +89,7 @@ def _renames_a_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:  # type: ignore[no-untyped-def]
         return updated.with_changes(value="renamed") if updated.value == "model" else updated
 
-    monkeypatch.setattr(fast_path, "rewrite", lambda source, tree, style: None)
+    monkeypatch.setattr(fast_path, "rewrite", lambda source, tree, nodes, style: None)
     monkeypatch.setattr(MigrateWeights, "leave_Name", leave_Name, raising=False)
 
 
@@ -115,7 +115,7 @@ def test_unsafe_rewrite_is_refused(
     """A fault in either path's rewrite is caught before anything is written."""
     fault(monkeypatch)
     status, out = run_and_read(tree, capsys)
-    assert status == 2
+    assert status == 2, out
     assert "MW005 the rewrite changed code outside the calls it meant to edit" in out
     assert (tree / "z_good.py").read_bytes() == LEGACY
 

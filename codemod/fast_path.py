@@ -1,14 +1,15 @@
-"""The fast path: a file whose legacy calls are plain builder calls, named through imports at
-module level, is rewritten without LibCST's parse of the whole module and its scope analysis,
-which cost about a hundred times more. Python's own parser finds the calls and resolves their
-names; each call's own source is parsed by LibCST, planned by the same rules, and put back in
-place of the old text; imports are added as the full path adds them.
+"""The fast path: a file whose legacy calls are calls of builders (directly, through
+torch.hub.load or functools.partial), named through imports at module level, is rewritten
+without LibCST's parse of the whole module and its scope analysis, which cost about a hundred
+times more. Python's own parser finds the calls and resolves their names; each call's own source
+is parsed by LibCST, planned by the same rules, and put back in place of the old text; imports
+are added as the full path adds them.
 
 Anything this module does not model exactly returns None, and the file takes the full path: a
 name bound more than once, an import of torch or torchvision inside a function, a star import,
-calls nested in a rewritten call, the shapes other rules handle (torch.hub.load, partial,
-model_urls, torchvision.models.utils, builders looked up at run time), encodings other than
-plain UTF-8, line endings other than LF. A test runs every fixture and generated modules through
+calls nested in a rewritten call, the shapes the rules for model_urls and
+torchvision.models.utils handle, builders looked up at run time, encodings other than plain
+UTF-8, line endings other than LF. A test runs every fixture and generated modules through
 both paths and requires the same result."""
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from codemod.diagnostics import CallRewrite, Code, Diagnostic
 # Roots of the names the rules act on; an import of these anywhere but at module level, or a
 # name bound both to one of them and to something else, sends the file to the full path.
 RULE_ROOTS = ("torchvision", "torch", "functools")
-OTHER_RULES = ("torch.hub.load", "functools.partial", "torchvision.models.utils")
+HUB_LOAD, PARTIAL = "torch.hub.load", "functools.partial"
+REMOVED_MODULE = "torchvision.models.utils"
 
 
 class _FullPath(Exception):
@@ -177,37 +179,41 @@ class _Source:
 
 def _builder_calls(
     source: bytes, names: _Names, nodes: list[ast.AST]
-) -> list[tuple[ast.Call, str]]:
-    """Calls of a builder or of get_model, with the qualified name they call, in source order;
-    the full path for a file with a shape another rule handles."""
+) -> list[tuple[ast.Call, str, str | None]]:
+    """Calls a rule may act on, in source order: (call, what its callee resolves to, and for a
+    partial, what its first argument resolves to). The full path for a file with a shape only
+    the full path handles."""
     if b"model_urls" in source:
         raise _FullPath
     found = []
     for node in nodes:
         kind = type(node)
         if kind is ast.Call:
-            callee = names.qualified(node.func)  # type: ignore[attr-defined]
+            call: ast.Call = node  # type: ignore[assignment]
+            callee = names.qualified(call.func)
             if callee is None:
-                func = node.func  # type: ignore[attr-defined]
-                if isinstance(func, ast.Name) and func.id == "getattr" and node.args:  # type: ignore[attr-defined]
-                    if (names.qualified(node.args[0]) or "").startswith("torchvision"):  # type: ignore[attr-defined]
+                if isinstance(call.func, ast.Name) and call.func.id == "getattr" and call.args:
+                    if (names.qualified(call.args[0]) or "").startswith("torchvision"):
                         raise _FullPath
-            elif callee.startswith(OTHER_RULES):
+            elif callee.startswith(REMOVED_MODULE):
                 raise _FullPath
-            elif table.builder_name_at(callee) or table.is_get_model(callee):
-                found.append((node, callee))
+            elif callee == PARTIAL:
+                inner = names.qualified(call.args[0]) if call.args else None
+                found.append((call, callee, inner))
+            elif callee == HUB_LOAD or table.builder_name_at(callee) or table.is_get_model(callee):
+                found.append((call, callee, None))
         elif kind is ast.Attribute and node.attr in ("__dict__", "utils"):  # type: ignore[attr-defined]
             if (names.qualified(node.value) or "").startswith("torchvision"):  # type: ignore[attr-defined]
                 raise _FullPath
         elif kind is ast.Import or kind is ast.ImportFrom:
             for _, qualified in _imported_names(node):  # type: ignore[arg-type]
-                if qualified.startswith(OTHER_RULES):
+                if qualified.startswith(REMOVED_MODULE):
                     raise _FullPath
     found.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
-    for (outer, _), (inner, _) in zip(found, found[1:]):
-        if (inner.lineno, inner.col_offset) < (outer.end_lineno, outer.end_col_offset):
+    for (outer, *_), (inner_call, *_) in zip(found, found[1:]):
+        if (inner_call.lineno, inner_call.col_offset) < (outer.end_lineno, outer.end_col_offset):
             raise _FullPath  # nested: the outer call's text changes with the inner one's
-    return found  # type: ignore[return-value]
+    return found
 
 
 def _alone_on_its_lines(body: list[ast.stmt], index: int) -> bool:
@@ -356,10 +362,10 @@ def _rewrite(
 
     import libcst as cst
 
-    from codemod.arguments import one_line
     from codemod.arguments import source as code
     from codemod.legacy_call import plan_named_call
     from codemod.references import EnumReferences
+    from codemod.targets import find_target
 
     text = _Source(source)
     bound_anywhere = {name for name, found in names.bindings.items() if found}
@@ -369,33 +375,48 @@ def _rewrite(
         (node for node in nodes if isinstance(node, ast.stmt)),
         key=lambda statement: (_start_line(statement), statement.col_offset),
     )
-    for node, qualified in calls:
+    for node, callee, inner_callee in calls:
         try:
             parsed = _ParsedCall(text.text(node), text.indentation(_statement_of(node, statements)))
         except cst.ParserSyntaxError as error:
             raise _FullPath from error
         call = parsed.call
+
+        def plan_call(builder_call: Any, func: Any) -> Any:
+            qualified = callee if func is call.func else inner_callee  # noqa: B023
+            if qualified is None:
+                return None
+            return plan_named_call(
+                {qualified},
+                builder_call.args,
+                lambda name: references.maker(func, name, names.visible),
+            )
+
         references.begin_edit()
-        found = plan_named_call(
-            {qualified},
-            call.args,
-            lambda name, func=call.func: references.maker(func, name, names.visible),
-        )
-        assert found is not None
-        plan, builder_name = found
+        target = find_target(call, call, {callee}, plan_call)
+        if target is None:
+            continue
+        plan = target.plan
         line, column = node.lineno, text.column(node)
-        label = one_line(call.func)
         for problem_code, message in plan.problems:
-            diagnostics.append(Diagnostic(line, column, problem_code, f"{label}: {message}"))
+            diagnostics.append(Diagnostic(line, column, problem_code, f"{target.label}: {message}"))
         if not plan.args:
             continue
         references.keep_edit()
-        migrated = call.with_changes(args=plan.args)
+        args = list(call.args)
+        for index, arg in zip(target.indices, plan.args):
+            args[index] = arg
+        migrated = call.with_changes(args=args)
         fix = (parsed.source(), code(migrated))
-        message = f"{label}: " + "; ".join(plan.changes)
+        message = f"{target.label}: " + "; ".join(plan.changes)
         diagnostics.append(Diagnostic(line, column, Code.FIXED, message, fix))
-        if builder_name:
-            rewrites.append(CallRewrite(line, column, builder_name, *fix))
+        if target.builder:
+            builder_call = (
+                fix
+                if target.call is call
+                else (code(target.call), code(target.call.with_changes(args=plan.args)))
+            )
+            rewrites.append(CallRewrite(line, column, target.builder, *builder_call))
         start = text.offset(node.lineno, node.col_offset)
         end = text.offset(node.end_lineno, node.end_col_offset)  # type: ignore[arg-type]
         edits.append(_Edit(start, end, parsed.in_place(migrated, fix[1])))

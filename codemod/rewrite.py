@@ -5,9 +5,6 @@ The rules for other shapes of the legacy API live in their own modules, called f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
@@ -20,24 +17,15 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from codemod import hub, partial, table
-from codemod.arguments import one_line, source
+from codemod import table
+from codemod.arguments import source
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
 from codemod.imports import append_names, remove_statements
 from codemod.legacy_call import CallPlan, plan_dynamic_call, plan_named_call
 from codemod.model_urls import ModelUrls
 from codemod.references import EnumReferences
 from codemod.removed_modules import RemovedModules
-
-
-@dataclass
-class _Target:
-    """The builder call a call makes: itself, or one made through torch.hub.load or a partial."""
-
-    label: str  # the callee, for messages
-    call: cst.Call  # the builder call, as the verifier reads it
-    indices: Sequence[int]  # where the builder call's arguments are in the call
-    plan: CallPlan
+from codemod.targets import find_target
 
 
 def _call_source(call: cst.Call) -> str:
@@ -61,7 +49,6 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         self.rewrites: list[CallRewrite] = []
         self._names_bound_anywhere: set[str] = set()
         self.references = EnumReferences(style, self._names_bound_anywhere)
-        self._builder_name: str | None = None  # registered name of the current call's builder
         self._model_urls = ModelUrls(self)
         self._removed_modules = RemovedModules(self)
 
@@ -72,8 +59,8 @@ class MigrateWeights(VisitorBasedCodemodCommand):
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
         self.references.begin_edit()
-        self._builder_name = None
-        target = self._target(original_node, updated_node)
+        callee = self.qualified_names(original_node.func)
+        target = find_target(original_node, updated_node, callee, self._plan)
         if target is None:
             return updated_node
         plan = target.plan
@@ -89,12 +76,12 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         migrated = updated_node.with_changes(args=args)
         fix = (_call_source(updated_node), _call_source(migrated))
         self._report(position, Code.FIXED, f"{target.label}: " + "; ".join(plan.changes), fix)
-        if self._builder_name:
+        if target.builder:
             self.rewrites.append(
                 CallRewrite(
                     position.line,
                     position.column + 1,
-                    self._builder_name,
+                    target.builder,
                     _call_source(target.call),
                     _call_source(target.call.with_changes(args=plan.args)),
                 )
@@ -174,40 +161,16 @@ class MigrateWeights(VisitorBasedCodemodCommand):
     def qualified_names(self, node: cst.CSTNode) -> set[str]:
         return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
 
-    def _target(self, original: cst.Call, updated: cst.Call) -> _Target | None:
-        names = self.qualified_names(original.func)
-        if hub.LOAD in names:
-            found = hub.plan_hub_call(updated.args)
-            if found is None:
-                return None
-            self._builder_name = found.builder
-            label = f"{one_line(original.func)}(..., {found.model})"
-            return _Target(label, found.call, found.indices, found.plan)
-        if partial.FUNCTION in names:
-            inner_original, inner = partial.builder_call(original), partial.builder_call(updated)
-            if inner_original is None or inner is None:
-                return None
-            plan = self._plan(inner_original, inner)
-            if plan is None:
-                return None
-            label = f"{one_line(original.func)}({one_line(inner.func)}, ...)"
-            plan = partial.keep_positionals(inner.args, plan)
-            return _Target(label, inner, range(1, len(updated.args)), plan)
-        plan = self._plan(original, updated)
-        if plan is None:
-            return None
-        return _Target(one_line(original.func), updated, range(len(updated.args)), plan)
-
-    def _plan(self, original: cst.Call, updated: cst.Call) -> CallPlan | None:
-        names = self.qualified_names(original.func)
-        found = plan_named_call(
-            names, updated.args, lambda name: self.reference_maker(original.func, name)
-        )
+    def _plan(
+        self, call: cst.Call, callee: cst.BaseExpression
+    ) -> tuple[CallPlan, str | None] | None:
+        """`callee`: the call's callee in the original tree, where names resolve."""
+        names = self.qualified_names(callee)
+        found = plan_named_call(names, call.args, lambda name: self.reference_maker(callee, name))
         if found is not None:
-            plan, self._builder_name = found
-            return plan
-        if self._is_runtime_lookup(original.func):
-            return plan_dynamic_call(updated.args, table.renames_shared_by_all_builders())
+            return found
+        if self._is_runtime_lookup(callee):
+            return plan_dynamic_call(call.args, table.renames_shared_by_all_builders()), None
         return None
 
     def _is_runtime_lookup(self, func: cst.BaseExpression) -> bool:

@@ -1,0 +1,53 @@
+"""The builder call a call makes: itself, or one made by another road (torch.hub.load, a
+partial), with the plan for its arguments. Shared by the full path and the fast path."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+
+from codemod import hub, partial
+from codemod.arguments import one_line
+from codemod.legacy_call import CallPlan
+
+# (the builder call, its callee as written in the source) -> the plan and the builder's
+# registered name, or None when the callee is no builder
+PlanCall = Callable[[cst.Call, cst.BaseExpression], "tuple[CallPlan, str | None] | None"]
+
+
+@dataclass
+class Target:
+    label: str  # the callee, for messages
+    call: cst.Call  # the builder call, as the verifier reads it
+    indices: Sequence[int]  # where the builder call's arguments are in the call
+    plan: CallPlan
+    builder: str | None  # registered name of the builder, when known
+
+
+def find_target(
+    original: cst.Call, updated: cst.Call, callee: set[str], plan_call: PlanCall
+) -> Target | None:
+    """`callee`: what the original call's callee resolves to; `updated` is the call with any
+    calls inside it already rewritten."""
+    if hub.LOAD in callee:
+        found = hub.plan_hub_call(updated.args)
+        if found is None:
+            return None
+        label = f"{one_line(original.func)}(..., {found.model})"
+        return Target(label, found.call, found.indices, found.plan, found.builder)
+    if partial.FUNCTION in callee:
+        inner_original, inner = partial.builder_call(original), partial.builder_call(updated)
+        if inner_original is None or inner is None:
+            return None
+        planned = plan_call(inner, inner_original.func)
+        if planned is None:
+            return None
+        label = f"{one_line(original.func)}({one_line(inner.func)}, ...)"
+        plan = partial.keep_positionals(inner.args, planned[0])
+        return Target(label, inner, range(1, len(updated.args)), plan, planned[1])
+    planned = plan_call(updated, original.func)
+    if planned is None:
+        return None
+    return Target(one_line(original.func), updated, range(len(updated.args)), *planned)

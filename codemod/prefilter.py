@@ -1,18 +1,21 @@
-"""Which files are worth LibCST's full parse and name resolution: a textual check, then a walk
-of Python's own syntax tree (built in C, far cheaper) for anything a rule could act on. Both are
-conservative: they let through more than the rules change, never less (a test runs every
-fixture with and without them)."""
+"""Which files are worth a closer look: a textual check, then a walk of Python's own syntax tree
+(built in C, far cheaper than LibCST's) for anything a rule could act on. Both are conservative:
+they let through more than the rules change, never less (a test runs every fixture with and
+without them)."""
 
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 # Every rule resolves names through an import of torchvision in the same module, except
 # torch.hub.load, which needs the repository spelled "pytorch/vision" in one string literal (see
-# codemod/hub.py).
-REQUIRED_TEXTS = (b"torchvision", b"pytorch/vision")
+# codemod/hub.py). An import statement names torchvision after `import` or `from` and nothing but
+# names, dots, commas and white space (line continuations too); comments and strings that merely
+# mention it let a file through, which is harmless.
+_IMPORT_OF_TORCHVISION = re.compile(rb"\b(?:import|from)\b[\s\\.,\w]*?\btorchvision\b")
 LEGACY_KEYWORDS = frozenset({"pretrained", "pretrained_backbone"})
 NEW_KEYWORDS = frozenset({"weights", "weights_backbone"})
 REMOVED_NAMES = frozenset({"model_urls", "quant_model_urls"})
@@ -81,9 +84,11 @@ def _needs_rewrite(nodes: list[ast.AST], hub: bool) -> bool:
     return False
 
 
-def mentions_torchvision(source: bytes) -> bool:
-    """The textual check alone, for files that are not Python source (notebooks)."""
-    return any(text in source for text in REQUIRED_TEXTS)
+def might_use_torchvision(source: bytes) -> bool:
+    """The textual check alone, also for notebooks (their JSON keeps each line's text)."""
+    if HUB_REPOSITORY in source:
+        return True
+    return b"torchvision" in source and _IMPORT_OF_TORCHVISION.search(source) is not None
 
 
 @dataclass(frozen=True)
@@ -103,7 +108,7 @@ def parsed(source: bytes) -> Parsed | None:
 
 
 def might_need_migration(source: bytes) -> bool:
-    if not mentions_torchvision(source):
+    if not might_use_torchvision(source):
         return False
     module = parsed(source)
     if module is None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from codemod import fast_path, safety
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
 from codemod.notebooks import CellChange, NotebookError, migrate_notebook
-from codemod.prefilter import mentions_torchvision, might_need_migration, parsed
+from codemod.prefilter import might_need_migration, might_use_torchvision, parsed
 
 SUFFIXES = (".py", ".ipynb")
 SKIPPED_DIRECTORIES = {
@@ -70,9 +70,17 @@ def python_files(paths: Iterable[Path]) -> Iterator[Path]:
         yield from (Path(error.filename) for error in unreadable if error.filename)
 
 
+class Unparsable(SyntaxError):
+    """Source LibCST cannot parse, with where it stopped."""
+
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.line, self.column = line, column
+
+
 def migrate_source(source: bytes, path: str = "<string>", style: str = "enum") -> FileResult:
-    """Rewrite one module's source, on the fast path where it applies. Raises
-    libcst.ParserSyntaxError for code it cannot parse."""
+    """Rewrite one module's source, on the fast path where it applies. Raises Unparsable for
+    code it cannot parse."""
     if not might_need_migration(source):
         return FileResult(path, source, source)
     module = parsed(source)
@@ -91,7 +99,10 @@ def migrate_with_libcst(source: bytes, path: str = "<string>", style: str = "enu
 
     from codemod.rewrite import MigrateWeights
 
-    tree = cst.parse_module(source)
+    try:
+        tree = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        raise Unparsable(error.message, error.raw_line, error.raw_column + 1) from error
     command = MigrateWeights(CodemodContext(filename=path), style=style)
     migrated = command.transform_module(tree).bytes
     diagnostics = sorted(command.diagnostics, key=lambda d: (d.line, d.column))
@@ -105,19 +116,27 @@ def _check_safety(source: bytes, migrated: bytes, diagnostics: list[Diagnostic])
         safety.check(source, migrated, edited)
 
 
-def migrate_file(path: Path, style: str = "enum") -> FileResult:
+def screen_file(path: Path) -> FileResult | bytes:
+    """The file's bytes, or its result when they tell all: unreadable, nothing a rule could act
+    on (no bytes kept: nothing will be written), or binary."""
     name = str(path)
     try:
         source = path.read_bytes()
     except OSError as error:
         reason = error.strerror or str(error)
         return FileResult(name, diagnostics=[Diagnostic(1, 1, Code.UNREADABLE, reason)])
-    if not mentions_torchvision(source):
-        return FileResult(name, source, source)
+    if not might_use_torchvision(source):
+        return FileResult(name, migrated=b"")
     if b"\0" in source:
         return FileResult(name, source, diagnostics=[Diagnostic(1, 1, Code.UNREADABLE, "binary")])
-    from libcst import ParserSyntaxError
+    return source
 
+
+def migrate_file(path: Path, style: str = "enum") -> FileResult:
+    source = screen_file(path)
+    if isinstance(source, FileResult):
+        return source
+    name = str(path)
     try:
         if path.suffix == ".ipynb":
             return _migrate_notebook(source, name, style)
@@ -126,9 +145,8 @@ def migrate_file(path: Path, style: str = "enum") -> FileResult:
         diagnostic = Diagnostic(1, 1, Code.NOT_WRITTEN, f"{error}; the file is left as it was")
     except NotebookError as error:
         diagnostic = Diagnostic(1, 1, Code.UNREADABLE, f"cannot migrate notebook: {error}")
-    except ParserSyntaxError as error:
-        message = f"cannot parse: {error.message}"
-        diagnostic = Diagnostic(error.raw_line, error.raw_column + 1, Code.UNREADABLE, message)
+    except Unparsable as error:
+        diagnostic = Diagnostic(error.line, error.column, Code.UNREADABLE, f"cannot parse: {error}")
     except (UnicodeDecodeError, LookupError, SyntaxError) as error:
         diagnostic = Diagnostic(1, 1, Code.UNREADABLE, f"cannot decode: {error}")
     return FileResult(name, original=source, diagnostics=[diagnostic])

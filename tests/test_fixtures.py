@@ -73,3 +73,31 @@ def test_prefilter_never_skips_a_fixture_with_findings(monkeypatch: pytest.Monke
             needing.append(case)
             assert runner.might_need_migration(source), case.name
     assert len(needing) >= len(CASES)
+
+
+IMPORT_SPELLINGS = [
+    b"import torchvision\n",
+    b"import os, torchvision\n",
+    b"import numpy as np,  torchvision.models as tvm\n",
+    b"from torchvision.models import resnet50\n",
+    b"import \\\n    torchvision\n",
+    b'"source": ["import torchvision\\n"]',  # a notebook's JSON
+    b'm = torch.hub.load("pytorch/vision", "resnet50", True)\n',
+]
+
+
+@pytest.mark.parametrize("source", IMPORT_SPELLINGS)
+def test_textual_check_passes_every_spelling_of_the_import(source: bytes) -> None:
+    from codemod.prefilter import might_use_torchvision
+
+    assert might_use_torchvision(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [b"# see torchvision\n", b'doc = "torchvision"\n', b"from a import (b,\n torchvision)\n"],
+)
+def test_textual_check_skips_mere_mentions(source: bytes) -> None:
+    from codemod.prefilter import might_use_torchvision
+
+    assert not might_use_torchvision(source)

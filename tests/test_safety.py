@@ -33,7 +33,7 @@ def run_and_read(tree: Path, capsys: pytest.CaptureFixture, *args: str) -> tuple
 BAD_INPUT = {
     "python2.py": (b"import torchvision\nprint 'hello'\n", "MW004 cannot parse"),
     "latin1_without_cookie.py": (b"import torchvision\nname = '\xe9t\xe9'\n", "cannot decode"),
-    "binary.py": (b"\x7fELF\x00\x01torchvision\x00\xff", "MW004 binary"),
+    "binary.py": (b"\x7fELF\x00\x01import torchvision\x00\xff", "MW004 binary"),
 }
 
 

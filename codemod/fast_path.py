@@ -177,14 +177,40 @@ class _Source:
         return len(prefix.decode("utf-8")) + 1
 
 
+def _clearly_not_a_flag(value: ast.expr) -> bool:
+    """A value the rules leave alone in `weights=`: a name, `None`, a member's name."""
+    if isinstance(value, ast.Constant):
+        return value.value is None or isinstance(value.value, str) and value.value != "legacy"
+    return isinstance(value, (ast.Name, ast.Attribute, ast.Call, ast.Subscript))
+
+
+def _may_need_a_plan(call: ast.Call, own_positionals: int) -> bool:
+    """Whether the rules could change or report on a builder call (`own_positionals`: leading
+    positional arguments that are not the builder's, as get_model's name): not when it passes
+    only keywords that are no legacy name and hold no legacy flag, as code written for
+    torchvision 0.13 and later does."""
+    if len(call.args) > own_positionals or any(k.arg is None for k in call.keywords):
+        return True
+    legacy, new = table.parameter_names()
+    for keyword in call.keywords:
+        if keyword.arg in legacy:
+            return True
+        if keyword.arg in new and not _clearly_not_a_flag(keyword.value):
+            return True
+    return False
+
+
+def _is_model_urls_dict(qualified_name: str | None) -> bool:
+    return qualified_name is not None and table.model_urls_dict(qualified_name) is not None
+
+
 def _builder_calls(
     source: bytes, names: _Names, nodes: list[ast.AST]
 ) -> list[tuple[ast.Call, str, str | None]]:
     """Calls a rule may act on, in source order: (call, what its callee resolves to, and for a
     partial, what its first argument resolves to). The full path for a file with a shape only
     the full path handles."""
-    if b"model_urls" in source:
-        raise _FullPath
+    dicts = b"model_urls" in source  # the model_urls rule's dicts may be named
     found = []
     for node in nodes:
         kind = type(node)
@@ -200,14 +226,21 @@ def _builder_calls(
             elif callee == PARTIAL:
                 inner = names.qualified(call.args[0]) if call.args else None
                 found.append((call, callee, inner))
-            elif callee == HUB_LOAD or table.builder_name_at(callee) or table.is_get_model(callee):
+            elif callee == HUB_LOAD:
+                found.append((call, callee, None))
+            elif table.builder_name_at(callee) and _may_need_a_plan(call, 0):
+                found.append((call, callee, None))
+            elif table.is_get_model(callee) and _may_need_a_plan(call, 1):
                 found.append((call, callee, None))
         elif kind is ast.Attribute and node.attr in ("__dict__", "utils"):  # type: ignore[attr-defined]
             if (names.qualified(node.value) or "").startswith("torchvision"):  # type: ignore[attr-defined]
                 raise _FullPath
+        elif dicts and (kind is ast.Attribute or kind is ast.Name):
+            if _is_model_urls_dict(names.qualified(node)):  # type: ignore[arg-type]
+                raise _FullPath
         elif kind is ast.Import or kind is ast.ImportFrom:
             for _, qualified in _imported_names(node):  # type: ignore[arg-type]
-                if qualified.startswith(REMOVED_MODULE):
+                if qualified.startswith(REMOVED_MODULE) or dicts and _is_model_urls_dict(qualified):
                     raise _FullPath
     found.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
     for (outer, *_), (inner_call, *_) in zip(found, found[1:]):

@@ -27,12 +27,6 @@ REMOVED = "torchvision 0.15 removed it"
 OLD = f"torchvision {legacy_model_urls.OLD_VERSION}"
 
 
-def defining_dict(qualified_name: str) -> str | None:
-    if qualified_name in legacy_model_urls.MODEL_URLS:
-        return qualified_name
-    return legacy_model_urls.IMPORTED.get(qualified_name)
-
-
 class ModelUrls:
     """The rule's state for one module, fed by MigrateWeights' visit and leave methods."""
 
@@ -52,7 +46,7 @@ class ModelUrls:
         elif not isinstance(node, cst.Name) or node.value not in self.local_names:
             return None
         for name in sorted(self.command.qualified_names(node)):
-            defined = defining_dict(name)
+            defined = table.model_urls_dict(name)
             if defined is not None:
                 return name, defined
         return None
@@ -96,7 +90,7 @@ class ModelUrls:
         if original.relative:
             return
         for module, name, asname in _aliases(original):
-            if name in DICT_NAMES and defining_dict(f"{module}.{name}"):
+            if name in DICT_NAMES and table.model_urls_dict(f"{module}.{name}"):
                 self.local_names.add(asname or name)
                 self.imports.append((original, asname or name))
                 RemoveImportsVisitor.remove_unused_import(

@@ -64,6 +64,13 @@ def renames_shared_by_all_builders() -> dict[str, str]:
     return {legacy: news.pop() for legacy, news in renames.items() if len(news) == 1}
 
 
+@cache
+def parameter_names() -> tuple[frozenset[str], frozenset[str]]:
+    """Every legacy parameter name (`pretrained`...) and every name that replaces one."""
+    params = [param for entry in legacy_table.BUILDERS.values() for param in entry["legacy"]]
+    return frozenset(p["legacy"] for p in params), frozenset(p["new"] for p in params)
+
+
 def is_get_model(qualified_name: str) -> bool:
     return qualified_name in legacy_table.GET_MODEL_PATHS
 
@@ -79,3 +86,13 @@ def is_function_name(name: str) -> bool:
         path.rpartition(".")[2] == name and registered == name
         for path, registered in legacy_table.PATHS.items()
     )
+
+
+def model_urls_dict(qualified_name: str) -> str | None:
+    """The `model_urls` dict of torchvision 0.12 that a name such as
+    `torchvision.models.resnet.model_urls` (or an import of it) refers to, if any."""
+    from codemod import legacy_model_urls
+
+    if qualified_name in legacy_model_urls.MODEL_URLS:
+        return qualified_name
+    return legacy_model_urls.IMPORTED.get(qualified_name)

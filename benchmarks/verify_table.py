@@ -11,7 +11,6 @@ import resource
 import sys
 import time
 from pathlib import Path
-from typing import Optional
 
 import click
 
@@ -51,7 +50,7 @@ def cpu_seconds() -> float:
 @click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True)
 @click.option("--weights", type=click.Choice(SOURCES), default="synthetic", show_default=True)
 @click.option("--slowest", type=int, default=15, show_default=True, help="Builders to list.")
-def benchmark(builders: tuple[str, ...], device: str, weights: str, slowest: int) -> Optional[int]:
+def benchmark(builders: tuple[str, ...], device: str, weights: str, slowest: int) -> int:
     names = list(builders) or sorted(legacy_table.BUILDERS)
     resolved = resolve_device(device)
     rows = []

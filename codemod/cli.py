@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 
@@ -22,6 +22,7 @@ from codemod.config import (
     load_settings,
     validated_codes,
 )
+from codemod.diagnostics import Code, Diagnostic
 from codemod.output import FORMATS, github_annotation, json_document
 from codemod.runner import (
     FileResult,
@@ -32,6 +33,9 @@ from codemod.runner import (
     without_codes,
     write_result,
 )
+
+if TYPE_CHECKING:
+    from codemod.verify import SiteVerifier  # imports torch: only for --verify
 
 EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR, EXIT_MISMATCH = 0, 1, 2, 3
 PROGRESS_FROM_FILES = 20
@@ -85,6 +89,25 @@ def _migrations(files: list[Path], style: str, jobs: int) -> Iterator[Iterator[F
         yield pool.map(migrate, files, chunksize=8)
 
 
+def _verified(
+    result: FileResult, verifier: SiteVerifier, stream: IO[str], writing: bool
+) -> FileResult:
+    """Verify the file's rewritten call sites; in place, a file is written only when every one
+    of them is proven equal."""
+    from codemod.verify import DIFFER, EQUAL
+
+    status = verifier.verify_file(result, stream)
+    if status == EQUAL or not (writing and result.changed):
+        return result
+    why = (
+        "found a rewrite that changes the model"
+        if status == DIFFER
+        else "could not verify a rewrite"
+    )
+    diagnostic = Diagnostic(1, 1, Code.NOT_WRITTEN, f"not written: --verify {why}")
+    return replace(result, migrated=None, diagnostics=[*result.diagnostics, diagnostic])
+
+
 def _report(
     result: FileResult,
     settings: Settings,
@@ -92,12 +115,18 @@ def _report(
     show_diff: bool,
     output_format: str,
     roots: tuple[Path, ...],
+    verifier: SiteVerifier | None,
 ) -> FileResult:
-    """Write one file's result, and print its findings and diff as the run goes."""
+    """Verify (with --verify) and write one file's result, and print its findings and diff as
+    the run goes."""
     result = without_codes(result, settings.disable)
+    findings_stream: IO[str] = sys.stderr if show_diff else sys.stdout
+    if verifier is not None:
+        # Verification lines go with text findings, never into a JSON document or annotations.
+        stream = findings_stream if output_format == "text" else sys.stderr
+        result = _verified(result, verifier, stream, writing)
     if result.changed and writing:
         result = write_result(result, roots)
-    findings_stream: IO[str] = sys.stderr if show_diff else sys.stdout
     for diagnostic in result.diagnostics:
         if output_format == "text":
             click.echo(diagnostic.render(result.path), file=findings_stream)
@@ -181,7 +210,7 @@ def _stdin(style: str, disabled: frozenset[str], check: bool, show_diff: bool) -
     "--verify",
     is_flag=True,
     help="Build every rewritten call both ways (legacy and migrated) and compare weights and "
-    "outputs; needs torch. Exit status 3 on a mismatch.",
+    "outputs; in place, write only files whose rewrites all proved equal. Needs torch.",
 )
 @click.option(
     "--device",
@@ -220,8 +249,10 @@ def cli(
     unless --diff or --check.
 
     Exit status: 0 nothing to change, 1 changes made or needed, 2 a file could not be read,
-    parsed or written (the other files are still processed), 3 --verify found a rewrite that
-    changes the model."""
+    parsed or written (the other files are still processed). With --verify it reports the
+    verification instead: 0 every rewritten call proved equal, 3 a rewrite changes the model
+    (in place, its file is left as it was), else 2 if a file could not be read, parsed or
+    written or a call could not be verified."""
     if show_diff and output_format != "text":
         raise click.UsageError("--diff prints a patch; use it with --format text")
     settings = _settings(config, exclude, disable)
@@ -229,24 +260,33 @@ def cli(
     if STDIN in paths:
         if len(paths) > 1:
             raise click.UsageError("`-` (standard input) cannot be combined with other paths")
+        if verify:
+            raise click.UsageError("--verify works on files, not on `-` (standard input)")
         return _stdin(style, settings.disable, check, show_diff)
 
     writing = not (show_diff or check)
+    verifier = None
+    if verify:
+        from codemod.verify import SiteVerifier  # torch: only when asked to verify
+
+        verifier = SiteVerifier(device, weights_source)
     results = []
     files = _files(paths, settings)
     with _migrations(files, style, jobs) as migrated:
         for result in _with_progress(migrated, len(files)):
-            results.append(_report(result, settings, writing, show_diff, output_format, paths))
+            results.append(
+                _report(result, settings, writing, show_diff, output_format, paths, verifier)
+            )
     if output_format == "json":
         click.echo(json_document((r.path, d) for r in results for d in r.diagnostics))
     click.echo(_summary(results, writing), err=True)
-    if verify:
-        from codemod.verify import report_rewrites  # torch: only when asked to verify
-
-        stream = sys.stderr if show_diff else sys.stdout
-        if not report_rewrites(results, device, weights_source, stream):
+    failed = any(result.failed for result in results)
+    if verifier is not None:  # the exit status reports the verification
+        click.echo(verifier.summary(), err=True)
+        if verifier.mismatches:
             return EXIT_MISMATCH
-    if any(result.failed for result in results):
+        return EXIT_ERROR if failed or verifier.unverified else EXIT_CLEAN
+    if failed:
         return EXIT_ERROR
     left_for_a_person = any(d.code.needs_a_person for r in results for d in r.diagnostics)
     changed = any(result.changed for result in results) and not exit_zero_even_if_changed

@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 import click
 import torch
@@ -35,6 +35,8 @@ from codemod.runner import FileResult, migrate_source
 
 DEVICES = ("auto", "cpu", "cuda")
 EXIT_MISMATCH = 3
+# What verifying a rewrite can show: equal, a difference, or nothing (a checkpoint is missing).
+EQUAL, DIFFER, NOT_VERIFIED = "equal", "differ", "not verified"
 SEED = 0
 SMALLEST_IMAGE = 64
 VIDEO_FRAMES = 4
@@ -60,7 +62,7 @@ class _Outcome:
 
     state: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
-    error: Optional[BaseException] = None
+    error: BaseException | None = None
     device: str = "cpu"
     weights: tuple[str, ...] = ()  # "real" / "synthetic" per checkpoint loaded
     defaulted: tuple[str, ...] = ()
@@ -70,12 +72,16 @@ class _Outcome:
 class Verification:
     before: str
     after: str
-    equal: bool
+    status: str  # EQUAL, DIFFER (some branch differs) or NOT_VERIFIED (some branch not built)
     detail: str
     compared: bool  # False when some branch only showed that both calls raise the same error
 
+    @property
+    def equal(self) -> bool:
+        return self.status == EQUAL
+
     def render(self) -> str:
-        relation = "==" if self.equal else "!="
+        relation = {EQUAL: "==", DIFFER: "!="}.get(self.status, "->")
         return f"{self.before} {relation} {self.after}: {self.detail}"
 
 
@@ -215,17 +221,23 @@ def task_of(builder: str) -> str:
 
 def _inputs(builder: str, model: torch.nn.Module, device: torch.device) -> tuple[tuple, dict]:
     """A fixed input, as small as the model accepts: its documented minimum size (at least 64
-    pixels), or the one size a model with fixed position embeddings takes."""
-    meta = next(iter(get_model_weights(builder))).meta
+    pixels), or the one size a model with fixed position embeddings takes. A classifier whose
+    minimum is above 64 pixels is fed the size its weights' transforms crop to: Inception v3 is
+    built for 299x299, and at its 75x75 minimum its last blocks see a single pixel."""
+    first = next(iter(get_model_weights(builder)))
+    meta = first.meta
     fixed = getattr(model, "image_size", None)
     height, width = (fixed, fixed) if fixed else meta.get("min_size", (1, 1))
+    task = task_of(builder)
+    if not fixed and task in ("classification", "quantization") and height > SMALLEST_IMAGE:
+        crop = getattr(first.transforms, "keywords", {}).get("crop_size", (height, width))
+        height, width = (crop, crop) if isinstance(crop, int) else crop
     height, width = max(SMALLEST_IMAGE, height), max(SMALLEST_IMAGE, width)
     generator = torch.Generator().manual_seed(SEED)
 
     def images(*shape: int) -> torch.Tensor:
         return torch.rand(shape, generator=generator).to(device)
 
-    task = task_of(builder)
     if task == "detection":
         return ([images(3, height, width)],), {}
     if task == "video":
@@ -344,7 +356,7 @@ def _entry(label: str, name: str) -> str:
 
 def _compare(
     label: str, legacy: dict[str, Any], migrated: dict[str, Any], tolerance: float = 0.0
-) -> tuple[int, float, Optional[str]]:
+) -> tuple[int, float, str | None]:
     """(tensors equal, max |diff|, the first difference) between the named leaves of the
     "state_dict" or the "output" of the two calls. A tolerance of 0 means bitwise equality."""
     if legacy.keys() != migrated.keys():
@@ -383,32 +395,37 @@ def _error_text(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _compare_outcomes(legacy: _Outcome, migrated: _Outcome, forward: bool) -> tuple[bool, str]:
+def _compare_outcomes(legacy: _Outcome, migrated: _Outcome, forward: bool) -> tuple[str, str]:
     for outcome in (legacy, migrated):
         if isinstance(outcome.error, MissingCheckpoint):
-            return False, f"not verified: {outcome.error}"
+            return NOT_VERIFIED, f"not verified: {outcome.error}"
     raised = [
         (side, _error_text(outcome.error))
         for side, outcome in (("legacy", legacy), ("rewritten", migrated))
         if outcome.error is not None
     ]
     if len(raised) == 2 and raised[0][1] == raised[1][1]:
-        return True, f"both raise {raised[0][1]}"
+        return EQUAL, f"both raise {raised[0][1]}"
     if raised:
         texts = ", ".join(f"the {side} call raises {text}" for side, text in raised)
-        return False, f"only {texts}" if len(raised) == 1 else texts
+        return DIFFER, f"only {texts}" if len(raised) == 1 else texts
     if legacy.device != migrated.device:
-        return False, f"built on {legacy.device} and on {migrated.device}"
+        return DIFFER, f"built on {legacy.device} and on {migrated.device}"
     equal, _, problem = _compare("state_dict", legacy.state, migrated.state)
     if problem:
-        return False, problem
+        return DIFFER, problem
     if not forward:
-        return True, f"{equal} tensors equal, forward pass not run"
+        return EQUAL, f"{equal} tensors equal, forward pass not run"
     tolerance = CUDA_OUTPUT_TOLERANCE if legacy.device.startswith("cuda") else 0.0
     _, largest, problem = _compare("output", legacy.outputs, migrated.outputs, tolerance)
     if problem:
-        return False, problem
-    return True, f"{equal} tensors equal, output max |diff| {largest!r}"
+        return DIFFER, problem
+    return EQUAL, f"{equal} tensors equal, output max |diff| {largest!r}"
+
+
+def _worst(statuses: set[str]) -> str:
+    """A difference outweighs a call not verified, which outweighs equality."""
+    return next((status for status in (DIFFER, NOT_VERIFIED) if status in statuses), EQUAL)
 
 
 def verify_rewrite(
@@ -418,13 +435,13 @@ def verify_rewrite(
     their state dicts and, unless `forward` is False, their outputs on a fixed input."""
     before, after = _call(rewrite.before), _call(rewrite.after)
     conditions = _conditions(after)
-    branches, all_equal, compared = [], True, True
+    branches, statuses, compared = [], set(), True
     devices, loaded, defaulted = set(), set(), []
     for assignment in _assignments(conditions):
         legacy = _build(rewrite.builder, before, assignment, device, weights, forward)
         migrated = _build(rewrite.builder, after, assignment, device, weights, forward)
-        equal, detail = _compare_outcomes(legacy, migrated, forward)
-        all_equal = all_equal and equal
+        status, detail = _compare_outcomes(legacy, migrated, forward)
+        statuses.add(status)
         compared = compared and legacy.error is None and migrated.error is None
         label = _branch_label(conditions, assignment)
         branches.append(f"[{label}] {detail}" if label else detail)
@@ -439,29 +456,55 @@ def verify_rewrite(
     if defaulted:
         notes.append("replaced by the builder's defaults: " + ", ".join(defaulted))
     detail = "; ".join(branches) + f" ({', '.join(notes)})"
-    return Verification(ast.unparse(before), ast.unparse(after), all_equal, detail, compared)
+    status = _worst(statuses)
+    return Verification(ast.unparse(before), ast.unparse(after), status, detail, compared)
 
 
-def report_rewrites(
-    results: Sequence[FileResult], device: str = "auto", weights: str = "auto", stream: Any = None
-) -> bool:
-    """`migrate-weights --verify`: verify every rewritten call site and print one line each to
-    `stream` (stdout by default); True when every one is equal."""
-    resolved = resolve_device(device)
-    verified = differ = 0
-    for result in results:
+class SiteVerifier:
+    """`migrate-weights --verify`: verifies each file's rewritten call sites as the run reaches
+    it, prints one line per site, and keeps count for the summary and the exit status."""
+
+    def __init__(self, device: str = "auto", weights: str = "auto") -> None:
+        self.device = resolve_device(device)
+        self.weights = weights
+        self.counts = dict.fromkeys((EQUAL, DIFFER, NOT_VERIFIED), 0)
+        self.other_fixes = 0  # fixes with no CallRewrite: model_urls, imports, notebook cells
+
+    def verify_file(self, result: FileResult, stream: Any = None) -> str:
+        """EQUAL when every rewritten call site of the file is proven equal (or it has none),
+        else DIFFER or NOT_VERIFIED; one line per site goes to `stream` (stdout by default)."""
+        statuses: set[str] = set()
         for rewrite in result.rewrites:
-            verification = verify_rewrite(rewrite, resolved, weights)
+            verification = verify_rewrite(rewrite, self.device, self.weights)
             location = f"{result.path}:{rewrite.line}:{rewrite.column}"
             click.echo(f"{location} {verification.render()}", file=stream)
-            verified += verification.equal
-            differ += not verification.equal
-    click.echo(
-        f"migrate-weights: verified {verified + differ} call sites, {verified} equal, "
-        f"{differ} differ",
-        err=True,
-    )
-    return differ == 0
+            self.counts[verification.status] += 1
+            statuses.add(verification.status)
+        sites = {(rewrite.line, rewrite.column) for rewrite in result.rewrites}
+        self.other_fixes += sum(
+            d.code is Code.FIXED and (d.line, d.column) not in sites for d in result.diagnostics
+        )
+        return _worst(statuses)
+
+    @property
+    def mismatches(self) -> int:
+        return self.counts[DIFFER]
+
+    @property
+    def unverified(self) -> int:
+        return self.counts[NOT_VERIFIED]
+
+    def summary(self) -> str:
+        counts, others = self.counts, self.other_fixes
+        text = (
+            f"migrate-weights: verified {sum(counts.values())} call sites, {counts[EQUAL]} equal, "
+            f"{counts[DIFFER]} differ"
+        )
+        if counts[NOT_VERIFIED]:
+            text += f", {counts[NOT_VERIFIED]} not verified"
+        if others:
+            text += f"; {others} other fixes not verified (not builder calls, or in notebooks)"
+        return text
 
 
 def _import_path(builder: str) -> tuple[str, str]:
@@ -508,7 +551,7 @@ def table_variants(builder: table.Builder) -> list[str]:
 @dataclass(frozen=True)
 class TableResult:
     legacy: str  # the legacy call, e.g. "resnet50(pretrained=True)"
-    verification: Optional[Verification]  # None: the rewrite left the call alone
+    verification: Verification | None  # None: the rewrite left the call alone
     failed: bool
     note: str = ""  # why the rewrite left the call alone
 
@@ -583,7 +626,7 @@ def table_command(builders: tuple[str, ...], device: str, weights: str) -> int:
     return EXIT_MISMATCH if failed else 0
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     try:
         return table_command.main(
             args=argv, prog_name="python -m codemod.verify", standalone_mode=False

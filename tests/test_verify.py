@@ -3,9 +3,10 @@ never run, weights stay offline, and each injected fault is reported as a mismat
 
 from __future__ import annotations
 
+import filecmp
+import json
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,13 +26,7 @@ CPU = torch.device("cpu")
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SMALL_DETECTOR = "fasterrcnn_mobilenet_v3_large_320_fpn"
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread_per_worker() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread_per_worker")
 
 
 @pytest.fixture
@@ -298,7 +293,11 @@ def test_table_mode_exits_3_on_a_tampered_table(table_entry, capsys) -> None:  #
 # The command line.
 
 
-def test_cli_verifies_every_rewritten_call_site_of_the_sample(
+def verified_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if re.match(r"\S+:\d+:\d+ ", line)]
+
+
+def test_cli_verifies_and_writes_every_rewritten_call_site_of_the_sample(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     tree = tmp_path / "legacy_sample"
@@ -306,30 +305,113 @@ def test_cli_verifies_every_rewritten_call_site_of_the_sample(
     rewritten = [
         r for p in sorted(tree.rglob("*.py")) for r in migrate_source(p.read_bytes()).rewrites
     ]
-    status = main([str(tree), "--check", "--verify", "--device", "cpu", "--weights", "synthetic"])
+    status = main([str(tree), "--verify", "--device", "cpu", "--weights", "synthetic"])
     out, err = capsys.readouterr()
-    verified = [line for line in out.splitlines() if re.match(r"\S+:\d+:\d+ ", line)]
-    assert status == 1, out  # changes needed, every rewrite verified
+    verified = verified_lines(out)
+    assert status == 0, out  # every rewrite proven equal, though a site is left for a person
     assert len(verified) == len(rewritten) > 0
     assert all(" == " in line and line.endswith(")") for line in verified), out
     assert f"verified {len(rewritten)} call sites, {len(rewritten)} equal, 0 differ" in err
+    expected = FIXTURES / "legacy_sample_migrated"
+    files = sorted(p.relative_to(expected) for p in expected.rglob("*.py"))
+    assert files == sorted(p.relative_to(tree) for p in tree.rglob("*.py"))
+    assert filecmp.cmpfiles(expected, tree, files, shallow=False)[0] == files
 
 
-def test_cli_exits_3_on_a_tampered_table(
+def test_cli_diff_and_verify_exits_0_when_every_rewrite_is_equal(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    path = tmp_path / "train.py"
+    source = b"import torchvision\ntorchvision.models.squeezenet1_1(pretrained=True)\n"
+    path.write_bytes(source)
+    status = main([str(path), "--diff", "--verify", "--device", "cpu", "--weights", "synthetic"])
+    out, err = capsys.readouterr()
+    assert status == 0
+    assert out.startswith(f"--- {path}\n")  # the diff alone on standard output
+    assert [line.split(" == ")[0] for line in verified_lines(err)] == [
+        f"{path}:2:1 torchvision.models.squeezenet1_1(pretrained=True)"
+    ]
+    assert path.read_bytes() == source
+
+
+def test_cli_verify_keeps_the_json_document_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    path = tmp_path / "train.py"
+    path.write_text("import torchvision\ntorchvision.models.squeezenet1_1(pretrained=True)\n")
+    arguments = ["--check", "--format", "json", "--verify", "--device", "cpu"]
+    assert main([str(path), *arguments, "--weights", "synthetic"]) == 0
+    out, err = capsys.readouterr()
+    assert [finding["code"] for finding in json.loads(out)] == ["MW001"]
+    assert len(verified_lines(err)) == 1
+
+
+def test_cli_counts_fixes_it_has_no_call_to_build_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    path = tmp_path / "train.py"
+    path.write_text(
+        "import torchvision.models as models\nmodels.__dict__[name](pretrained=False)\n"
+    )
+    assert main([str(path), "--verify", "--device", "cpu"]) == 0
+    assert "weights=None" in path.read_text()
+    err = capsys.readouterr().err
+    assert "verified 0 call sites, 0 equal, 0 differ; 1 other fixes not verified (" in err
+
+
+def test_cli_in_place_writes_only_files_whose_rewrites_are_equal(
     tmp_path: Path, capsys: pytest.CaptureFixture, table_entry
 ) -> None:  # type: ignore[no-untyped-def]
     (param,) = legacy_table.BUILDERS["resnet50"]["legacy"]
     table_entry("resnet50", legacy=({**param, "pretrained": "ResNet50_Weights.IMAGENET1K_V2"},))
-    path = tmp_path / "train.py"
-    path.write_text("import torchvision.models as tvm\nmodel = tvm.resnet50(True)\n")
-    status = main([str(path), "--verify", "--device", "cpu", "--weights", "synthetic"])
-    out, _ = capsys.readouterr()
+    tampered, sound = tmp_path / "a_train.py", tmp_path / "b_eval.py"
+    tampered_source = (
+        b"import torchvision.models as tvm\n"
+        b"head = tvm.squeezenet1_1(pretrained=True)\n"
+        b"model = tvm.resnet50(True)\n"
+    )
+    tampered.write_bytes(tampered_source)
+    sound.write_text("import torchvision\ntorchvision.models.squeezenet1_1(pretrained=True)\n")
+    status = main([str(tmp_path), "--verify", "--device", "cpu", "--weights", "synthetic"])
+    out, err = capsys.readouterr()
     assert status == 3
-    assert out.splitlines()[-1].startswith(
-        f"{path}:2:9 tvm.resnet50(True) != "
+    assert tampered.read_bytes() == tampered_source
+    assert "SqueezeNet1_1_Weights.IMAGENET1K_V1" in sound.read_text()
+    lines = out.splitlines()
+    assert lines[1].startswith(
+        f"{tampered}:3:9 tvm.resnet50(True) != "
         "tvm.resnet50(weights=tvm.ResNet50_Weights.IMAGENET1K_V2): "
         "state_dict tensor 'conv1.weight' differs"
     )
+    assert (
+        f"{tampered}:1:1: MW005 not written: --verify found a rewrite that changes the model"
+        in lines
+    )
+    summary = "2 files scanned, 1 changed, 3 call sites rewritten, 0 left for a person, 1 failed"
+    assert summary in err
+    assert "verified 3 call sites, 2 equal, 1 differ" in err
+
+
+def test_cli_in_place_leaves_a_file_it_cannot_verify_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "empty_hub_cache"))
+    path = tmp_path / "train.py"
+    source = b"import torchvision\ntorchvision.models.squeezenet1_1(pretrained=True)\n"
+    path.write_bytes(source)
+    assert main([str(path), "--verify", "--device", "cpu", "--weights", "real"]) == 2
+    out, err = capsys.readouterr()
+    assert path.read_bytes() == source
+    (line,) = verified_lines(out)
+    assert " -> torchvision.models.squeezenet1_1(weights=" in line
+    assert ": not verified: SqueezeNet1_1_Weights.IMAGENET1K_V1: no checkpoint at " in line
+    assert f"{path}:1:1: MW005 not written: --verify could not verify a rewrite" in out
+    assert "verified 1 call sites, 0 equal, 0 differ, 1 not verified" in err
+
+
+def test_cli_rejects_verify_on_standard_input(capsys: pytest.CaptureFixture) -> None:
+    assert main(["-", "--verify"]) == 2
+    assert "--verify works on files" in capsys.readouterr().err
 
 
 def test_cli_rejects_cuda_without_a_gpu(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

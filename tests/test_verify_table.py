@@ -9,8 +9,6 @@ runs them for every builder."""
 
 from __future__ import annotations
 
-from typing import Iterator
-
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -18,13 +16,7 @@ torch = pytest.importorskip("torch")
 from codemod import legacy_table  # noqa: E402
 from codemod.verify import task_of, verify_builder  # noqa: E402
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread_per_worker() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread_per_worker")
 
 
 @pytest.mark.parametrize("name", sorted(legacy_table.BUILDERS))

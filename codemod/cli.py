@@ -23,9 +23,10 @@ from codemod.config import (
     validated_codes,
 )
 from codemod.diagnostics import Code, Diagnostic
-from codemod.output import FORMATS, github_annotation, json_document
+from codemod.output import FORMATS, JsonFindings, github_annotation
 from codemod.runner import (
     FileResult,
+    Outcome,
     migrate_file,
     migrate_source,
     python_files,
@@ -33,6 +34,7 @@ from codemod.runner import (
     without_codes,
     write_result,
 )
+from codemod.safety import UnsafeRewrite
 
 if TYPE_CHECKING:
     from codemod.verify import SiteVerifier  # imports torch: only for --verify
@@ -43,9 +45,9 @@ PARALLEL_FROM_FILES = 16
 STDIN = Path("-")
 
 
-def _summary(results: list[FileResult], writing: bool) -> str:
+def _summary(results: list[Outcome], writing: bool) -> str:
     changed = sum(result.changed for result in results)
-    codes = [d.code for result in results for d in result.diagnostics]
+    codes = [code for result in results for code in result.codes]
     rewritten = sum(code.code == "MW001" for code in codes)
     for_a_person = sum(code.needs_a_person for code in codes)
     failed = sum(result.failed for result in results)
@@ -108,30 +110,53 @@ def _verified(
     return replace(result, migrated=None, diagnostics=[*result.diagnostics, diagnostic])
 
 
+class _Printer:
+    """Findings in the chosen format, as the run goes; with --diff, text findings go to standard
+    error, leaving the patch alone on standard output."""
+
+    def __init__(self, output_format: str, show_diff: bool) -> None:
+        self.format = output_format
+        self.text_stream: IO[str] = sys.stderr if show_diff else sys.stdout
+        self.json: JsonFindings | None = None
+        if output_format == "json":
+            self.json = JsonFindings(lambda text: click.echo(text, nl=False))
+
+    @property
+    def verification_stream(self) -> IO[str]:
+        """Verification lines go with text findings, never into a JSON document or annotations."""
+        return self.text_stream if self.format == "text" else sys.stderr
+
+    def finding(self, path: str, diagnostic: Diagnostic) -> None:
+        if self.json is not None:
+            self.json.add(path, diagnostic)
+        elif self.format == "github":
+            click.echo(github_annotation(path, diagnostic))
+        else:
+            click.echo(diagnostic.render(path), file=self.text_stream)
+
+    def close(self) -> None:
+        if self.json is not None:
+            self.json.close()
+
+
 def _report(
     result: FileResult,
     settings: Settings,
     writing: bool,
     show_diff: bool,
-    output_format: str,
+    printer: _Printer,
     roots: tuple[Path, ...],
     verifier: SiteVerifier | None,
 ) -> FileResult:
     """Verify (with --verify) and write one file's result, and print its findings and diff as
     the run goes."""
     result = without_codes(result, settings.disable)
-    findings_stream: IO[str] = sys.stderr if show_diff else sys.stdout
     if verifier is not None:
-        # Verification lines go with text findings, never into a JSON document or annotations.
-        stream = findings_stream if output_format == "text" else sys.stderr
-        result = _verified(result, verifier, stream, writing)
+        result = _verified(result, verifier, printer.verification_stream, writing)
     if result.changed and writing:
         result = write_result(result, roots)
     for diagnostic in result.diagnostics:
-        if output_format == "text":
-            click.echo(diagnostic.render(result.path), file=findings_stream)
-        elif output_format == "github":
-            click.echo(github_annotation(result.path, diagnostic))
+        printer.finding(result.path, diagnostic)
     if result.changed and show_diff:
         click.echo(unified_diff(result), nl=False)
     return result
@@ -139,14 +164,16 @@ def _report(
 
 def _stdin(style: str, disabled: frozenset[str], check: bool, show_diff: bool) -> int:
     """`-`: source on standard input, the result on standard output (for editors)."""
-    from libcst import ParserSyntaxError
-
     source = sys.stdin.buffer.read()
     try:
         result = without_codes(migrate_source(source, "<stdin>", style), disabled)
-    except (ParserSyntaxError, UnicodeDecodeError, LookupError, SyntaxError) as error:
+    except (UnicodeDecodeError, LookupError, SyntaxError) as error:  # Unparsable too
         sys.stdout.buffer.write(source)  # what cannot be read goes back unchanged
         click.echo(f"<stdin>:1:1: MW004 cannot parse: {error}", err=True)
+        return EXIT_ERROR
+    except UnsafeRewrite as error:
+        sys.stdout.buffer.write(source)
+        click.echo(f"<stdin>:1:1: MW005 {error}; the source is left as it was", err=True)
         return EXIT_ERROR
     for diagnostic in result.diagnostics:
         click.echo(diagnostic.render("-"), err=True)
@@ -270,15 +297,14 @@ def cli(
         from codemod.verify import SiteVerifier  # torch: only when asked to verify
 
         verifier = SiteVerifier(device, weights_source)
-    results = []
+    printer = _Printer(output_format, show_diff)
+    results: list[Outcome] = []
     files = _files(paths, settings)
     with _migrations(files, style, jobs) as migrated:
         for result in _with_progress(migrated, len(files)):
-            results.append(
-                _report(result, settings, writing, show_diff, output_format, paths, verifier)
-            )
-    if output_format == "json":
-        click.echo(json_document((r.path, d) for r in results for d in r.diagnostics))
+            reported = _report(result, settings, writing, show_diff, printer, paths, verifier)
+            results.append(Outcome.of(reported))
+    printer.close()
     click.echo(_summary(results, writing), err=True)
     failed = any(result.failed for result in results)
     if verifier is not None:  # the exit status reports the verification
@@ -288,7 +314,7 @@ def cli(
         return EXIT_ERROR if failed or verifier.unverified else EXIT_CLEAN
     if failed:
         return EXIT_ERROR
-    left_for_a_person = any(d.code.needs_a_person for r in results for d in r.diagnostics)
+    left_for_a_person = any(code.needs_a_person for r in results for code in r.codes)
     changed = any(result.changed for result in results) and not exit_zero_even_if_changed
     return EXIT_CHANGES if left_for_a_person or changed else EXIT_CLEAN
 

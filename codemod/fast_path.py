@@ -15,6 +15,7 @@ both paths and requires the same result."""
 from __future__ import annotations
 
 import ast
+import bisect
 import io
 import tokenize
 from collections.abc import Iterator
@@ -332,20 +333,24 @@ def _import_edits(tree: ast.Module, text: _Source, wanted: dict[str, str]) -> li
     return edits
 
 
-def _statement_of(call: ast.Call, statements: list[ast.stmt]) -> ast.stmt:
-    """The innermost statement that holds the call."""
-    for statement in reversed(statements):
-        starts_before = (_start_line(statement), statement.col_offset) <= (
-            call.lineno,
-            call.col_offset,
-        )
-        ends_after = (statement.end_lineno, statement.end_col_offset) >= (
-            call.end_lineno,
-            call.end_col_offset,
-        )
-        if starts_before and ends_after:
-            return statement
-    raise _FullPath
+class _Statements:
+    """The module's statements, to find the one that holds a call."""
+
+    def __init__(self, nodes: list[ast.AST]) -> None:
+        statements = [node for node in nodes if isinstance(node, ast.stmt)]
+        statements.sort(key=lambda statement: (_start_line(statement), statement.col_offset))
+        self.statements = statements
+        self.starts = [(_start_line(s), s.col_offset) for s in statements]
+
+    def holding(self, call: ast.Call) -> ast.stmt:
+        """The innermost statement that holds the call: the nearest one starting before it
+        that also ends after it."""
+        end = (call.end_lineno, call.end_col_offset)
+        index = bisect.bisect_right(self.starts, (call.lineno, call.col_offset))
+        for statement in reversed(self.statements[:index]):
+            if (statement.end_lineno, statement.end_col_offset) >= end:
+                return statement
+        raise _FullPath
 
 
 class _ParsedCall:
@@ -404,13 +409,10 @@ def _rewrite(
     bound_anywhere = {name for name, found in names.bindings.items() if found}
     references = EnumReferences(style, bound_anywhere)
     edits, diagnostics, rewrites = [], [], []
-    statements = sorted(
-        (node for node in nodes if isinstance(node, ast.stmt)),
-        key=lambda statement: (_start_line(statement), statement.col_offset),
-    )
+    statements = _Statements(nodes)
     for node, callee, inner_callee in calls:
         try:
-            parsed = _ParsedCall(text.text(node), text.indentation(_statement_of(node, statements)))
+            parsed = _ParsedCall(text.text(node), text.indentation(statements.holding(node)))
         except cst.ParserSyntaxError as error:
             raise _FullPath from error
         call = parsed.call

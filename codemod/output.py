@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import textwrap
+from collections.abc import Callable
 
 from codemod.diagnostics import Code, Diagnostic
 
@@ -14,10 +15,16 @@ def text_line(path: str, diagnostic: Diagnostic) -> str:
     return diagnostic.render(path)
 
 
-def json_document(findings: Iterable[tuple[str, Diagnostic]]) -> str:
-    """One JSON array, one object per finding."""
-    objects = [
-        {
+class JsonFindings:
+    """One JSON array, one object per finding, written as the findings come (the text of
+    `json.dumps(findings, indent=2)`, without holding them all)."""
+
+    def __init__(self, write: Callable[[str], object]) -> None:
+        self.write = write
+        self.count = 0
+
+    def add(self, path: str, d: Diagnostic) -> None:
+        finding = {
             "path": path,
             "line": d.line,
             "column": d.column,
@@ -25,9 +32,15 @@ def json_document(findings: Iterable[tuple[str, Diagnostic]]) -> str:
             "message": d.message,
             "fix": {"old": d.fix[0], "new": d.fix[1]} if d.fix else None,
         }
-        for path, d in findings
-    ]
-    return json.dumps(objects, indent=2)
+        self.write(
+            ("," if self.count else "[")
+            + "\n"
+            + textwrap.indent(json.dumps(finding, indent=2), "  ")
+        )
+        self.count += 1
+
+    def close(self) -> None:
+        self.write("\n]\n" if self.count else "[]\n")
 
 
 def _escape_data(text: str) -> str:

@@ -41,6 +41,22 @@ class FileResult:
         return self.migrated is None
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What a run keeps of a file once it is reported and written: not its source, so that
+    memory does not grow with the size of the tree."""
+
+    path: str
+    changed: bool
+    failed: bool
+    codes: tuple[Code, ...]  # of its findings
+
+    @classmethod
+    def of(cls, result: FileResult) -> Outcome:
+        codes = tuple(d.code for d in result.diagnostics)
+        return cls(result.path, result.changed, result.failed, codes)
+
+
 def _skipped(directory: Path) -> bool:
     name = directory.name
     return (

@@ -221,3 +221,26 @@ def test_text_format_lines_parse(project: Path, capsys: pytest.CaptureFixture) -
         ("train.py", "3", "9", "MW001"),
         ("vit.py", "3", "7", "MW003"),
     ]
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_json_findings_are_streamed_as_one_document(count: int) -> None:
+    """Written finding by finding, the text is that of json.dumps over the whole list."""
+    from codemod.diagnostics import Code, Diagnostic
+    from codemod.output import JsonFindings
+
+    findings = [
+        ("a.py", Diagnostic(n + 1, 2, Code.FIXED, f"message {n}", ("old\n", 'new "x"')))
+        for n in range(count)
+    ]
+    written: list[str] = []
+    stream = JsonFindings(written.append)
+    for path, diagnostic in findings:
+        stream.add(path, diagnostic)
+    stream.close()
+    expected = [
+        {"path": p, "line": d.line, "column": d.column, "code": "MW001", "message": d.message,
+         "fix": {"old": "old\n", "new": 'new "x"'}}
+        for p, d in findings
+    ]  # fmt: skip
+    assert "".join(written) == json.dumps(expected, indent=2) + "\n"

@@ -50,3 +50,8 @@ class CallRewrite:
     builder: str  # registered name, e.g. "quantized_resnet50"
     before: str
     after: str
+    cell: int | None = None  # in a notebook, the cell (1-based) that `line` counts in
+
+    def location(self, path: str) -> str:
+        cell = f":cell {self.cell}" if self.cell is not None else ""
+        return f"{path}{cell}:{self.line}:{self.column}"

@@ -75,8 +75,9 @@ def _unmask(text: str, masked: list[str]) -> str:
 
 
 def migrate_notebook(raw: bytes, path: str, migrate_module):  # type: ignore[no-untyped-def]
-    """Returns (new bytes, diagnostics, cell changes). `migrate_module(source bytes)` is the
-    rewrite of one module, returning a FileResult; its parse errors propagate."""
+    """Returns (new bytes, diagnostics, rewritten call sites, cell changes).
+    `migrate_module(source bytes)` is the rewrite of one module, returning a FileResult; its
+    parse errors propagate."""
     try:
         text = raw.decode("utf-8")
         notebook = json.loads(text)
@@ -95,14 +96,17 @@ def migrate_notebook(raw: bytes, path: str, migrate_module):  # type: ignore[no-
         parts.append(part)
         owners += [(number, line) for line in range(0, part.count("\n"))]
     if not parts:
-        return raw, [], []
+        return raw, [], [], []
     module = "".join(parts)
     result = migrate_module(module.encode("utf-8"))
 
-    diagnostics = []
+    diagnostics, rewrites = [], []
     for diagnostic in result.diagnostics:
         number, line = owners[diagnostic.line - 1]
         diagnostics.append(replace(diagnostic, line=line, cell=number))
+    for rewrite in result.rewrites:
+        number, line = owners[rewrite.line - 1]
+        rewrites.append(replace(rewrite, line=line, cell=number))
 
     migrated_cells: dict[int, list[str]] = {}
     current = None
@@ -129,8 +133,8 @@ def migrate_notebook(raw: bytes, path: str, migrate_module):  # type: ignore[no-
             changes.append(CellChange(number, before, after))
             _with_source(cell, after)
     if not changes:
-        return raw, diagnostics, []
+        return raw, diagnostics, rewrites, []
     serialize = _serializer(text, json.loads(text))
     if serialize is None:
         raise NotebookError("its JSON layout is not one that can be written back unchanged")
-    return serialize(notebook).encode("utf-8"), diagnostics, changes
+    return serialize(notebook).encode("utf-8"), diagnostics, rewrites, changes

@@ -183,8 +183,8 @@ def _migrate_notebook(source: bytes, path: str, style: str) -> FileResult:
     def migrate_module(module: bytes) -> FileResult:
         return migrate_source(module, path, style)
 
-    migrated, diagnostics, cells = migrate_notebook(source, path, migrate_module)
-    return FileResult(path, source, migrated, "utf-8", diagnostics, cells=cells)
+    migrated, diagnostics, rewrites, cells = migrate_notebook(source, path, migrate_module)
+    return FileResult(path, source, migrated, "utf-8", diagnostics, rewrites, cells)
 
 
 def _text_diff(before: str, after: str, name: str) -> str:

@@ -468,7 +468,7 @@ class SiteVerifier:
         self.device = resolve_device(device)
         self.weights = weights
         self.counts = dict.fromkeys((EQUAL, DIFFER, NOT_VERIFIED), 0)
-        self.other_fixes = 0  # fixes with no CallRewrite: model_urls, imports, notebook cells
+        self.other_fixes = 0  # fixes with no CallRewrite: model_urls, imports
 
     def verify_file(self, result: FileResult, stream: Any = None) -> str:
         """EQUAL when every rewritten call site of the file is proven equal (or it has none),
@@ -476,13 +476,13 @@ class SiteVerifier:
         statuses: set[str] = set()
         for rewrite in result.rewrites:
             verification = verify_rewrite(rewrite, self.device, self.weights)
-            location = f"{result.path}:{rewrite.line}:{rewrite.column}"
-            click.echo(f"{location} {verification.render()}", file=stream)
+            click.echo(f"{rewrite.location(result.path)} {verification.render()}", file=stream)
             self.counts[verification.status] += 1
             statuses.add(verification.status)
-        sites = {(rewrite.line, rewrite.column) for rewrite in result.rewrites}
+        sites = {(rewrite.cell, rewrite.line, rewrite.column) for rewrite in result.rewrites}
         self.other_fixes += sum(
-            d.code is Code.FIXED and (d.line, d.column) not in sites for d in result.diagnostics
+            d.code is Code.FIXED and (d.cell, d.line, d.column) not in sites
+            for d in result.diagnostics
         )
         return _worst(statuses)
 
@@ -503,7 +503,7 @@ class SiteVerifier:
         if counts[NOT_VERIFIED]:
             text += f", {counts[NOT_VERIFIED]} not verified"
         if others:
-            text += f"; {others} other fixes not verified (not builder calls, or in notebooks)"
+            text += f"; {others} other fixes not verified (not builder calls)"
         return text
 
 

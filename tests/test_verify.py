@@ -294,7 +294,7 @@ def test_table_mode_exits_3_on_a_tampered_table(table_entry, capsys) -> None:  #
 
 
 def verified_lines(output: str) -> list[str]:
-    return [line for line in output.splitlines() if re.match(r"\S+:\d+:\d+ ", line)]
+    return [line for line in output.splitlines() if re.match(r"\S+(:cell \d+)?:\d+:\d+ ", line)]
 
 
 def test_cli_verifies_and_writes_every_rewritten_call_site_of_the_sample(
@@ -429,3 +429,23 @@ def test_equal_rewrite_on_cuda() -> None:
     verification = verify_rewrite(rewrite, torch.device("cuda"), "synthetic")
     assert verification.equal and verification.compared
     assert verification.detail.endswith("(cuda, synthetic weights)")
+
+
+def test_cli_verifies_calls_in_notebooks(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    import nbformat
+
+    path = tmp_path / "explore.ipynb"
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("import torchvision"),
+        nbformat.v4.new_code_cell(
+            "%matplotlib inline\nmodel = torchvision.models.squeezenet1_1(True)"
+        ),
+    ]
+    nbformat.write(notebook, path)
+    status = main([str(path), "--verify", "--device", "cpu", "--weights", "synthetic"])
+    out, _ = capsys.readouterr()
+    assert status == 0, out
+    [line] = verified_lines(out)
+    assert line.startswith(f"{path}:cell 2:2:9 torchvision.models.squeezenet1_1(True) == "), line
+    assert "squeezenet1_1(weights=" in nbformat.read(path, as_version=4).cells[1].source

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 
-from codemod import legacy_model_urls, legacy_table
+from codemod import legacy_model_urls, legacy_table, table
 
 PACKAGE = "torchvision.models"
 POPULAR = ("resnet18", "resnet50", "resnet101", "vgg16", "mobilenet_v2", "efficientnet_b0")
@@ -67,11 +67,6 @@ class CorpusStats:
         }
 
 
-def _shortest_path(name: str) -> str:
-    paths = [path for path, builder in legacy_table.PATHS.items() if builder == name]
-    return min(paths, key=lambda path: (path.count("."), path))
-
-
 def _legacy(name: str) -> dict[str, dict]:
     return {param["legacy"]: param for param in legacy_table.BUILDERS[name]["legacy"]}
 
@@ -91,7 +86,7 @@ def _applicable(form: str) -> list[str]:
     if form == "keypoint_legacy":
         return [name for name in names if _legacy(name)["pretrained"]["strings"]]
     if form == "hub":  # entry points are the builder functions of their own name
-        return [name for name in names if _shortest_path(name).endswith("." + name)]
+        return [name for name in names if table.shortest_path(name).endswith("." + name)]
     return names
 
 
@@ -307,7 +302,7 @@ class _Module:
     def callee(self, name: str, style: str | None = None) -> str:
         """How this module calls the builder registered as `name` (or `get_model`), importing
         what it needs."""
-        path = f"{PACKAGE}.get_model" if name == "get_model" else _shortest_path(name)
+        path = f"{PACKAGE}.get_model" if name == "get_model" else table.shortest_path(name)
         module, fn = path.rsplit(".", 1)
         style = style or self.style
         if style == "by_name":

@@ -48,6 +48,13 @@ def builder_name_at(qualified_name: str) -> str | None:
     return legacy_table.PATHS.get(qualified_name)
 
 
+def shortest_path(name: str) -> str:
+    """The shortest public import path of the builder registered as `name`, e.g.
+    "torchvision.models.quantization.resnet50" for quantized_resnet50."""
+    paths = [path for path, builder in legacy_table.PATHS.items() if builder == name]
+    return min(paths, key=lambda path: (path.count("."), path))
+
+
 def exporting_modules(enum_class: str) -> tuple[str, ...]:
     """Public modules that export a weights enum class, shortest (the natural import) first."""
     return legacy_table.ENUM_MODULES[enum_class]

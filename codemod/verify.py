@@ -507,14 +507,6 @@ class SiteVerifier:
         return text
 
 
-def _import_path(builder: str) -> tuple[str, str]:
-    """(module, name) of the shortest public path to `builder`, e.g. for quantized_resnet50
-    ("torchvision.models.quantization", "resnet50")."""
-    paths = [path for path, name in legacy_table.PATHS.items() if name == builder]
-    module, _, name = min(paths, key=lambda path: (path.count("."), path)).rpartition(".")
-    return module, name
-
-
 def table_variants(builder: table.Builder) -> list[str]:
     """Every legacy argument list the table knows for `builder`, as source: each legacy flag
     true and false, by keyword and by position, its switch (quantize) both ways, its special
@@ -570,7 +562,7 @@ def verify_builder(
     builder = table.builder_named(name)
     if builder is None:
         raise click.UsageError(f"{name}: not a builder in the legacy table")
-    module, function = _import_path(name)
+    module, _, function = table.shortest_path(name).rpartition(".")
     results = []
     for arguments in table_variants(builder):
         legacy = f"{function}({arguments})"

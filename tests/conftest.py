@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
+from codemod import legacy_table
 from codemod.table import builder_named
 
 
@@ -20,8 +22,23 @@ def one_thread_per_worker() -> Iterator[None]:
 
 
 @pytest.fixture
-def restore_table() -> Iterator[None]:
-    """For tests that tamper with the table through monkeypatch: set up before monkeypatch, so
-    that its cache is cleared after monkeypatch has put the table back."""
-    yield
+def tamper_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """Change one builder's entry in the generated table for the test (a fault to inject):
+    `tamper(name, parameters=(...))` its positional order, `tamper(name, pretrained=...)` (or
+    `switch=`, `new=`...) a field of its first legacy parameter, `index=1` of the second."""
+
+    def tamper(
+        name: str, parameters: tuple[str, ...] | None = None, index: int = 0, **fields: Any
+    ) -> None:
+        entry = dict(legacy_table.BUILDERS[name])
+        if parameters is not None:
+            entry["parameters"] = parameters
+        if fields:
+            legacy = [dict(param) for param in entry["legacy"]]
+            legacy[index].update(fields)
+            entry["legacy"] = tuple(legacy)
+        monkeypatch.setitem(legacy_table.BUILDERS, name, entry)
+        builder_named.cache_clear()
+
+    yield tamper
     builder_named.cache_clear()

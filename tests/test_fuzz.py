@@ -18,9 +18,9 @@ pytest.importorskip("torchvision")
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-from test_runtime_equivalence import run, shortest_path, tampered  # noqa: E402
+from test_runtime_equivalence import run  # noqa: E402
 
-from codemod import legacy_table  # noqa: E402
+from codemod import legacy_table, table  # noqa: E402
 from codemod.diagnostics import Code  # noqa: E402
 from codemod.runner import migrate_source  # noqa: E402
 from codemod.table import builder_named  # noqa: E402
@@ -58,7 +58,7 @@ def call(draw: st.DrawFn, style: str, names: list[str]) -> str:
     name = draw(st.sampled_from(QUANTIZED if quantized else CHEAP))
     builder = builder_named(name)
     assert builder is not None
-    module, attribute = shortest_path(name).rsplit(".", 1)
+    module, attribute = table.shortest_path(name).rsplit(".", 1)
     submodule = module.removeprefix("torchvision.models").lstrip(".")
     callee = IMPORTS[style][1].format(module=f"{submodule}." if submodule else "", name=attribute)
     arguments = []
@@ -138,10 +138,10 @@ def run_module(source: str, values: dict[str, Any], monkeypatch: pytest.MonkeyPa
 
 
 def test_the_property_catches_a_wrong_table(
-    monkeypatch: pytest.MonkeyPatch, restore_table: Any
+    monkeypatch: pytest.MonkeyPatch, tamper_table: Any
 ) -> None:
     source = "from torchvision import models\n\nmodel_0 = models.resnet50(pretrained=flag_a)\n"
     check_module(source, ["flag_a"], True, monkeypatch)
-    tampered(monkeypatch, "resnet50", **{"0__pretrained": "ResNet50_Weights.IMAGENET1K_V2"})
+    tamper_table("resnet50", pretrained="ResNet50_Weights.IMAGENET1K_V2")
     with pytest.raises(AssertionError):
         check_module(source, ["flag_a"], True, monkeypatch)

@@ -19,10 +19,9 @@ models = pytest.importorskip("torchvision.models")
 
 from torchvision.models._api import WeightsEnum  # noqa: E402
 
-from codemod import legacy_table  # noqa: E402
+from codemod import legacy_table, table  # noqa: E402
 from codemod.diagnostics import Code  # noqa: E402
 from codemod.runner import migrate_source  # noqa: E402
-from codemod.table import builder_named  # noqa: E402
 
 LEGACY_WARNING = "deprecated since 0.13"
 LEGACY_KEYWORDS = {"pretrained", "pretrained_backbone"}
@@ -32,11 +31,6 @@ LEGACY_KEYWORDS = {"pretrained", "pretrained_backbone"}
 class Variant:
     arguments: str  # legacy arguments as written in the call
     flag: Any = None  # value of the name `flag` when the arguments use it
-
-
-def shortest_path(name: str) -> str:
-    paths = [path for path, builder in legacy_table.PATHS.items() if builder == name]
-    return min(paths, key=lambda path: (path.count("."), path))
 
 
 def variants(name: str) -> list[Variant]:
@@ -142,7 +136,7 @@ def test_rewrite_requests_the_same_weights(name: str, monkeypatch: pytest.Monkey
 
 
 def check_builder(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    module, attribute = shortest_path(name).rsplit(".", 1)
+    module, attribute = table.shortest_path(name).rsplit(".", 1)
     for variant in variants(name):
         legacy = f"import {module} as zoo\n\nmodel = zoo.{attribute}({variant.arguments})\n"
         outputs = {}
@@ -179,36 +173,22 @@ def check_builder(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
         assert as_string == as_enum, f"{legacy!r} -> {outputs['string']!r}"
 
 
-def tampered(monkeypatch: pytest.MonkeyPatch, name: str, **changes: Any) -> None:
-    entry = dict(legacy_table.BUILDERS[name])
-    legacy = [dict(param) for param in entry["legacy"]]
-    for key, value in changes.items():
-        if key == "parameters":
-            entry["parameters"] = value
-        else:
-            index, field = key.split("__")
-            legacy[int(index)][field] = value
-    entry["legacy"] = tuple(legacy)
-    monkeypatch.setitem(legacy_table.BUILDERS, name, entry)
-    builder_named.cache_clear()
-
-
 @pytest.mark.parametrize(
     "name, changes",
     [
-        ("resnet50", {"0__pretrained": "ResNet50_Weights.IMAGENET1K_V2"}),
-        ("quantized_shufflenet_v2_x0_5", {"0__switch": None}),
+        ("resnet50", {"pretrained": "ResNet50_Weights.IMAGENET1K_V2"}),
+        ("quantized_shufflenet_v2_x0_5", {"switch": None}),
         (
             "fasterrcnn_mobilenet_v3_large_320_fpn",
             {"parameters": ("weights", "weights_backbone", "num_classes", "progress")},
         ),
-        ("ssdlite320_mobilenet_v3_large", {"1__new": "weights_backbone_dropped"}),
+        ("ssdlite320_mobilenet_v3_large", {"index": 1, "new": "weights_backbone_dropped"}),
     ],
     ids=["default-member", "quantize-ignored", "positional-order", "backbone-dropped"],
 )
 def test_differential_check_catches_faults(
-    name: str, changes: dict[str, Any], monkeypatch: pytest.MonkeyPatch, restore_table: Any
+    name: str, changes: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tamper_table: Any
 ) -> None:
-    tampered(monkeypatch, name, **changes)
+    tamper_table(name, **changes)
     with pytest.raises(AssertionError):
         check_builder(name, monkeypatch)

@@ -29,20 +29,6 @@ SMALL_DETECTOR = "fasterrcnn_mobilenet_v3_large_320_fpn"
 pytestmark = pytest.mark.usefixtures("one_thread_per_worker")
 
 
-@pytest.fixture
-def table_entry(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """Replace one builder's entry in the generated table for the test (a tampered table)."""
-
-    def tamper(name: str, **changes: object) -> dict:
-        entry = {**legacy_table.BUILDERS[name], **changes}
-        monkeypatch.setitem(legacy_table.BUILDERS, name, entry)
-        table.builder_named.cache_clear()
-        return entry
-
-    yield tamper
-    table.builder_named.cache_clear()
-
-
 def rewrite_of(source: str) -> CallRewrite:
     result = migrate_source(source.encode())
     assert len(result.rewrites) == 1, result.diagnostics
@@ -205,9 +191,8 @@ def test_table_variants(name: str, variants: list[str]) -> None:
     assert table_variants(table.builder_named(name)) == variants
 
 
-def test_table_mode_leaves_builders_without_legacy_weights_alone(table_entry) -> None:  # type: ignore[no-untyped-def]
-    (param,) = legacy_table.BUILDERS["squeezenet1_1"]["legacy"]
-    table_entry("squeezenet1_1", legacy=({**param, "pretrained": None},))
+def test_table_mode_leaves_builders_without_legacy_weights_alone(tamper_table) -> None:  # type: ignore[no-untyped-def]
+    tamper_table("squeezenet1_1", pretrained=None)
     true, false, positional = verify_builder("squeezenet1_1", CPU, "synthetic")
     assert (true.verification, true.failed) == (None, False)
     assert true.render().startswith("squeezenet1_1(pretrained=True): not rewritten: ")
@@ -221,9 +206,8 @@ def test_table_mode_leaves_builders_without_legacy_weights_alone(table_entry) ->
 # The injected faults: each must come out as a mismatch.
 
 
-def test_fault_resnet50_mapped_to_v2(table_entry) -> None:  # type: ignore[no-untyped-def]
-    (param,) = legacy_table.BUILDERS["resnet50"]["legacy"]
-    table_entry("resnet50", legacy=({**param, "pretrained": "ResNet50_Weights.IMAGENET1K_V2"},))
+def test_fault_resnet50_mapped_to_v2(tamper_table) -> None:  # type: ignore[no-untyped-def]
+    tamper_table("resnet50", pretrained="ResNet50_Weights.IMAGENET1K_V2")
     rewrite = rewrite_of("from torchvision.models import resnet50\nresnet50(pretrained=True)\n")
     assert rewrite.after == "resnet50(weights=ResNet50_Weights.IMAGENET1K_V2)"
     verification = verify_rewrite(rewrite, CPU, "synthetic")
@@ -231,11 +215,11 @@ def test_fault_resnet50_mapped_to_v2(table_entry) -> None:  # type: ignore[no-un
     assert verification.detail.startswith("state_dict tensor 'conv1.weight' differs (max |diff| ")
 
 
-def test_fault_quantized_builder_mapped_to_the_float_enum(table_entry) -> None:  # type: ignore[no-untyped-def]
+def test_fault_quantized_builder_mapped_to_the_float_enum(tamper_table) -> None:  # type: ignore[no-untyped-def]
     name = "quantized_shufflenet_v2_x0_5"
     (param,) = legacy_table.BUILDERS[name]["legacy"]
     float_member = param["pretrained"]
-    table_entry(name, legacy=({**param, "switch": ("quantize", float_member)},))
+    tamper_table(name, switch=("quantize", float_member))
     rewrite = rewrite_of(
         "from torchvision.models.quantization import shufflenet_v2_x0_5\n"
         "shufflenet_v2_x0_5(pretrained=True, quantize=True)\n"
@@ -246,11 +230,11 @@ def test_fault_quantized_builder_mapped_to_the_float_enum(table_entry) -> None: 
     assert verification.detail.startswith("only the rewritten call raises TypeError: ")
 
 
-def test_fault_progress_read_as_pretrained_backbone(table_entry) -> None:  # type: ignore[no-untyped-def]
+def test_fault_progress_read_as_pretrained_backbone(tamper_table) -> None:  # type: ignore[no-untyped-def]
     order = list(legacy_table.BUILDERS[SMALL_DETECTOR]["parameters"])
     progress, backbone = order.index("progress"), order.index("weights_backbone")
     order[progress], order[backbone] = order[backbone], order[progress]
-    table_entry(SMALL_DETECTOR, parameters=tuple(order))
+    tamper_table(SMALL_DETECTOR, parameters=tuple(order))
     rewrite = rewrite_of(
         f"from torchvision.models.detection import {SMALL_DETECTOR}\n"
         f"{SMALL_DETECTOR}(False, False, None, True)\n"
@@ -274,10 +258,9 @@ def test_fault_weights_backbone_dropped() -> None:
     assert verification.detail.startswith("state_dict entries differ: only the legacy call has ")
 
 
-def test_table_mode_exits_3_on_a_tampered_table(table_entry, capsys) -> None:  # type: ignore[no-untyped-def]
-    (param,) = legacy_table.BUILDERS["squeezenet1_1"]["legacy"]
+def test_table_mode_exits_3_on_a_tampered_table(tamper_table, capsys) -> None:  # type: ignore[no-untyped-def]
     wrong = "SqueezeNet1_0_Weights.IMAGENET1K_V1"
-    table_entry("squeezenet1_1", legacy=({**param, "pretrained": wrong},))
+    tamper_table("squeezenet1_1", pretrained=wrong)
     arguments = ["--builder", "squeezenet1_1", "--device", "cpu", "--weights", "synthetic"]
     assert verify_table(arguments) == 3
     out, err = capsys.readouterr()
@@ -360,10 +343,9 @@ def test_cli_counts_fixes_it_has_no_call_to_build_for(
 
 
 def test_cli_in_place_writes_only_files_whose_rewrites_are_equal(
-    tmp_path: Path, capsys: pytest.CaptureFixture, table_entry
+    tmp_path: Path, capsys: pytest.CaptureFixture, tamper_table
 ) -> None:  # type: ignore[no-untyped-def]
-    (param,) = legacy_table.BUILDERS["resnet50"]["legacy"]
-    table_entry("resnet50", legacy=({**param, "pretrained": "ResNet50_Weights.IMAGENET1K_V2"},))
+    tamper_table("resnet50", pretrained="ResNet50_Weights.IMAGENET1K_V2")
     tampered, sound = tmp_path / "a_train.py", tmp_path / "b_eval.py"
     tampered_source = (
         b"import torchvision.models as tvm\n"

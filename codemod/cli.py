@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
@@ -87,6 +86,8 @@ def _migrations(files: list[Path], style: str, jobs: int) -> Iterator[Iterator[F
     if jobs <= 1 or len(files) < PARALLEL_FROM_FILES:
         yield map(migrate, files)
         return
+    from concurrent.futures import ProcessPoolExecutor  # not for the pre-commit case
+
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         yield pool.map(migrate, files, chunksize=8)
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from codemod import fast_path, safety
+from codemod import safety
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
 from codemod.notebooks import CellChange, NotebookError, migrate_notebook
 from codemod.prefilter import might_need_migration, might_use_torchvision, parsed
@@ -99,6 +99,8 @@ def migrate_source(source: bytes, path: str = "<string>", style: str = "enum") -
     code it cannot parse."""
     if not might_need_migration(source):
         return FileResult(path, source, source)
+    from codemod import fast_path  # the table: only once a file needs a closer look
+
     module = parsed(source)
     quick = None if module is None else fast_path.rewrite(source, module.tree, module.nodes, style)
     if quick is None:

@@ -12,10 +12,7 @@ from functools import lru_cache
 
 # Every rule resolves names through an import of torchvision in the same module, except
 # torch.hub.load, which needs the repository spelled "pytorch/vision" in one string literal (see
-# codemod/hub.py). An import statement names torchvision after `import` or `from` and nothing but
-# names, dots, commas and white space (line continuations too); comments and strings that merely
-# mention it let a file through, which is harmless.
-_IMPORT_OF_TORCHVISION = re.compile(rb"\b(?:import|from)\b[\s\\.,\w]*?\btorchvision\b")
+# codemod/hub.py).
 LEGACY_KEYWORDS = frozenset({"pretrained", "pretrained_backbone"})
 NEW_KEYWORDS = frozenset({"weights", "weights_backbone"})
 REMOVED_NAMES = frozenset({"model_urls", "quant_model_urls"})
@@ -84,11 +81,80 @@ def _needs_rewrite(nodes: list[ast.AST], hub: bool) -> bool:
     return False
 
 
-def might_use_torchvision(source: bytes) -> bool:
-    """The textual check alone, also for notebooks (their JSON keeps each line's text)."""
-    if HUB_REPOSITORY in source:
+# What the walk of the syntax tree below looks for leaves text behind; a module with none of it
+# is not parsed. Each pattern is tried only where a plain substring search finds its word. A
+# comment may stand where white space may.
+_GAP = rb"(?:[\s\\]|#[^\n]*)*"
+_HUB_STRING = re.compile(rb"['\"]pytorch/vision")  # the repository, not a link to it
+_LEGACY_KEYWORD = re.compile(rb"\bpretrained(?:_backbone)?" + _GAP + rb"=(?!=)")
+_FLAG_AS_WEIGHTS = re.compile(
+    rb"\bweights(?:_backbone)?" + _GAP + rb"=(?!=)" + _GAP
+    + rb"(?:True|False|\.\.\.|\.?[0-9]|[rRbBuUfF]{0,2}['\"])"
+)  # fmt: skip
+_REMOVED_MODULE_PATH = re.compile(rb"models[\s\\]*\.[\s\\]*utils")
+_IDENTIFIER = re.compile(rb"[A-Za-z_]\w*")
+
+
+@lru_cache(maxsize=64)
+def _call_of(names: tuple[bytes, ...]) -> re.Pattern[bytes]:
+    return re.compile(rb"(?<!def )\b(?:" + b"|".join(map(re.escape, names)) + rb")" + _GAP + rb"\(")
+
+
+@lru_cache(maxsize=1)
+def _builder_names() -> frozenset[bytes]:
+    return frozenset(name.encode() for name in _builder_functions())
+
+
+def _names_a_builder(source: bytes) -> bool:
+    """A builder's name called (not defined: torchvision's own sources define them all), or
+    given to a partial."""
+    present = _builder_names().intersection(_IDENTIFIER.findall(source))
+    if not present:
+        return False
+    return b"partial" in source or _call_of(tuple(sorted(present))).search(source) is not None
+
+
+def _has_traces(source: bytes) -> bool:
+    if b"model_urls" in source or b"get_model" in source:
         return True
-    return b"torchvision" in source and _IMPORT_OF_TORCHVISION.search(source) is not None
+    if b"pretrained" in source and _LEGACY_KEYWORD.search(source):
+        return True
+    if b"weights" in source and _FLAG_AS_WEIGHTS.search(source):
+        return True
+    if b"torchvision.models" in source:
+        return True  # names imported from there count as builders, `utils` among them
+    if b"utils" in source and _REMOVED_MODULE_PATH.search(source):
+        return True
+    return _names_a_builder(source)
+
+
+def _imports_torchvision(source: bytes) -> bool:
+    """Whether `torchvision` follows `import` or `from` on its line, or ends a continued line:
+    an import statement names it so (a comment or string that does too lets the file through,
+    which is harmless)."""
+    found = source.find(b"torchvision")
+    while found >= 0:
+        line_start = source.rfind(b"\n", 0, found) + 1
+        before = source[line_start:found]
+        if b"import" in before or b"from" in before:
+            return True
+        if source[max(line_start - 3, 0) : line_start].rstrip(b"\r\n").endswith(b"\\"):
+            return True
+        found = source.find(b"torchvision", found + 1)
+    return False
+
+
+def mentions_torchvision(source: bytes) -> bool:
+    """The textual check for notebooks, whose JSON escapes line breaks: the name alone."""
+    return b"torchvision" in source or HUB_REPOSITORY in source
+
+
+def might_use_torchvision(source: bytes) -> bool:
+    """The textual check alone: an import of torchvision (or the hub repository) and a trace of
+    something a rule acts on."""
+    if HUB_REPOSITORY in source and _HUB_STRING.search(source):
+        return True
+    return _imports_torchvision(source) and _has_traces(source)
 
 
 @dataclass(frozen=True)

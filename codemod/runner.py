@@ -12,7 +12,12 @@ from pathlib import Path
 from codemod import safety
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
 from codemod.notebooks import CellChange, NotebookError, migrate_notebook
-from codemod.prefilter import might_need_migration, might_use_torchvision, parsed
+from codemod.prefilter import (
+    mentions_torchvision,
+    might_need_migration,
+    might_use_torchvision,
+    parsed,
+)
 
 SUFFIXES = (".py", ".ipynb")
 SKIPPED_DIRECTORIES = {
@@ -143,7 +148,8 @@ def screen_file(path: Path) -> FileResult | bytes:
     except OSError as error:
         reason = error.strerror or str(error)
         return FileResult(name, diagnostics=[Diagnostic(1, 1, Code.UNREADABLE, reason)])
-    if not might_use_torchvision(source):
+    textual_check = mentions_torchvision if path.suffix == ".ipynb" else might_use_torchvision
+    if not textual_check(source):
         return FileResult(name, migrated=b"")
     if b"\0" in source:
         return FileResult(name, source, diagnostics=[Diagnostic(1, 1, Code.UNREADABLE, "binary")])

@@ -92,11 +92,11 @@ def test_unparsable_file_exits_2_and_others_are_processed(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     broken = tmp_path / "a_python2.py"
-    broken.write_bytes(b"import torchvision\nprint 'hello'\n")
+    broken.write_bytes(b"import torchvision\nprint torchvision.models.vgg16(True)\n")
     good = tmp_path / "b_train.py"
     good.write_text(LEGACY)
     assert main([str(tmp_path)]) == 2
-    assert broken.read_bytes() == b"import torchvision\nprint 'hello'\n"
+    assert broken.read_bytes() == b"import torchvision\nprint torchvision.models.vgg16(True)\n"
     assert good.read_text() == MIGRATED
     out, err = capsys.readouterr()
     assert f"{broken}:2:" in out and "MW004 cannot parse" in out

@@ -80,24 +80,46 @@ IMPORT_SPELLINGS = [
     b"import os, torchvision\n",
     b"import numpy as np,  torchvision.models as tvm\n",
     b"from torchvision.models import resnet50\n",
-    b"import \\\n    torchvision\n",
-    b'"source": ["import torchvision\\n"]',  # a notebook's JSON
-    b'm = torch.hub.load("pytorch/vision", "resnet50", True)\n',
+    b"import os, \\\n    torchvision\n",
 ]
+TRACES = [
+    b"m = resnet50(pretrained=True)\n",
+    b"m = models.resnet50 (\n    True)\n",
+    b"m = tvm.vgg16(weights = (1))\n",
+    b"m = build(weights_backbone=  # a comment\n  True)\n",
+    b"m = f(pretrained_backbone = flag)\n",
+    b"m = get_model(name)\n",
+    b"url = urls.model_urls['resnet50']\n",
+    b"load = torchvision.models.utils.load_state_dict_from_url\n",
+    b"make = partial(resnet18, True)\n",
+]
+NO_TRACE = b"def resnet50(*, weights=None):\n    return _resnet(weights=weights, block=None)\n"
 
 
-@pytest.mark.parametrize("source", IMPORT_SPELLINGS)
-def test_textual_check_passes_every_spelling_of_the_import(source: bytes) -> None:
+@pytest.mark.parametrize("trace", TRACES)
+@pytest.mark.parametrize("spelling", IMPORT_SPELLINGS)
+def test_textual_check_passes_every_import_with_any_trace(spelling: bytes, trace: bytes) -> None:
     from codemod.prefilter import might_use_torchvision
 
-    assert might_use_torchvision(source)
+    assert might_use_torchvision(spelling + trace)
 
 
 @pytest.mark.parametrize(
     "source",
-    [b"# see torchvision\n", b'doc = "torchvision"\n', b"from a import (b,\n torchvision)\n"],
+    [
+        b"# see torchvision\n" + TRACES[0],
+        b'doc = "torchvision"\n' + TRACES[0],
+        b"import torchvision\n" + NO_TRACE,
+        b'import torch\nlink = "https://github.com/pytorch/vision/"\n',
+    ],
 )
-def test_textual_check_skips_mere_mentions(source: bytes) -> None:
+def test_textual_check_skips_mentions_and_modern_code(source: bytes) -> None:
     from codemod.prefilter import might_use_torchvision
 
     assert not might_use_torchvision(source)
+
+
+def test_textual_check_passes_the_hub_repository_without_an_import() -> None:
+    from codemod.prefilter import might_use_torchvision
+
+    assert might_use_torchvision(b'm = torch.hub.load("pytorch/vision", "resnet50", True)\n')

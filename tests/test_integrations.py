@@ -123,7 +123,7 @@ def test_standard_input_to_standard_output() -> None:
 
 
 def test_standard_input_that_does_not_parse_comes_back_unchanged() -> None:
-    source = b"import torchvision\nprint 'x'\n"
+    source = b"import torchvision\nprint torchvision.models.vgg16(True)\n"
     completed = subprocess.run(
         [sys.executable, "-m", "codemod", "-"], input=source, capture_output=True
     )

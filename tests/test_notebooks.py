@@ -89,6 +89,6 @@ def test_notebook_in_place_and_idempotent(tmp_path: Path) -> None:
 
 def test_a_broken_notebook_is_reported_and_untouched(tmp_path: Path) -> None:
     path = tmp_path / "broken.ipynb"
-    path.write_bytes(b'{"cells": [ "import torchvision')
+    path.write_bytes(b'{"cells": [ torchvision')
     assert main([str(path)]) == 2
-    assert path.read_bytes() == b'{"cells": [ "import torchvision'
+    assert path.read_bytes() == b'{"cells": [ torchvision'

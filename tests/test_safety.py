@@ -30,10 +30,17 @@ def run_and_read(tree: Path, capsys: pytest.CaptureFixture, *args: str) -> tuple
     return status, capsys.readouterr().out
 
 
+# Each holds a legacy call: a file with nothing to migrate is never read past the textual check.
 BAD_INPUT = {
-    "python2.py": (b"import torchvision\nprint 'hello'\n", "MW004 cannot parse"),
-    "latin1_without_cookie.py": (b"import torchvision\nname = '\xe9t\xe9'\n", "cannot decode"),
-    "binary.py": (b"\x7fELF\x00\x01import torchvision\x00\xff", "MW004 binary"),
+    "python2.py": (
+        b"import torchvision\nprint torchvision.models.vgg16(True)\n",
+        "MW004 cannot parse",
+    ),
+    "latin1_without_cookie.py": (
+        b"import torchvision\nname = '\xe9t\xe9'\nm = torchvision.models.vgg16(True)\n",
+        "cannot decode",
+    ),
+    "binary.py": (b"\x7fELF\x00\x01import torchvision\x00vgg16(True)\xff", "MW004 binary"),
 }
 
 

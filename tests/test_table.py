@@ -12,9 +12,9 @@ from codemod.table import builder_name_at, builder_named  # noqa: E402
 
 def test_committed_table_matches_installed_torchvision() -> None:
     expected = generate_table.render(generate_table.collect())
-    assert generate_table.TABLE_PATH.read_text(encoding="utf-8") == expected, (
-        "codemod/legacy_table.py is stale: run `python -m codemod.generate_table`"
-    )
+    assert (
+        generate_table.TABLE_PATH.read_text(encoding="utf-8") == expected
+    ), "codemod/legacy_table.py is stale: run `python -m codemod.generate_table`"
 
 
 def test_every_registered_builder_is_in_the_table() -> None:

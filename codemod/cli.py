@@ -29,6 +29,7 @@ from codemod.runner import (
     migrate_file,
     migrate_source,
     python_files,
+    screen_file,
     unified_diff,
     without_codes,
     write_result,
@@ -78,18 +79,38 @@ def _with_progress(results: Iterable[FileResult], count: int) -> Iterable[FileRe
     return click.progressbar(results, length=count, label="migrate-weights", file=sys.stderr)
 
 
+def _screened(path: Path) -> FileResult | None:
+    """The file's result when the textual check tells all, else None (its bytes are dropped
+    here and read again where it is migrated, so that they are not all held at once)."""
+    result = screen_file(path)
+    return result if isinstance(result, FileResult) else None
+
+
+def _merged(
+    screened: list[FileResult | None], migrated: Iterator[FileResult]
+) -> Iterator[FileResult]:
+    for result in screened:
+        yield next(migrated) if result is None else result
+
+
 @contextmanager
 def _migrations(files: list[Path], style: str, jobs: int) -> Iterator[Iterator[FileResult]]:
-    """Results in the order of `files`, whatever the number of processes; a few files (the
-    pre-commit case) are done in this process, without paying for a pool."""
+    """Results in the order of `files`, whatever the number of processes. With many files, the
+    textual check runs here first, and a pool of processes is started only when many of them
+    pass it; a few files (the pre-commit case) never pay for a pool."""
     migrate = partial(migrate_file, style=style)
     if jobs <= 1 or len(files) < PARALLEL_FROM_FILES:
         yield map(migrate, files)
         return
-    from concurrent.futures import ProcessPoolExecutor  # not for the pre-commit case
+    screened = [_screened(path) for path in files]
+    needing = [path for path, result in zip(files, screened) if result is None]
+    if len(needing) < PARALLEL_FROM_FILES:
+        yield _merged(screened, map(migrate, needing))
+        return
+    from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield pool.map(migrate, files, chunksize=8)
+        yield _merged(screened, pool.map(migrate, needing, chunksize=8))
 
 
 def _verified(

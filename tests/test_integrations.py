@@ -144,20 +144,46 @@ def test_progress_only_for_a_person(monkeypatch: pytest.MonkeyPatch) -> None:
     assert cli._with_progress(results, many) is results
 
 
-def test_output_is_the_same_for_any_number_of_jobs(tmp_path: Path) -> None:
-    """Over the fixtures (more files than the pool threshold), in check and diff modes."""
-    files = sorted(p for p in (ROOT / "fixtures").rglob("*") if p.suffix in (".py", ".ipynb"))
-    assert len(files) >= cli.PARALLEL_FROM_FILES
+def outputs_by_jobs(folder: Path, cwd: Path) -> dict[tuple[str, str], tuple[int, bytes, bytes]]:
     outputs = {}
     for jobs in ("1", "2"):
         for mode in ("--check", "--diff"):
-            command = [sys.executable, "-m", "codemod", str(ROOT / "fixtures"), mode, "-j", jobs]
-            completed = subprocess.run(command, capture_output=True, cwd=tmp_path)
+            command = [sys.executable, "-m", "codemod", str(folder), mode, "-j", jobs]
+            completed = subprocess.run(command, capture_output=True, cwd=cwd)
             outputs[jobs, mode] = (completed.returncode, completed.stdout, completed.stderr)
+    return outputs
+
+
+def test_output_is_the_same_for_any_number_of_jobs(tmp_path: Path) -> None:
+    """Over the fixtures (more files needing a look than the pool threshold), in check and diff
+    modes."""
+    files = sorted(p for p in (ROOT / "fixtures").rglob("*") if p.suffix in (".py", ".ipynb"))
+    assert len(files) >= cli.PARALLEL_FROM_FILES
+    outputs = outputs_by_jobs(ROOT / "fixtures", tmp_path)
     assert outputs["1", "--check"] == outputs["2", "--check"]
     assert outputs["1", "--diff"] == outputs["2", "--diff"]
     status, out, err = outputs["1", "--check"]
     assert status == 1 and out.count(b": MW001 ") > 50 and b" 0 failed" in err
+
+
+def test_output_is_the_same_for_any_number_of_jobs_when_few_files_need_a_look(
+    tmp_path: Path,
+) -> None:
+    """Many files, of which too few pass the textual check to be worth a pool."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for n in range(2 * cli.PARALLEL_FROM_FILES):
+        (tree / f"plain_{n:02}.py").write_text("import os\n")
+    sample = ROOT / "fixtures" / "legacy_sample"
+    (tree / "plain_05.py").write_bytes((sample / "segmentation.py").read_bytes())
+    (tree / "z_build.py").write_bytes((sample / "quantized.py").read_bytes())
+    outputs = outputs_by_jobs(tree, tmp_path)
+    assert outputs["1", "--check"] == outputs["2", "--check"]
+    assert outputs["1", "--diff"] == outputs["2", "--diff"]
+    status, out, err = outputs["2", "--check"]
+    lines = out.decode().splitlines()
+    assert status == 1 and b"33 files scanned, 2 would change" in err
+    assert lines == sorted(lines, key=lambda line: line.split(":")[0])  # plain_05 first
 
 
 def git(folder: Path, *args: str) -> subprocess.CompletedProcess:

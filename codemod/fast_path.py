@@ -226,7 +226,8 @@ def _builder_calls(
                 raise _FullPath
             elif callee == PARTIAL:
                 inner = names.qualified(call.args[0]) if call.args else None
-                found.append((call, callee, inner))
+                if inner and (table.builder_name_at(inner) or table.is_get_model(inner)):
+                    found.append((call, callee, inner))
             elif callee == HUB_LOAD:
                 found.append((call, callee, None))
             elif table.builder_name_at(callee) and _may_need_a_plan(call, 0):

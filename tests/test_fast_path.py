@@ -4,6 +4,7 @@ hypothesis writes from every builder's import paths in many call shapes and surr
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,17 @@ def test_the_comparison_catches_a_faulty_fast_path(
     target, replacement = INJECTED[fault]
     monkeypatch.setattr(f"codemod.fast_path.{target}", replacement)
     assert differences(source)
+
+
+def test_benchmark_corpus_same_on_both_paths(tmp_path: Path) -> None:
+    """Modules of ordinary code with legacy calls in every form, from the benchmark's generator."""
+    sys.path.insert(0, str(FIXTURES.parent / "benchmarks"))
+    try:
+        from legacy_corpus import write_legacy_corpus
+    finally:
+        sys.path.pop(0)
+    write_legacy_corpus(tmp_path, files=60, seed=1)
+    paths = sorted(tmp_path.rglob("*.py"))
+    assert sum(takes_fast_path(path.read_bytes()) for path in paths) >= len(paths) // 2
+    for path in paths:
+        assert differences(path.read_bytes()) == [], path

@@ -88,16 +88,47 @@ _GAP = rb"(?:[\s\\]|#[^\n]*)*"
 _HUB_STRING = re.compile(rb"['\"]pytorch/vision")  # the repository, not a link to it
 _LEGACY_KEYWORD = re.compile(rb"\bpretrained(?:_backbone)?" + _GAP + rb"=(?!=)")
 _FLAG_AS_WEIGHTS = re.compile(
-    rb"\bweights(?:_backbone)?" + _GAP + rb"=(?!=)" + _GAP
+    rb"\bweights(?:_backbone)?" + _GAP + rb"=(?!=)(?:[\s\\(]|#[^\n]*)*"  # parentheses too
     + rb"(?:True|False|\.\.\.|\.?[0-9]|[rRbBuUfF]{0,2}['\"])"
 )  # fmt: skip
+_FROM_MODELS = re.compile(rb"\bfrom[\s\\]+torchvision\.models\b")
 _REMOVED_MODULE_PATH = re.compile(rb"models[\s\\]*\.[\s\\]*utils")
 _IDENTIFIER = re.compile(rb"[A-Za-z_]\w*")
 
 
 @lru_cache(maxsize=64)
-def _call_of(names: tuple[bytes, ...]) -> re.Pattern[bytes]:
-    return re.compile(rb"(?<!def )\b(?:" + b"|".join(map(re.escape, names)) + rb")" + _GAP + rb"\(")
+def _use_of(names: tuple[bytes, ...]) -> re.Pattern[bytes]:
+    """A call of one of `names` (group `called`; not its definition: torchvision's own sources
+    define them all), or one of them given first to a partial."""
+    name = rb"(?:" + b"|".join(map(re.escape, names)) + rb")"
+    called = rb"(?P<called>(?<!def )\b" + name + _GAP + rb"\()"
+    partial = rb"\bpartial" + _GAP + rb"\(" + _GAP + rb"(?:\w+" + _GAP + rb"\." + _GAP + rb")*"
+    return re.compile(called + rb"|" + partial + name + rb"\b")
+
+
+_OPENING, _CLOSING, _UNSURE = frozenset(b"([{"), frozenset(b")]}"), frozenset(b"'\"#")
+_KEYWORD = re.compile(rb"\s*[A-Za-z_]\w*\s*=(?!=)")
+
+
+def _passes_on(source: bytes, start: int) -> bool:
+    """Whether the call whose arguments start at `start` passes a positional or starred one
+    (keywords are found by the patterns above). Where a string or a comment makes the text
+    unsure, it does."""
+    depth = 1
+    for end in range(start, len(source)):
+        character = source[end]
+        if character in _UNSURE:
+            return True
+        if character in _OPENING:
+            depth += 1
+        elif character in _CLOSING:
+            depth -= 1
+            if depth == 0:
+                arguments = source[start:end]
+                return b"*" in arguments or (
+                    arguments.strip() != b"" and not _KEYWORD.match(arguments)
+                )
+    return True
 
 
 @lru_cache(maxsize=1)
@@ -105,13 +136,14 @@ def _builder_names() -> frozenset[bytes]:
     return frozenset(name.encode() for name in _builder_functions())
 
 
-def _names_a_builder(source: bytes) -> bool:
-    """A builder's name called (not defined: torchvision's own sources define them all), or
-    given to a partial."""
+def _uses_a_builder(source: bytes) -> bool:
     present = _builder_names().intersection(_IDENTIFIER.findall(source))
     if not present:
         return False
-    return b"partial" in source or _call_of(tuple(sorted(present))).search(source) is not None
+    for found in _use_of(tuple(sorted(present))).finditer(source):
+        if not found.group("called") or _passes_on(source, found.end()):
+            return True
+    return False
 
 
 def _has_traces(source: bytes) -> bool:
@@ -121,11 +153,11 @@ def _has_traces(source: bytes) -> bool:
         return True
     if b"weights" in source and _FLAG_AS_WEIGHTS.search(source):
         return True
-    if b"torchvision.models" in source:
+    if b"torchvision.models" in source and _FROM_MODELS.search(source):
         return True  # names imported from there count as builders, `utils` among them
     if b"utils" in source and _REMOVED_MODULE_PATH.search(source):
         return True
-    return _names_a_builder(source)
+    return _uses_a_builder(source)
 
 
 def _imports_torchvision(source: bytes) -> bool:

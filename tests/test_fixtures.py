@@ -92,8 +92,16 @@ TRACES = [
     b"url = urls.model_urls['resnet50']\n",
     b"load = torchvision.models.utils.load_state_dict_from_url\n",
     b"make = partial(resnet18, True)\n",
+    b"make = functools.partial(\n    models.resnet18)\n",
+    b"m = resnet50(flag, progress=False)\n",
+    b"m = resnet50(num_classes=10, **config)\n",
+    b"m = resnet50(weights=w, *rest)\n",
+    b'm = resnet50(name=")", *rest)\n',  # a string: the arguments cannot be told apart
 ]
-NO_TRACE = b"def resnet50(*, weights=None):\n    return _resnet(weights=weights, block=None)\n"
+NO_TRACE = (
+    b"def resnet50(*, weights=None):\n    return _resnet(weights=weights, block=None)\n"
+    b"backbone = resnet50(weights=weights_backbone, norm_layer=(None))\nother = resnet18()\n"
+)
 
 
 @pytest.mark.parametrize("trace", TRACES)

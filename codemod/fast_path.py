@@ -24,6 +24,7 @@ from typing import Any
 
 from codemod import table
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
+from codemod.prefilter import might_be_a_flag
 
 # Roots of the names the rules act on; an import of these anywhere but at module level, or a
 # name bound both to one of them and to something else, sends the file to the full path.
@@ -178,13 +179,6 @@ class _Source:
         return len(prefix.decode("utf-8")) + 1
 
 
-def _clearly_not_a_flag(value: ast.expr) -> bool:
-    """A value the rules leave alone in `weights=`: a name, `None`, a member's name."""
-    if isinstance(value, ast.Constant):
-        return value.value is None or isinstance(value.value, str) and value.value != "legacy"
-    return isinstance(value, (ast.Name, ast.Attribute, ast.Call, ast.Subscript))
-
-
 def _may_need_a_plan(call: ast.Call, own_positionals: int) -> bool:
     """Whether the rules could change or report on a builder call (`own_positionals`: leading
     positional arguments that are not the builder's, as get_model's name): not when it passes
@@ -196,7 +190,7 @@ def _may_need_a_plan(call: ast.Call, own_positionals: int) -> bool:
     for keyword in call.keywords:
         if keyword.arg in legacy:
             return True
-        if keyword.arg in new and not _clearly_not_a_flag(keyword.value):
+        if keyword.arg in new and might_be_a_flag(keyword.value):
             return True
     return False
 

@@ -11,10 +11,6 @@ from codemod.diagnostics import Code, Diagnostic
 FORMATS = ("text", "json", "github")
 
 
-def text_line(path: str, diagnostic: Diagnostic) -> str:
-    return diagnostic.render(path)
-
-
 class JsonFindings:
     """One JSON array, one object per finding, written as the findings come (the text of
     `json.dumps(findings, indent=2)`, without holding them all)."""

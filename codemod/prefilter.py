@@ -13,8 +13,6 @@ from functools import lru_cache
 # Every rule resolves names through an import of torchvision in the same module, except
 # torch.hub.load, which needs the repository spelled "pytorch/vision" in one string literal (see
 # codemod/hub.py).
-LEGACY_KEYWORDS = frozenset({"pretrained", "pretrained_backbone"})
-NEW_KEYWORDS = frozenset({"weights", "weights_backbone"})
 REMOVED_NAMES = frozenset({"model_urls", "quant_model_urls"})
 REMOVED_MODULE = "models.utils"  # torchvision.models.utils
 HUB_REPOSITORY = b"pytorch/vision"
@@ -35,10 +33,14 @@ def _terminal_name(node: ast.AST) -> str | None:
     return None
 
 
-def _is_legacy_constant(node: ast.expr) -> bool:
-    if not isinstance(node, ast.Constant) or node.value is None:
-        return False
-    return not isinstance(node.value, str) or node.value == "legacy"
+def might_be_a_flag(value: ast.expr) -> bool:
+    """Whether a value passed as `weights=` may be a legacy flag the rules rewrite (a constant
+    such as `True`, `1`, `-1`, `"legacy"`): not a name, attribute, call or subscript, `None` or a
+    member's name."""
+    if isinstance(value, ast.Constant):
+        member_name = isinstance(value.value, str) and value.value != "legacy"
+        return not (value.value is None or member_name)
+    return not isinstance(value, (ast.Name, ast.Attribute, ast.Call, ast.Subscript))
 
 
 def _is_removed_module(node: ast.AST) -> bool:
@@ -56,6 +58,9 @@ def _is_removed_module(node: ast.AST) -> bool:
 
 
 def _needs_rewrite(nodes: list[ast.AST], hub: bool) -> bool:
+    from codemod import table  # the generated table: only for a file that passed the text check
+
+    legacy, new = table.parameter_names()
     builders = set(_builder_functions()) | {"get_model"}
     for node in nodes:  # names bound by imports from torchvision may be builders under aliases
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
@@ -68,9 +73,9 @@ def _needs_rewrite(nodes: list[ast.AST], hub: bool) -> bool:
         if not isinstance(node, ast.Call):
             continue
         for keyword in node.keywords:
-            if keyword.arg in LEGACY_KEYWORDS:
+            if keyword.arg in legacy:
                 return True
-            if keyword.arg in NEW_KEYWORDS and _is_legacy_constant(keyword.value):
+            if keyword.arg in new and might_be_a_flag(keyword.value):
                 return True
         callee = _terminal_name(node.func)
         passes_on = node.args or any(keyword.arg is None for keyword in node.keywords)
@@ -88,7 +93,7 @@ _GAP = rb"(?:[\s\\]|#[^\n]*)*"
 _HUB_STRING = re.compile(rb"['\"]pytorch/vision")  # the repository, not a link to it
 _LEGACY_KEYWORD = re.compile(rb"\bpretrained(?:_backbone)?" + _GAP + rb"=(?!=)")
 _FLAG_AS_WEIGHTS = re.compile(
-    rb"\bweights(?:_backbone)?" + _GAP + rb"=(?!=)(?:[\s\\(]|#[^\n]*)*"  # parentheses too
+    rb"\bweights(?:_backbone)?" + _GAP + rb"=(?!=)(?:[\s\\(+-]|#[^\n]*)*"  # (, signs too
     + rb"(?:True|False|\.\.\.|\.?[0-9]|[rRbBuUfF]{0,2}['\"])"
 )  # fmt: skip
 _FROM_MODELS = re.compile(rb"\bfrom[\s\\]+torchvision\.models\b")

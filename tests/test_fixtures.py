@@ -86,6 +86,7 @@ TRACES = [
     b"m = resnet50(pretrained=True)\n",
     b"m = models.resnet50 (\n    True)\n",
     b"m = tvm.vgg16(weights = (1))\n",
+    b"m = tvm.vgg16(weights=-1)\n",
     b"m = build(weights_backbone=  # a comment\n  True)\n",
     b"m = f(pretrained_backbone = flag)\n",
     b"m = get_model(name)\n",
@@ -131,3 +132,14 @@ def test_textual_check_passes_the_hub_repository_without_an_import() -> None:
     from codemod.prefilter import might_use_torchvision
 
     assert might_use_torchvision(b'm = torch.hub.load("pytorch/vision", "resnet50", True)\n')
+
+
+@pytest.mark.parametrize("flag", [b"-1", b"(+1)", b"1.0", b'"legacy"'])
+def test_a_constant_flag_as_weights_is_migrated_as_on_the_full_path(flag: bytes) -> None:
+    """The pre-filter lets through every constant the rules read as a legacy flag."""
+    from codemod.runner import migrate_with_libcst
+
+    source = b"import torchvision\nm = torchvision.models.resnet50(weights=" + flag + b")\n"
+    expected = migrate_with_libcst(source)
+    assert expected.changed
+    assert migrate_source(source).migrated == expected.migrated

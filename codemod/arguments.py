@@ -17,6 +17,11 @@ def source(node: cst.CSTNode) -> str:
     return _EMPTY_MODULE.code_for_node(node)
 
 
+def call_source(call: cst.Call) -> str:
+    """A call's source from where its position is reported: without parentheses around it."""
+    return source(call.with_changes(lpar=[], rpar=[]))
+
+
 def one_line(node: cst.CSTNode) -> str:
     """Source for a message: white space (and so line breaks) folded."""
     return " ".join(source(node).split())

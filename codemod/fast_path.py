@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from codemod import table
-from codemod.diagnostics import CallRewrite, Code, Diagnostic
+from codemod.diagnostics import CallRewrite, Diagnostic
 from codemod.prefilter import might_be_a_flag
 
 # Roots of the names the rules act on; an import of these anywhere but at module level, or a
@@ -356,7 +356,6 @@ class _ParsedCall:
     def __init__(self, segment: str, indentation: str) -> None:
         import libcst as cst
 
-        self.segment = segment
         self.module: cst.Module | None = None
         if not indentation or "\n" not in segment:
             self.call = cst.parse_expression(segment)
@@ -368,21 +367,11 @@ class _ParsedCall:
         if not isinstance(self.call, cst.Call):
             raise _FullPath
 
-    def source(self) -> str:
-        """As the full path prints it."""
-        return self.segment if self.module is None else _code(self.call)
-
     def in_place(self, migrated: Any, printed: str) -> str:
         """The migrated call where the call stands (`printed`: as the full path prints it)."""
         if self.module is None:
             return printed
         return self.module.deep_replace(self.call, migrated).code[len(self.prefix) : -1]  # type: ignore[union-attr]
-
-
-def _code(node: Any) -> str:
-    from codemod.arguments import source
-
-    return source(node)
 
 
 def _rewrite(
@@ -395,10 +384,9 @@ def _rewrite(
 
     import libcst as cst
 
-    from codemod.arguments import source as code
     from codemod.legacy_call import plan_named_call
     from codemod.references import EnumReferences
-    from codemod.targets import find_target
+    from codemod.targets import find_target, settle
 
     text = _Source(source)
     bound_anywhere = {name for name, found in names.bindings.items() if found}
@@ -426,30 +414,16 @@ def _rewrite(
         target = find_target(call, call, {callee}, plan_call)
         if target is None:
             continue
-        plan = target.plan
-        line, column = node.lineno, text.column(node)
-        for problem_code, message in plan.problems:
-            diagnostics.append(Diagnostic(line, column, problem_code, f"{target.label}: {message}"))
-        if not plan.args:
+        settled = settle(target, call, node.lineno, text.column(node))
+        diagnostics += settled.diagnostics
+        if settled.migrated is None:
             continue
         references.keep_edit()
-        args = list(call.args)
-        for index, arg in zip(target.indices, plan.args):
-            args[index] = arg
-        migrated = call.with_changes(args=args)
-        fix = (parsed.source(), code(migrated))
-        message = f"{target.label}: " + "; ".join(plan.changes)
-        diagnostics.append(Diagnostic(line, column, Code.FIXED, message, fix))
-        if target.builder:
-            builder_call = (
-                fix
-                if target.call is call
-                else (code(target.call), code(target.call.with_changes(args=plan.args)))
-            )
-            rewrites.append(CallRewrite(line, column, target.builder, *builder_call))
+        if settled.rewrite:
+            rewrites.append(settled.rewrite)
         start = text.offset(node.lineno, node.col_offset)
         end = text.offset(node.end_lineno, node.end_col_offset)  # type: ignore[arg-type]
-        edits.append(_Edit(start, end, parsed.in_place(migrated, fix[1])))
+        edits.append(_Edit(start, end, parsed.in_place(settled.migrated, settled.printed)))
     edits += _import_edits(tree, text, references.imported)
     edits.sort(key=lambda edit: (edit.start, edit.end))
     pieces, position = [], 0

@@ -10,7 +10,6 @@ from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import (
-    CodePosition,
     ExpressionContextProvider,
     PositionProvider,
     QualifiedNameProvider,
@@ -18,19 +17,13 @@ from libcst.metadata import (
 )
 
 from codemod import table
-from codemod.arguments import source
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
 from codemod.imports import append_names, remove_statements
 from codemod.legacy_call import CallPlan, plan_dynamic_call, plan_named_call
 from codemod.model_urls import ModelUrls
 from codemod.references import EnumReferences
 from codemod.removed_modules import RemovedModules
-from codemod.targets import find_target
-
-
-def _call_source(call: cst.Call) -> str:
-    """A call's source from where its position is reported: without parentheses around it."""
-    return source(call.with_changes(lpar=[], rpar=[]))
+from codemod.targets import find_target, settle
 
 
 class MigrateWeights(VisitorBasedCodemodCommand):
@@ -63,30 +56,15 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         target = find_target(original_node, updated_node, callee, self._plan)
         if target is None:
             return updated_node
-        plan = target.plan
         position = self.get_metadata(PositionProvider, original_node).start
-        for code, message in plan.problems:
-            self._report(position, code, f"{target.label}: {message}")
-        if not plan.args:
+        settled = settle(target, updated_node, position.line, position.column + 1)
+        self.diagnostics += settled.diagnostics
+        if settled.migrated is None:
             return updated_node
         self.references.keep_edit()
-        args = list(updated_node.args)
-        for index, arg in zip(target.indices, plan.args):
-            args[index] = arg
-        migrated = updated_node.with_changes(args=args)
-        fix = (_call_source(updated_node), _call_source(migrated))
-        self._report(position, Code.FIXED, f"{target.label}: " + "; ".join(plan.changes), fix)
-        if target.builder:
-            self.rewrites.append(
-                CallRewrite(
-                    position.line,
-                    position.column + 1,
-                    target.builder,
-                    _call_source(target.call),
-                    _call_source(target.call.with_changes(args=plan.args)),
-                )
-            )
-        return migrated
+        if settled.rewrite:
+            self.rewrites.append(settled.rewrite)
+        return settled.migrated
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         self._model_urls.visit_subscript(node)
@@ -142,21 +120,12 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         self._removed_modules.leave_module()
         return updated_node.with_changes(body=body)
 
-    def _report(
-        self,
-        position: CodePosition,
-        code: Code,
-        message: str,
-        fix: tuple[str, str] | None = None,
-    ) -> None:
-        column = position.column + 1
-        self.diagnostics.append(Diagnostic(position.line, column, code, message, fix))
-
     def report(
         self, node: cst.CSTNode, code: Code, message: str, fix: tuple[str, str] | None = None
     ) -> None:
         """A finding at an original node, for the rule modules."""
-        self._report(self.get_metadata(PositionProvider, node).start, code, message, fix)
+        position = self.get_metadata(PositionProvider, node).start
+        self.diagnostics.append(Diagnostic(position.line, position.column + 1, code, message, fix))
 
     def qualified_names(self, node: cst.CSTNode) -> set[str]:
         return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import libcst as cst
 
 from codemod import hub, partial
-from codemod.arguments import one_line
+from codemod.arguments import call_source, one_line
+from codemod.diagnostics import CallRewrite, Code, Diagnostic
 from codemod.legacy_call import CallPlan
 
 # (the builder call, its callee as written in the source) -> the plan and the builder's
@@ -51,3 +52,37 @@ def find_target(
     if planned is None:
         return None
     return Target(one_line(original.func), updated, range(len(updated.args)), *planned)
+
+
+@dataclass
+class Settled:
+    """What a target comes to at its call."""
+
+    diagnostics: list[Diagnostic]
+    migrated: cst.Call | None = None  # None: the call is left as it is
+    printed: str = ""  # the migrated call's source
+    rewrite: CallRewrite | None = None  # the builder call before and after, for the verifier
+
+
+def settle(target: Target, call: cst.Call, line: int, column: int) -> Settled:
+    """The findings at (line, column) and, when the plan changes arguments, `call` (with any
+    calls inside it already rewritten) with the plan's arguments in place."""
+    plan = target.plan
+    problems = [(code, f"{target.label}: {message}") for code, message in plan.problems]
+    settled = Settled([Diagnostic(line, column, code, text) for code, text in problems])
+    if not plan.args:
+        return settled
+    args = list(call.args)
+    for index, arg in zip(target.indices, plan.args):
+        args[index] = arg
+    settled.migrated = call.with_changes(args=args)
+    settled.printed = call_source(settled.migrated)
+    message = f"{target.label}: " + "; ".join(plan.changes)
+    fix = (call_source(call), settled.printed)
+    settled.diagnostics.append(Diagnostic(line, column, Code.FIXED, message, fix))
+    if target.builder:
+        before, after = target.call, target.call.with_changes(args=plan.args)
+        settled.rewrite = CallRewrite(
+            line, column, target.builder, call_source(before), call_source(after)
+        )
+    return settled

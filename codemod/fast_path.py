@@ -245,11 +245,14 @@ def _builder_calls(
     return found
 
 
+def _starts_its_line(body: list[ast.stmt], index: int) -> bool:
+    return index == 0 or body[index].lineno > (body[index - 1].end_lineno or 0)
+
+
 def _alone_on_its_lines(body: list[ast.stmt], index: int) -> bool:
-    statement = body[index]
-    after_previous = index == 0 or statement.lineno > (body[index - 1].end_lineno or 0)
-    before_next = index + 1 == len(body) or body[index + 1].lineno > (statement.end_lineno or 0)
-    return after_previous and before_next
+    return _starts_its_line(body, index) and (
+        index + 1 == len(body) or _starts_its_line(body, index + 1)
+    )
 
 
 def _is_module_heading(tree: ast.Module, text: _Source) -> bool:
@@ -311,8 +314,7 @@ def _import_edits(tree: ast.Module, text: _Source, wanted: dict[str, str]) -> li
     for index, statement in enumerate(tree.body):
         if not isinstance(statement, ast.ImportFrom) or statement.level:
             continue
-        starts_line = index == 0 or statement.lineno > (tree.body[index - 1].end_lineno or 0)
-        if not starts_line or statement.names[0].name == "*":
+        if not _starts_its_line(tree.body, index) or statement.names[0].name == "*":
             continue
         names = [name for name, module in wanted.items() if module == statement.module]
         if not names:

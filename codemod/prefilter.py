@@ -210,10 +210,13 @@ def parsed(source: bytes) -> Parsed | None:
     return Parsed(tree, list(ast.walk(tree)))
 
 
-def might_need_migration(source: bytes) -> bool:
-    if not might_use_torchvision(source):
-        return False
+def syntax_might_need_migration(source: bytes) -> bool:
+    """The walk of the syntax tree, for a module that passed the textual check."""
     module = parsed(source)
     if module is None:
         return True  # the real parser reports what is wrong
     return _needs_rewrite(module.nodes, hub=HUB_REPOSITORY in source)
+
+
+def might_need_migration(source: bytes) -> bool:
+    return might_use_torchvision(source) and syntax_might_need_migration(source)

@@ -17,6 +17,7 @@ from codemod.prefilter import (
     might_need_migration,
     might_use_torchvision,
     parsed,
+    syntax_might_need_migration,
 )
 
 SUFFIXES = (".py", ".ipynb")
@@ -104,6 +105,11 @@ def migrate_source(source: bytes, path: str = "<string>", style: str = "enum") -
     code it cannot parse."""
     if not might_need_migration(source):
         return FileResult(path, source, source)
+    return _migrate_screened(source, path, style)
+
+
+def _migrate_screened(source: bytes, path: str, style: str) -> FileResult:
+    """`migrate_source` once the pre-filter has let the source through."""
     from codemod import fast_path  # the table: only once a file needs a closer look
 
     module = parsed(source)
@@ -164,7 +170,9 @@ def migrate_file(path: Path, style: str = "enum") -> FileResult:
     try:
         if path.suffix == ".ipynb":
             return _migrate_notebook(source, name, style)
-        return migrate_source(source, name, style)
+        if not syntax_might_need_migration(source):  # screen_file did the textual check
+            return FileResult(name, source, source)
+        return _migrate_screened(source, name, style)
     except safety.UnsafeRewrite as error:
         diagnostic = Diagnostic(1, 1, Code.NOT_WRITTEN, f"{error}; the file is left as it was")
     except NotebookError as error:

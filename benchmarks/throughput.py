@@ -36,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -99,27 +100,66 @@ class Row:
         return max(peaks) if peaks else None
 
 
+PROC = Path("/proc")
+SAMPLE_SECONDS = 0.02
+
+
+def _process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants, from /proc/PID/task/TID/children."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        for children in (PROC / str(current) / "task").glob("*/children"):
+            try:
+                pending += [int(child) for child in children.read_text().split()]
+            except OSError:
+                pass
+    return found
+
+
+def _sample_peaks(pid: int, peaks: dict[int, int]) -> None:
+    """Each process's own peak resident memory so far (VmHWM)."""
+    for member in _process_tree(pid):
+        try:
+            status = (PROC / str(member) / "status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peaks[member] = max(peaks.get(member, 0), int(line.split()[1]) * 1024)
+
+
 def measure(command: list[str], cwd: Path) -> Run:
-    """Run to completion: wall time, and the peak resident memory of its largest process."""
+    """Run to completion: wall time, and the peak resident memory of its largest process,
+    sampled every 20 ms from /proc (VmHWM, each process's own high-water mark). Not wait4's
+    rusage: Linux counts in it the memory of the process that started the command (this one)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         process = subprocess.Popen(
             command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err
         )
-        peak = None
-        if hasattr(os, "wait4"):  # its own rusage, not the maximum over all children so far
-            _, status, usage = os.wait4(process.pid, 0)
-            process.returncode = os.waitstatus_to_exitcode(status)
-            peak = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
-        else:
-            process.wait()
+        peaks: dict[int, int] = {}
+        done = threading.Event()
+
+        def sample() -> None:  # beside the wait, so that the wall time stays exact
+            while not done.wait(SAMPLE_SECONDS):
+                _sample_peaks(process.pid, peaks)
+
+        sampler = threading.Thread(target=sample)
+        if PROC.is_dir():
+            sampler.start()
+        process.wait()
         seconds = time.perf_counter() - start
+        done.set()
+        if sampler.is_alive():
+            sampler.join()
         out.seek(0)
         err.seek(0)
         return Run(
             seconds,
             process.returncode,
-            peak,
+            max(peaks.values()) if peaks else None,
             out.read().decode(errors="replace"),
             err.read().decode(errors="replace"),
         )

@@ -207,7 +207,23 @@ def parsed(source: bytes) -> Parsed | None:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return None
-    return Parsed(tree, list(ast.walk(tree)))
+    return Parsed(tree, _every_node(tree))
+
+
+def _every_node(tree: ast.AST) -> list[ast.AST]:
+    """`list(ast.walk(tree))`, in the same breadth-first order, at about half its cost."""
+    nodes = [tree]
+    append, node_type = nodes.append, ast.AST
+    for node in nodes:  # grows as it goes
+        for field in node._fields:
+            value = getattr(node, field)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        append(item)
+            elif isinstance(value, node_type):
+                append(value)
+    return nodes
 
 
 def syntax_might_need_migration(source: bytes) -> bool:

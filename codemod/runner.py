@@ -142,7 +142,8 @@ def migrate_with_libcst(source: bytes, path: str = "<string>", style: str = "enu
 def _check_safety(source: bytes, migrated: bytes, diagnostics: list[Diagnostic]) -> None:
     if migrated != source:
         edited = {(d.line, d.column) for d in diagnostics if d.code is Code.FIXED}
-        safety.check(source, migrated, edited)
+        module = parsed(source)  # cached: the pre-filter parsed it
+        safety.check(source, migrated, edited, None if module is None else module.tree)
 
 
 def screen_file(path: Path) -> FileResult | bytes:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 from typing import Any
 
 Position = tuple[int, int]  # line, 1-based column in characters, as findings report them
+_LINE_END = re.compile(r"\r\n?|\n")  # Python's line ends: not str.splitlines' form feed & co.
 
 
 class UnsafeRewrite(Exception):
@@ -26,13 +28,31 @@ def _is_managed_import(node: ast.stmt) -> bool:
     return all(name.split(".")[0] in ("torchvision", "torch") for name in names)
 
 
+class _Lines:
+    """A module's lines as UTF-8, the encoding the syntax tree's columns count in."""
+
+    def __init__(self, source: bytes) -> None:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        text = source.decode(encoding)
+        starts = [0, *(match.end() for match in _LINE_END.finditer(text))]
+        self.lines = [text[a:b].encode("utf-8") for a, b in zip(starts, [*starts[1:], None])]
+
+    def statement_text(self, node: ast.stmt) -> bytes:
+        """From the start of the statement's first line (its decorators') to its end."""
+        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        last = node.end_lineno or node.lineno
+        return (
+            b"".join(self.lines[first - 1 : last - 1]) + self.lines[last - 1][: node.end_col_offset]
+        )
+
+
 class _Comparison:
-    def __init__(self, old_lines: list[str], edited: set[Position]) -> None:
-        self.old_lines = old_lines
+    def __init__(self, old: _Lines, new: _Lines, edited: set[Position]) -> None:
+        self.old, self.new = old, new
         self.edited = edited
 
     def is_edited(self, node: ast.expr) -> bool:
-        line = self.old_lines[node.lineno - 1].encode("utf-8")
+        line = self.old.lines[node.lineno - 1]
         column = len(line[: node.col_offset].decode("utf-8", errors="replace")) + 1
         return (node.lineno, column) in self.edited
 
@@ -47,21 +67,24 @@ class _Comparison:
             old_body = [s for s in old.body if not _is_managed_import(s)]
             new_body = [s for s in new.body if not _is_managed_import(s)]
             return self.same(old_body, new_body)
+        if isinstance(old, ast.stmt) and old.col_offset == new.col_offset:
+            if self.old.statement_text(old) == self.new.statement_text(new):
+                return True  # the same text parses to the same tree, and is cheaper to compare
         if all(self.same(getattr(old, f), getattr(new, f)) for f in old._fields):
             return True
         return isinstance(old, ast.expr) and self.is_edited(old)
 
 
-def _lines(source: bytes) -> list[str]:
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
-    return source.decode(encoding).splitlines()
-
-
-def check(old_source: bytes, new_source: bytes, edited: set[Position]) -> None:
+def check(
+    old_source: bytes, new_source: bytes, edited: set[Position], old: ast.Module | None = None
+) -> None:
+    """`old`: the old source's tree, when it is at hand."""
     try:
         new = ast.parse(new_source)
     except SyntaxError as error:
         raise UnsafeRewrite(f"the rewritten source does not parse: {error}") from error
-    old = ast.parse(old_source)
-    if not _Comparison(_lines(old_source), edited).same(old, new):
+    if old is None:
+        old = ast.parse(old_source)
+    comparison = _Comparison(_Lines(old_source), _Lines(new_source), edited)
+    if not comparison.same(old, new):
         raise UnsafeRewrite("the rewrite changed code outside the calls it meant to edit")

@@ -81,8 +81,10 @@ def settle(target: Target, call: cst.Call, line: int, column: int) -> Settled:
     fix = (call_source(call), settled.printed)
     settled.diagnostics.append(Diagnostic(line, column, Code.FIXED, message, fix))
     if target.builder:
-        before, after = target.call, target.call.with_changes(args=plan.args)
-        settled.rewrite = CallRewrite(
-            line, column, target.builder, call_source(before), call_source(after)
-        )
+        if target.call is call and len(plan.args) == len(call.args):  # printing is costly
+            before, after = fix
+        else:
+            before = call_source(target.call)
+            after = call_source(target.call.with_changes(args=plan.args))
+        settled.rewrite = CallRewrite(line, column, target.builder, before, after)
     return settled

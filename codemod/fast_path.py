@@ -17,13 +17,14 @@ from __future__ import annotations
 import ast
 import bisect
 import io
+import re
 import tokenize
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from codemod import table
-from codemod.diagnostics import CallRewrite, Diagnostic
+from codemod.diagnostics import CallRewrite, Code, Diagnostic
 from codemod.prefilter import might_be_a_flag
 
 # Roots of the names the rules act on; an import of these anywhere but at module level, or a
@@ -31,6 +32,13 @@ from codemod.prefilter import might_be_a_flag
 RULE_ROOTS = ("torchvision", "torch", "functools")
 HUB_LOAD, PARTIAL = "torch.hub.load", "functools.partial"
 REMOVED_MODULE = "torchvision.models.utils"
+UTILS_FUNCTION = f"{REMOVED_MODULE}.load_state_dict_from_url"
+# The shapes of lookups and imports edited here as text; others (a key with spaces, an import
+# over several lines or with a comment) take the full path.
+_LOOKUP = re.compile(r"[\w.]+\[(\"[^\"\\\n]*\"|'[^'\\\n]*')\]")
+_PATH = re.compile(r"[\w.]+")
+_UTILS_FROM = re.compile(r"(from[ \t]+)torchvision\.models\.utils([ \t]+import[ \t][\w \t,]*)")
+_UTILS_AS = re.compile(r"(import[ \t]+)torchvision\.models\.utils([ \t]+as[ \t]+\w+)")
 
 
 class _FullPath(Exception):
@@ -162,9 +170,12 @@ class _Source:
     def offset(self, line: int, column: int) -> int:
         return self.line_starts[line - 1] + column
 
-    def text(self, node: ast.AST) -> str:
+    def span(self, node: ast.AST) -> tuple[int, int]:
         start = self.offset(node.lineno, node.col_offset)  # type: ignore[attr-defined]
-        end = self.offset(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+        return start, self.offset(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+
+    def text(self, node: ast.AST) -> str:
+        start, end = self.span(node)
         return self.source[start:end].decode("utf-8")
 
     def indentation(self, node: ast.stmt) -> str:
@@ -199,15 +210,35 @@ def _is_model_urls_dict(qualified_name: str | None) -> bool:
     return qualified_name is not None and table.model_urls_dict(qualified_name) is not None
 
 
-def _builder_calls(
-    source: bytes, names: _Names, nodes: list[ast.AST]
-) -> list[tuple[ast.Call, str, str | None]]:
-    """Calls a rule may act on, in source order: (call, what its callee resolves to, and for a
-    partial, what its first argument resolves to). The full path for a file with a shape only
-    the full path handles."""
+@dataclass
+class _Survey:
+    """What the rules may act on, found by Python's parser."""
+
+    # (call, what its callee resolves to, and for a partial, what its first argument does)
+    calls: list[tuple[ast.Call, str, str | None]] = field(default_factory=list)
+    # `model_urls[key]`: (the lookup, the dict's name where it is used, the dict it is)
+    lookups: list[tuple[ast.Subscript, str, str]] = field(default_factory=list)
+    utils_paths: list[ast.Attribute] = field(default_factory=list)  # torchvision.models.utils.f
+    utils_imports: list[ast.Import | ast.ImportFrom] = field(default_factory=list)
+    dict_imports: list[ast.ImportFrom] = field(default_factory=list)  # of a model_urls dict
+
+    def sites(self) -> list[ast.expr]:
+        """The expressions that may be edited, in source order; the full path if one holds
+        another (the outer one's text would change with the inner one's)."""
+        found = [node for node, *_ in self.calls + self.lookups] + self.utils_paths  # type: ignore[operator]
+        found.sort(key=lambda node: (node.lineno, node.col_offset))
+        for outer, inner in zip(found, found[1:]):
+            if (inner.lineno, inner.col_offset) < (outer.end_lineno, outer.end_col_offset):
+                raise _FullPath
+        return found
+
+
+def _survey(source: bytes, names: _Names, nodes: list[ast.AST]) -> _Survey:
+    """The full path for a file with a shape only the full path handles."""
     dicts = b"model_urls" in source  # the model_urls rule's dicts may be named
-    found = []
-    for node in nodes:
+    survey = _Survey()
+    taken: set[int] = set()  # nodes inside a lookup or a path the survey took
+    for node in nodes:  # breadth-first: an expression before the ones inside it
         kind = type(node)
         if kind is ast.Call:
             call: ast.Call = node  # type: ignore[assignment]
@@ -216,33 +247,119 @@ def _builder_calls(
                 if isinstance(call.func, ast.Name) and call.func.id == "getattr" and call.args:
                     if (names.qualified(call.args[0]) or "").startswith("torchvision"):
                         raise _FullPath
-            elif callee.startswith(REMOVED_MODULE):
-                raise _FullPath
             elif callee == PARTIAL:
                 inner = names.qualified(call.args[0]) if call.args else None
                 if inner and (table.builder_name_at(inner) or table.is_get_model(inner)):
-                    found.append((call, callee, inner))
+                    survey.calls.append((call, callee, inner))
             elif callee == HUB_LOAD:
-                found.append((call, callee, None))
+                survey.calls.append((call, callee, None))
             elif table.builder_name_at(callee) and _may_need_a_plan(call, 0):
-                found.append((call, callee, None))
+                survey.calls.append((call, callee, None))
             elif table.is_get_model(callee) and _may_need_a_plan(call, 1):
-                found.append((call, callee, None))
-        elif kind is ast.Attribute and node.attr in ("__dict__", "utils"):  # type: ignore[attr-defined]
-            if (names.qualified(node.value) or "").startswith("torchvision"):  # type: ignore[attr-defined]
-                raise _FullPath
-        elif dicts and (kind is ast.Attribute or kind is ast.Name):
+                survey.calls.append((call, callee, None))
+        elif kind is ast.Attribute and id(node) not in taken:
+            attribute: ast.Attribute = node  # type: ignore[assignment]
+            if attribute.attr == UTILS_FUNCTION.rpartition(".")[2]:
+                path = attribute.value
+                if isinstance(path, ast.Attribute) and path.attr == "utils":
+                    if names.qualified(attribute) == UTILS_FUNCTION:
+                        survey.utils_paths.append(attribute)
+                        taken.add(id(path))
+            elif attribute.attr in ("__dict__", "utils"):
+                if (names.qualified(attribute.value) or "").startswith("torchvision"):
+                    raise _FullPath
+            elif dicts and _is_model_urls_dict(names.qualified(attribute)):
+                raise _FullPath  # a dict used other than by a lookup
+        elif kind is ast.Name and dicts and id(node) not in taken:
             if _is_model_urls_dict(names.qualified(node)):  # type: ignore[arg-type]
                 raise _FullPath
-        elif kind is ast.Import or kind is ast.ImportFrom:
-            for _, qualified in _imported_names(node):  # type: ignore[arg-type]
-                if qualified.startswith(REMOVED_MODULE) or dicts and _is_model_urls_dict(qualified):
-                    raise _FullPath
-    found.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
-    for (outer, *_), (inner_call, *_) in zip(found, found[1:]):
-        if (inner_call.lineno, inner_call.col_offset) < (outer.end_lineno, outer.end_col_offset):
-            raise _FullPath  # nested: the outer call's text changes with the inner one's
-    return found
+        elif kind is ast.Subscript and dicts:
+            value = node.value  # type: ignore[attr-defined]
+            if isinstance(value, (ast.Name, ast.Attribute)):
+                qualified = names.qualified(value)
+                defined = table.model_urls_dict(qualified) if qualified else None
+                if defined:
+                    survey.lookups.append((node, qualified, defined))  # type: ignore[arg-type]
+                    taken.add(id(value))
+        elif kind is ast.Import:
+            if any(alias.name.startswith(REMOVED_MODULE) for alias in node.names):  # type: ignore[attr-defined]
+                survey.utils_imports.append(node)  # type: ignore[arg-type]
+        elif kind is ast.ImportFrom:
+            imported = [qualified for _, qualified in _imported_names(node)]  # type: ignore[arg-type]
+            if any(qualified.startswith(REMOVED_MODULE) for qualified in imported):
+                survey.utils_imports.append(node)  # type: ignore[arg-type]
+            elif dicts and any(_is_model_urls_dict(qualified) for qualified in imported):
+                survey.dict_imports.append(node)  # type: ignore[arg-type]
+    survey.calls.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
+    return survey
+
+
+def _one_line(source: str) -> str:
+    return " ".join(source.split())
+
+
+def _lookup_edit(
+    lookup: ast.Subscript,
+    qualified: str,
+    defined: str,
+    text: _Source,
+    references: Any,
+    names: _Names,
+) -> tuple[_Edit, Diagnostic]:
+    """`model_urls["resnet50"]` -> `ResNet50_Weights.IMAGENET1K_V1.url`, as the full path
+    writes it: only a literal key the old dict had, read."""
+    import libcst as cst
+
+    from codemod.arguments import source
+    from codemod.model_urls import member_for_key
+
+    segment = text.text(lookup)
+    key = lookup.slice
+    if not isinstance(lookup.ctx, ast.Load) or not _LOOKUP.fullmatch(segment):
+        raise _FullPath
+    if not isinstance(key, ast.Constant) or not isinstance(key.value, str):
+        raise _FullPath
+    member, note = member_for_key(defined, key.value)
+    if member is None:
+        raise _FullPath
+    references.begin_edit()
+    value = cst.parse_expression(segment).value  # type: ignore[attr-defined]
+    reference = references.maker(value, qualified, names.visible, "enum")(member)
+    if isinstance(reference, cst.SimpleString):
+        raise _FullPath  # the enum's name means something else here: reported
+    references.keep_edit()
+    printed = source(cst.Attribute(reference, cst.Name("url")))
+    message = f"{segment} -> {printed}{note}"
+    position = lookup.lineno, text.column(lookup)
+    return _Edit(*text.span(lookup), printed), Diagnostic(
+        *position, Code.FIXED, message, (segment, printed)
+    )
+
+
+def _utils_edit(node: ast.AST, text: _Source) -> tuple[_Edit, Diagnostic]:
+    """`torchvision.models.utils` -> `torch.hub` in a spelled-out path, `from ... import f [as
+    g]` and `import ... as name`; the full path for other imports of it."""
+    from codemod.removed_modules import REMOVED
+
+    segment = text.text(node)
+    if isinstance(node, ast.Attribute):
+        if not _PATH.fullmatch(segment):
+            raise _FullPath
+        new = UTILS_FUNCTION.replace(REMOVED_MODULE, "torch.hub")
+    else:
+        match = None
+        if isinstance(node, ast.ImportFrom) and node.module == REMOVED_MODULE:
+            function = UTILS_FUNCTION.rpartition(".")[2]
+            if all(alias.name == function for alias in node.names):
+                match = _UTILS_FROM.fullmatch(segment)
+        elif isinstance(node, ast.Import) and len(node.names) == 1 and node.names[0].asname:
+            match = _UTILS_AS.fullmatch(segment)
+        if match is None:
+            raise _FullPath
+        new = f"{match[1]}torch.hub{match[2]}"
+    message = f"{_one_line(segment)} -> {_one_line(new)}: {REMOVED}"
+    position = node.lineno, text.column(node)  # type: ignore[attr-defined]
+    return _Edit(*text.span(node), new), Diagnostic(*position, Code.FIXED, message, (segment, new))
 
 
 def _starts_its_line(body: list[ast.stmt], index: int) -> bool:
@@ -275,9 +392,11 @@ def _start_line(statement: ast.stmt) -> int:
     return min([statement.lineno, *(decorator.lineno for decorator in decorators)])
 
 
-def _new_imports(tree: ast.Module, text: _Source, wanted: dict[str, str]) -> _Edit:
-    """`from module import A, B` statements after the imports that open the module, placed and
-    spaced as AddImportsVisitor does on the full path."""
+def _new_imports(
+    tree: ast.Module, text: _Source, wanted: dict[str, str], modules: list[str]
+) -> _Edit:
+    """`import module` and then `from module import A, B` statements after the imports that open
+    the module, placed and spaced as AddImportsVisitor does on the full path."""
     body = tree.body
     first = 1 if body and _is_module_heading(tree, text) else 0
     end = first
@@ -288,11 +407,12 @@ def _new_imports(tree: ast.Module, text: _Source, wanted: dict[str, str]) -> _Ed
     if end == first or body[end - 1].end_lineno == len(text.line_starts) - 1:
         raise _FullPath  # no opening imports, or they end the file
     position = text.line_starts[body[end - 1].end_lineno]  # type: ignore[index]
-    modules: dict[str, list[str]] = {}
+    from_modules: dict[str, list[str]] = {}
     for name, module in wanted.items():
-        modules.setdefault(module, []).append(name)
-    statements = "".join(
-        f"from {module} import {', '.join(sorted(modules[module]))}\n" for module in sorted(modules)
+        from_modules.setdefault(module, []).append(name)
+    statements = "".join(f"import {module}\n" for module in sorted(modules)) + "".join(
+        f"from {module} import {', '.join(sorted(from_modules[module]))}\n"
+        for module in sorted(from_modules)
     )
     if end < len(body):
         leading = text.source[position : text.line_starts[_start_line(body[end]) - 1]]
@@ -301,33 +421,91 @@ def _new_imports(tree: ast.Module, text: _Source, wanted: dict[str, str]) -> _Ed
     return _Edit(position, position, statements)
 
 
-def _import_edits(tree: ast.Module, text: _Source, wanted: dict[str, str]) -> list[_Edit]:
+def _without_names(
+    tree: ast.Module, index: int, text: _Source, dropped: set[str], added: list[str]
+) -> _Edit:
+    """A top-level `from module import ...` with the names bound to `dropped` taken out and
+    `added` appended, as RemoveImportsVisitor leaves it: only for a statement written on one
+    line as `from module import a, b as c`; gone with its line when no name is left, where it
+    has no comment or blank line above it (which the full path moves or drops)."""
+    statement: ast.ImportFrom = tree.body[index]  # type: ignore[assignment]
+    aliases = [a.name if a.asname is None else f"{a.name} as {a.asname}" for a in statement.names]
+    if text.text(statement) != f"from {statement.module} import {', '.join(aliases)}":
+        raise _FullPath
+    kept = [
+        alias
+        for node, alias in zip(statement.names, aliases)
+        if (node.asname or node.name) not in dropped
+    ]
+    if kept or added:
+        return _Edit(
+            *text.span(statement), f"from {statement.module} import {', '.join(kept + added)}"
+        )
+    previous = tree.body[index - 1] if index else None
+    if previous is None or previous.end_lineno != statement.lineno - 1:
+        raise _FullPath
+    if not _alone_on_its_lines(tree.body, index):
+        raise _FullPath
+    end = text.line_starts[statement.end_lineno]  # type: ignore[index]
+    return _Edit(text.line_starts[statement.lineno - 1], end, "")
+
+
+def _import_edits(
+    tree: ast.Module,
+    text: _Source,
+    wanted: dict[str, str],
+    dropped: dict[int, set[str]],
+    modules: list[str],
+) -> list[_Edit]:
     """Needed names appended to the first top-level `from module import ...` of their module,
-    as the full path does; new statements for the others."""
+    as the full path does, `dropped` (statement -> names) taken out of theirs; new statements
+    for the other names and for `modules`."""
     import libcst as cst
 
     from codemod.arguments import source
     from codemod.imports import append_names
 
-    wanted = dict(wanted)
+    wanted, dropped = dict(wanted), dict(dropped)
     edits = []
     for index, statement in enumerate(tree.body):
         if not isinstance(statement, ast.ImportFrom) or statement.level:
             continue
-        if not _starts_its_line(tree.body, index) or statement.names[0].name == "*":
-            continue
-        names = [name for name, module in wanted.items() if module == statement.module]
-        if not names:
-            continue
-        node = cst.parse_statement(text.text(statement) + "\n").body[0]  # type: ignore[attr-defined]
-        start = text.offset(statement.lineno, statement.col_offset)
-        end = text.offset(statement.end_lineno, statement.end_col_offset)  # type: ignore[arg-type]
-        edits.append(_Edit(start, end, source(append_names(node, names))))
+        names = []
+        if _starts_its_line(tree.body, index) and statement.names[0].name != "*":
+            names = [name for name, module in wanted.items() if module == statement.module]
         for name in names:
             del wanted[name]
-    if wanted:
-        edits.append(_new_imports(tree, text, wanted))
+        if id(statement) in dropped:
+            edits.append(_without_names(tree, index, text, dropped.pop(id(statement)), names))
+        elif names:
+            node = cst.parse_statement(text.text(statement) + "\n").body[0]  # type: ignore[attr-defined]
+            edits.append(_Edit(*text.span(statement), source(append_names(node, names))))
+    if dropped:
+        raise _FullPath  # an import of a dict that is not a statement of the module's own
+    if wanted or modules:
+        edits.append(_new_imports(tree, text, wanted, modules))
     return edits
+
+
+def _dropped_dicts(survey: _Survey, text: _Source) -> tuple[dict[int, set[str]], list[Diagnostic]]:
+    """The names imports bind to a model_urls dict, per statement, and a finding for each: every
+    use of them was a lookup the survey took, rewritten."""
+    from codemod.model_urls import DICT_NAMES, REMOVED
+
+    dropped: dict[int, set[str]] = {}
+    diagnostics = []
+    for statement in survey.dict_imports:
+        if statement.level or statement.module is None:
+            raise _FullPath
+        segment = _one_line(text.text(statement))
+        for alias in statement.names:
+            if alias.name in DICT_NAMES and _is_model_urls_dict(f"{statement.module}.{alias.name}"):
+                local = alias.asname or alias.name
+                dropped.setdefault(id(statement), set()).add(local)
+                message = f"{segment}: `{local}` dropped: {REMOVED}, and no use is left"
+                position = statement.lineno, text.column(statement)
+                diagnostics.append(Diagnostic(*position, Code.FIXED, message))
+    return dropped, diagnostics
 
 
 class _Statements:
@@ -380,8 +558,8 @@ def _rewrite(
     source: bytes, tree: ast.Module, nodes: list[ast.AST], style: str
 ) -> tuple[bytes, list[Diagnostic], list[CallRewrite]]:
     names = _Names(tree, nodes)
-    calls = _builder_calls(source, names, nodes)
-    if not calls:
+    survey = _survey(source, names, nodes)
+    if not (survey.sites() or survey.utils_imports or survey.dict_imports):
         return source, [], []
 
     import libcst as cst
@@ -395,7 +573,20 @@ def _rewrite(
     references = EnumReferences(style, bound_anywhere)
     edits, diagnostics, rewrites = [], [], []
     statements = _Statements(nodes)
-    for node, callee, inner_callee in calls:
+    lookups = {id(node): (qualified, defined) for node, qualified, defined in survey.lookups}
+    calls = {id(node): (callee, inner) for node, callee, inner in survey.calls}
+    for node in survey.sites():  # in source order, as the enum imports are decided
+        if id(node) in lookups:
+            edit, diagnostic = _lookup_edit(node, *lookups[id(node)], text, references, names)  # type: ignore[arg-type]
+            edits.append(edit)
+            diagnostics.append(diagnostic)
+            continue
+        if id(node) not in calls:
+            edit, diagnostic = _utils_edit(node, text)
+            edits.append(edit)
+            diagnostics.append(diagnostic)
+            continue
+        callee, inner_callee = calls[id(node)]
         try:
             parsed = _ParsedCall(text.text(node), text.indentation(statements.holding(node)))
         except cst.ParserSyntaxError as error:
@@ -423,18 +614,40 @@ def _rewrite(
         references.keep_edit()
         if settled.rewrite:
             rewrites.append(settled.rewrite)
-        start = text.offset(node.lineno, node.col_offset)
-        end = text.offset(node.end_lineno, node.end_col_offset)  # type: ignore[arg-type]
-        edits.append(_Edit(start, end, parsed.in_place(settled.migrated, settled.printed)))
-    edits += _import_edits(tree, text, references.imported)
+        edits.append(_Edit(*text.span(node), parsed.in_place(settled.migrated, settled.printed)))
+    for statement in survey.utils_imports:
+        edit, diagnostic = _utils_edit(statement, text)
+        edits.append(edit)
+        diagnostics.append(diagnostic)
+    dropped, drop_findings = _dropped_dicts(survey, text)
+    diagnostics += drop_findings
+    edits += _import_edits(
+        tree, text, references.imported, dropped, _modules_to_import(tree, survey)
+    )
     edits.sort(key=lambda edit: (edit.start, edit.end))
     pieces, position = [], 0
     for edit in edits:
+        if edit.start < position:
+            raise _FullPath  # two edits of one statement: an import the rules rewrite twice
         pieces += [source[position : edit.start], edit.text.encode("utf-8")]
         position = edit.end
     pieces.append(source[position:])
     diagnostics.sort(key=lambda d: (d.line, d.column))
     return b"".join(pieces), diagnostics, rewrites
+
+
+def _modules_to_import(tree: ast.Module, survey: _Survey) -> list[str]:
+    """`torch.hub` for a path rewritten to it, unless a top-level `import torch.hub` binds it."""
+    if not survey.utils_paths:
+        return []
+    top_level = {id(statement) for statement in tree.body}
+    for statement in _module_level_imports(tree.body):
+        if isinstance(statement, ast.Import):
+            if any(a.name == "torch.hub" and a.asname is None for a in statement.names):
+                if id(statement) not in top_level:
+                    raise _FullPath  # whether AddImportsVisitor counts it is its own affair
+                return []
+    return ["torch.hub"]
 
 
 def rewrite(

@@ -150,11 +150,17 @@ def _lookup(
     key = NOT_LITERAL
     if len(subscript.slice) == 1 and isinstance(subscript.slice[0].slice, cst.Index):
         key = literal_value(subscript.slice[0].slice.value)
-    entry = legacy_model_urls.MODEL_URLS[defined].get(key) if isinstance(key, str) else None
     if context in (ExpressionContext.STORE, ExpressionContext.DEL):
         return None, f"`{one_line(subscript.value)}` is modified here, and {REMOVED}"
+    return member_for_key(defined, key)
+
+
+def member_for_key(defined: str, key: object) -> tuple[str | None, str]:
+    """For a lookup of `key` (NOT_LITERAL, or its value) in the dict `defined`: (the member
+    serving it, and a note for the finding) or (None, why it is not rewritten)."""
     if key is NOT_LITERAL:
         return None, f"a key known only at run time, and {REMOVED}: use `<Enum>.<MEMBER>.url`"
+    entry = legacy_model_urls.MODEL_URLS[defined].get(key) if isinstance(key, str) else None
     if entry is None:
         return None, f"{key!r} is no key of `{defined.rpartition('.')[2]}` in {OLD}"
     url, member, difference = entry

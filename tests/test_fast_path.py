@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codemod import fast_path, legacy_table, prefilter
+from codemod import fast_path, legacy_model_urls, legacy_table, prefilter
 from codemod.runner import migrate_source, migrate_with_libcst
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -122,14 +122,101 @@ def test_generated_module_same_on_both_paths(source: str, style: str) -> None:
     assert differences(source.encode(), style) == [], source
 
 
-INJECTED = {
-    "columns off by one": ("_Source.column", lambda self, node: node.col_offset),
+# Generated modules for the rules on removed API: model_urls lookups and torchvision.models.utils.
+DICTS = sorted(legacy_model_urls.MODEL_URLS)
+FUNCTION = "load_state_dict_from_url"
+UTILS_WAYS = {
+    "from": (f"from torchvision.models.utils import {FUNCTION}\n", FUNCTION),
+    "from as": (f"from torchvision.models.utils import {FUNCTION} as load\n", "load"),
+    "module as": ("import torchvision.models.utils as mu\n", f"mu.{FUNCTION}"),
+    "plain": ("import torchvision.models.utils\n", f"torchvision.models.utils.{FUNCTION}"),
+    "path": ("import torchvision\n", f"torchvision.models.utils.{FUNCTION}"),
+    "package": ("from torchvision import models\n", f"models.utils.{FUNCTION}"),
+}
+ABOVE = ["", "\n", "# checkpoints\n", "import os\n", "import torch.hub\n", "import torch\n"]
+
+
+@st.composite
+def removed_api_module(draw: st.DrawFn) -> str:
+    imports, lines = [], []
+    for defined in draw(st.lists(st.sampled_from(DICTS), min_size=1, max_size=2, unique=True)):
+        module, name = defined.rsplit(".", 1)
+        keys = sorted(legacy_model_urls.MODEL_URLS[defined]) + ["no_such_key"]
+        how = draw(st.sampled_from(["path", "from", "from as", "from with others", "module as"]))
+        if how == "path":
+            imports.append("import torchvision\n")
+            local = defined
+        elif how == "module as":
+            imports.append(f"import {module} as dicts_home\n")
+            local = f"dicts_home.{name}"
+        else:
+            local = name if how == "from" else f"{name}_{len(imports)}"
+            alias = name if how == "from" else f"{name} as {local}"
+            others = draw(st.sampled_from(["", "os_path", "ResNet18_Weights"]))
+            names = [alias, others] if others else [alias]
+            if draw(st.booleans()):
+                names.reverse()
+            imports.append(
+                draw(st.sampled_from(ABOVE)) + f"from {module} import {', '.join(names)}\n"
+            )
+        for key in draw(st.lists(st.sampled_from(keys), max_size=2)):
+            quote = draw(st.sampled_from(['"', "'"]))
+            lines.append(f"url_{len(lines)} = {local}[{quote}{key}{quote}]\n")
+        if draw(st.integers(0, 3)) == 3:  # a use other than a lookup: the full path's
+            lines.append(f"everything = {local}\n")
+    ways = st.sampled_from(["from", "from as", "module as", "path"] * 2 + ["plain", "package"])
+    for way in draw(st.lists(ways, max_size=2, unique=True)):
+        statement, function = UTILS_WAYS[way]
+        imports.append(draw(st.sampled_from(ABOVE)) + statement)
+        lines.append(f"state_{len(lines)} = {function}(url)\n")
+    if draw(st.booleans()):
+        imports.append("from torchvision.models import resnet18\n")
+        lines.append("model = resnet18(pretrained=True)\n")
+    header = draw(st.sampled_from(HEADERS))
+    imports = draw(st.permutations(imports))
+    return header + "".join(imports) + draw(st.sampled_from(["", "\n"])) + "".join(lines)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(source=removed_api_module(), style=st.sampled_from(["enum", "string"]))
+def test_generated_removed_api_module_same_on_both_paths(source: str, style: str) -> None:
+    assert differences(source.encode(), style) == [], source
+
+
+def test_the_fast_path_takes_most_modules_using_removed_api() -> None:
+    """Those of the benchmark corpus's shapes: not only the full path's."""
+    sources = [
+        "import torchvision\nurl = torchvision.models.resnet.model_urls['resnet50']\n",
+        "import os\nfrom torchvision.models.vgg import model_urls as urls\nu = urls['vgg16']\n",
+        "import os\nimport torchvision\nx = torchvision.models.utils.load_state_dict_from_url(u)\n",
+        "from torchvision.models.utils import load_state_dict_from_url as load\nx = load(u)\n",
+        "import torchvision.models.utils as mu\nx = mu.load_state_dict_from_url(u)\n",
+    ]
+    for source in sources:
+        assert takes_fast_path(source.encode()), source
+        assert differences(source.encode()) == [], source
+
+
+REMOVED_API = (
+    b"import os\nimport torchvision\nfrom torchvision.models.vgg import model_urls as vgg_urls\n\n"
+    b"state = torchvision.models.utils.load_state_dict_from_url(vgg_urls['vgg16'])\n"
+)
+INJECTED = {  # fault: (what is replaced, by what, a module where it matters)
+    "columns off by one": ("_Source.column", lambda self, node: node.col_offset, None),
     "new imports at the top": (
         "_new_imports",
-        lambda tree, text, wanted: fast_path._Edit(
+        lambda tree, text, wanted, modules: fast_path._Edit(
             0, 0, "".join(f"from {m} import {n}\n" for n, m in wanted.items())
         ),
+        None,
     ),
+    "a model_urls import kept": ("_dropped_dicts", lambda survey, text: ({}, []), REMOVED_API),
+    "no import of torch.hub": ("_modules_to_import", lambda tree, survey: [], REMOVED_API),
 }
 
 
@@ -137,10 +224,11 @@ INJECTED = {
 def test_the_comparison_catches_a_faulty_fast_path(
     fault: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    source = (FIXTURES / "positional.in.py").read_bytes()
+    target, replacement, source = INJECTED[fault]
+    source = source or (FIXTURES / "positional.in.py").read_bytes()
     assert takes_fast_path(source) and differences(source) == []
-    target, replacement = INJECTED[fault]
     monkeypatch.setattr(f"codemod.fast_path.{target}", replacement)
+    assert takes_fast_path(source)  # the fault is in what it does, not in whether it runs
     assert differences(source)
 
 

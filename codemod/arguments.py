@@ -14,6 +14,8 @@ _EMPTY_MODULE = cst.Module(body=[])
 
 
 def source(node: cst.CSTNode) -> str:
+    if type(node) is cst.Name and not node.lpar:  # the commonest case, printed without LibCST's
+        return node.value  # code generator, which is costly
     return _EMPTY_MODULE.code_for_node(node)
 
 

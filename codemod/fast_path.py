@@ -362,6 +362,67 @@ def _utils_edit(node: ast.AST, text: _Source) -> tuple[_Edit, Diagnostic]:
     return _Edit(*text.span(node), new), Diagnostic(*position, Code.FIXED, message, (segment, new))
 
 
+def _plain_utils_import(
+    statement: ast.Import,
+    tree: ast.Module,
+    text: _Source,
+    names: _Names,
+    nodes: list[ast.AST],
+    survey: _Survey,
+) -> tuple[_Edit, Diagnostic]:
+    """`import torchvision.models.utils`, which binds `torchvision`: `import torchvision.models`,
+    or no statement where another import binds `torchvision` or every use of the name was a
+    path rewritten to torch.hub (as RemovedModules.going decides with scope analysis)."""
+    from codemod.removed_modules import REMOVED
+
+    if statement not in tree.body or text.text(statement) != f"import {REMOVED_MODULE}":
+        raise _FullPath
+    if names.bindings.get("torchvision") != {"torchvision"}:
+        raise _FullPath  # bound by something else too: whose uses are whose needs scopes
+    bound_elsewhere = any(
+        _bound_root(other, alias) == "torchvision"
+        for other in _module_level_imports(tree.body)
+        if other is not statement
+        for alias in other.names
+    )
+    rewritten = set()
+    for path in survey.utils_paths:
+        root = path.value
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        rewritten.add(id(root))
+    uses = [node for node in nodes if type(node) is ast.Name and node.id == "torchvision"]
+    segment = text.text(statement)
+    position = statement.lineno, text.column(statement)
+    if bound_elsewhere or all(id(use) in rewritten for use in uses):
+        message = f"{segment}: dropped, as nothing needs it: {REMOVED}"
+        removal = _removal(tree, tree.body.index(statement), text)
+        return removal, Diagnostic(*position, Code.FIXED, message)
+    new = "import torchvision.models"
+    fix = (segment, new)
+    message = f"{segment} -> {new}: {REMOVED}"
+    return _Edit(*text.span(statement), new), Diagnostic(*position, Code.FIXED, message, fix)
+
+
+def _bound_root(statement: ast.Import | ast.ImportFrom, alias: ast.alias) -> str:
+    """The first part of the name an import binds, as LibCST's scope analysis records it."""
+    if isinstance(statement, ast.Import) and not alias.asname:
+        return alias.name.split(".")[0]
+    return alias.asname or alias.name
+
+
+def _removal(tree: ast.Module, index: int, text: _Source) -> _Edit:
+    """A top-level statement gone with its line, where LibCST gives it no leading lines (a
+    comment or blank line above it, which the full path drops or moves)."""
+    statement = tree.body[index]
+    if not index or tree.body[index - 1].end_lineno != statement.lineno - 1:
+        raise _FullPath
+    if not _alone_on_its_lines(tree.body, index):
+        raise _FullPath
+    end = text.line_starts[statement.end_lineno]  # type: ignore[index]
+    return _Edit(text.line_starts[statement.lineno - 1], end, "")
+
+
 def _starts_its_line(body: list[ast.stmt], index: int) -> bool:
     return index == 0 or body[index].lineno > (body[index - 1].end_lineno or 0)
 
@@ -393,11 +454,12 @@ def _start_line(statement: ast.stmt) -> int:
 
 
 def _new_imports(
-    tree: ast.Module, text: _Source, wanted: dict[str, str], modules: list[str]
+    tree: ast.Module, text: _Source, wanted: dict[str, str], modules: list[str], removed: set[int]
 ) -> _Edit:
     """`import module` and then `from module import A, B` statements after the imports that open
-    the module, placed and spaced as AddImportsVisitor does on the full path."""
-    body = tree.body
+    the module (once the `removed` statements are gone), placed and spaced as AddImportsVisitor
+    does on the full path."""
+    body = [statement for statement in tree.body if id(statement) not in removed]
     first = 1 if body and _is_module_heading(tree, text) else 0
     end = first
     while end < len(body) and isinstance(body[end], (ast.Import, ast.ImportFrom)):
@@ -415,7 +477,9 @@ def _new_imports(
         for module in sorted(from_modules)
     )
     if end < len(body):
-        leading = text.source[position : text.line_starts[_start_line(body[end]) - 1]]
+        previous = tree.body[tree.body.index(body[end]) - 1]  # perhaps a removed statement
+        start = text.line_starts[previous.end_lineno]  # type: ignore[index]
+        leading = text.source[start : text.line_starts[_start_line(body[end]) - 1]]
         if not leading or leading.lstrip(b" \t").startswith(b"#"):
             statements += "\n"
     return _Edit(position, position, statements)
@@ -441,13 +505,7 @@ def _without_names(
         return _Edit(
             *text.span(statement), f"from {statement.module} import {', '.join(kept + added)}"
         )
-    previous = tree.body[index - 1] if index else None
-    if previous is None or previous.end_lineno != statement.lineno - 1:
-        raise _FullPath
-    if not _alone_on_its_lines(tree.body, index):
-        raise _FullPath
-    end = text.line_starts[statement.end_lineno]  # type: ignore[index]
-    return _Edit(text.line_starts[statement.lineno - 1], end, "")
+    return _removal(tree, index, text)
 
 
 def _import_edits(
@@ -456,10 +514,12 @@ def _import_edits(
     wanted: dict[str, str],
     dropped: dict[int, set[str]],
     modules: list[str],
+    removed: set[int],
 ) -> list[_Edit]:
     """Needed names appended to the first top-level `from module import ...` of their module,
     as the full path does, `dropped` (statement -> names) taken out of theirs; new statements
-    for the other names and for `modules`."""
+    for the other names and for `modules`, placed as if the `removed` statements, and those
+    that lose all their names, were gone."""
     import libcst as cst
 
     from codemod.arguments import source
@@ -476,14 +536,17 @@ def _import_edits(
         for name in names:
             del wanted[name]
         if id(statement) in dropped:
-            edits.append(_without_names(tree, index, text, dropped.pop(id(statement)), names))
+            edit = _without_names(tree, index, text, dropped.pop(id(statement)), names)
+            if not edit.text:
+                removed = removed | {id(statement)}
+            edits.append(edit)
         elif names:
             node = cst.parse_statement(text.text(statement) + "\n").body[0]  # type: ignore[attr-defined]
             edits.append(_Edit(*text.span(statement), source(append_names(node, names))))
     if dropped:
         raise _FullPath  # an import of a dict that is not a statement of the module's own
     if wanted or modules:
-        edits.append(_new_imports(tree, text, wanted, modules))
+        edits.append(_new_imports(tree, text, wanted, modules, removed))
     return edits
 
 
@@ -588,7 +651,8 @@ def _rewrite(
             continue
         callee, inner_callee = calls[id(node)]
         try:
-            parsed = _ParsedCall(text.text(node), text.indentation(statements.holding(node)))
+            segment = text.text(node)
+            parsed = _ParsedCall(segment, text.indentation(statements.holding(node)))
         except cst.ParserSyntaxError as error:
             raise _FullPath from error
         call = parsed.call
@@ -607,7 +671,8 @@ def _rewrite(
         target = find_target(call, call, {callee}, plan_call)
         if target is None:
             continue
-        settled = settle(target, call, node.lineno, text.column(node))
+        printed = segment if parsed.module is None else None  # as LibCST prints the call
+        settled = settle(target, call, node.lineno, text.column(node), printed)
         diagnostics += settled.diagnostics
         if settled.migrated is None:
             continue
@@ -615,15 +680,20 @@ def _rewrite(
         if settled.rewrite:
             rewrites.append(settled.rewrite)
         edits.append(_Edit(*text.span(node), parsed.in_place(settled.migrated, settled.printed)))
+    removed = set()  # statements that go with their lines
     for statement in survey.utils_imports:
-        edit, diagnostic = _utils_edit(statement, text)
+        if isinstance(statement, ast.Import) and not statement.names[0].asname:
+            edit, diagnostic = _plain_utils_import(statement, tree, text, names, nodes, survey)
+            if not edit.text:
+                removed.add(id(statement))
+        else:
+            edit, diagnostic = _utils_edit(statement, text)
         edits.append(edit)
         diagnostics.append(diagnostic)
     dropped, drop_findings = _dropped_dicts(survey, text)
     diagnostics += drop_findings
-    edits += _import_edits(
-        tree, text, references.imported, dropped, _modules_to_import(tree, survey)
-    )
+    modules = _modules_to_import(tree, survey)
+    edits += _import_edits(tree, text, references.imported, dropped, modules, removed)
     edits.sort(key=lambda edit: (edit.start, edit.end))
     pieces, position = [], 0
     for edit in edits:

@@ -64,9 +64,12 @@ class Settled:
     rewrite: CallRewrite | None = None  # the builder call before and after, for the verifier
 
 
-def settle(target: Target, call: cst.Call, line: int, column: int) -> Settled:
+def settle(
+    target: Target, call: cst.Call, line: int, column: int, call_text: str | None = None
+) -> Settled:
     """The findings at (line, column) and, when the plan changes arguments, `call` (with any
-    calls inside it already rewritten) with the plan's arguments in place."""
+    calls inside it already rewritten) with the plan's arguments in place. `call_text`: the
+    call's source (as `call_source` prints it), when it is at hand."""
     plan = target.plan
     problems = [(code, f"{target.label}: {message}") for code, message in plan.problems]
     settled = Settled([Diagnostic(line, column, code, text) for code, text in problems])
@@ -78,7 +81,7 @@ def settle(target: Target, call: cst.Call, line: int, column: int) -> Settled:
     settled.migrated = call.with_changes(args=args)
     settled.printed = call_source(settled.migrated)
     message = f"{target.label}: " + "; ".join(plan.changes)
-    fix = (call_source(call), settled.printed)
+    fix = (call_text or call_source(call), settled.printed)
     settled.diagnostics.append(Diagnostic(line, column, Code.FIXED, message, fix))
     if target.builder:
         if target.call is call and len(plan.args) == len(call.args):  # printing is costly

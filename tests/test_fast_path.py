@@ -190,12 +190,17 @@ def test_generated_removed_api_module_same_on_both_paths(source: str, style: str
 
 def test_the_fast_path_takes_most_modules_using_removed_api() -> None:
     """Those of the benchmark corpus's shapes: not only the full path's."""
+    plain = "import os\nimport torchvision.models.utils\n"
+    path = "x = torchvision.models.utils.load_state_dict_from_url(u)\n"
     sources = [
         "import torchvision\nurl = torchvision.models.resnet.model_urls['resnet50']\n",
         "import os\nfrom torchvision.models.vgg import model_urls as urls\nu = urls['vgg16']\n",
-        "import os\nimport torchvision\nx = torchvision.models.utils.load_state_dict_from_url(u)\n",
+        "import os\nimport torchvision\n" + path,
         "from torchvision.models.utils import load_state_dict_from_url as load\nx = load(u)\n",
         "import torchvision.models.utils as mu\nx = mu.load_state_dict_from_url(u)\n",
+        plain + path,  # the import goes
+        plain + path + "y = torchvision.ops.nms\n",  # it stays, for another use
+        plain + "import torchvision\ny = torchvision.ops.nms\n",  # another import binds it
     ]
     for source in sources:
         assert takes_fast_path(source.encode()), source
@@ -210,13 +215,18 @@ INJECTED = {  # fault: (what is replaced, by what, a module where it matters)
     "columns off by one": ("_Source.column", lambda self, node: node.col_offset, None),
     "new imports at the top": (
         "_new_imports",
-        lambda tree, text, wanted, modules: fast_path._Edit(
+        lambda tree, text, wanted, modules, removed: fast_path._Edit(
             0, 0, "".join(f"from {m} import {n}\n" for n, m in wanted.items())
         ),
         None,
     ),
     "a model_urls import kept": ("_dropped_dicts", lambda survey, text: ({}, []), REMOVED_API),
     "no import of torch.hub": ("_modules_to_import", lambda tree, survey: [], REMOVED_API),
+    "another import of torchvision unseen": (
+        "_bound_root",
+        lambda statement, alias: "",
+        b"import os\nimport torchvision.models.utils\nimport torchvision\ny = torchvision.ops\n",
+    ),
 }
 
 

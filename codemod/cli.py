@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR, EXIT_MISMATCH = 0, 1, 2, 3
 PROGRESS_FROM_FILES = 20
-PARALLEL_FROM_FILES = 16
+PARALLEL_FROM_FILES = 32  # files needing a look: fewer are done sooner than a pool starts
 STDIN = Path("-")
 
 

@@ -30,6 +30,8 @@ class Settings:
     disable: frozenset[str] = frozenset()  # finding codes neither reported nor fixed
 
     def excludes(self, path: Path) -> bool:
+        if not self.exclude:
+            return False  # and no path resolved: a system call or more for each file
         try:
             relative = path.resolve().relative_to(self.root.resolve())
         except ValueError:

@@ -369,9 +369,9 @@ def _plain_utils_import(
     names: _Names,
     nodes: list[ast.AST],
     survey: _Survey,
-) -> tuple[_Edit, Diagnostic]:
+) -> tuple[_Edit | None, Diagnostic]:
     """`import torchvision.models.utils`, which binds `torchvision`: `import torchvision.models`,
-    or no statement where another import binds `torchvision` or every use of the name was a
+    or (None) no statement where another import binds `torchvision` or every use of the name was a
     path rewritten to torch.hub (as RemovedModules.going decides with scope analysis)."""
     from codemod.removed_modules import REMOVED
 
@@ -396,8 +396,7 @@ def _plain_utils_import(
     position = statement.lineno, text.column(statement)
     if bound_elsewhere or all(id(use) in rewritten for use in uses):
         message = f"{segment}: dropped, as nothing needs it: {REMOVED}"
-        removal = _removal(tree, tree.body.index(statement), text)
-        return removal, Diagnostic(*position, Code.FIXED, message)
+        return None, Diagnostic(*position, Code.FIXED, message)
     new = "import torchvision.models"
     fix = (segment, new)
     message = f"{segment} -> {new}: {REMOVED}"
@@ -411,16 +410,32 @@ def _bound_root(statement: ast.Import | ast.ImportFrom, alias: ast.alias) -> str
     return alias.asname or alias.name
 
 
-def _removal(tree: ast.Module, index: int, text: _Source) -> _Edit:
-    """A top-level statement gone with its line, where LibCST gives it no leading lines (a
-    comment or blank line above it, which the full path drops or moves)."""
-    statement = tree.body[index]
-    if not index or tree.body[index - 1].end_lineno != statement.lineno - 1:
-        raise _FullPath
-    if not _alone_on_its_lines(tree.body, index):
-        raise _FullPath
-    end = text.line_starts[statement.end_lineno]  # type: ignore[index]
-    return _Edit(text.line_starts[statement.lineno - 1], end, "")
+def _removals(tree: ast.Module, text: _Source, removed: set[int]) -> dict[int, _Edit]:
+    """Top-level statements gone with their lines, as imports.remove_statements removes them:
+    the comments above a statement go with it, its blank lines move to the next statement that
+    has none. Only between imports: where the lines after a block belong is LibCST's affair."""
+    indices = sorted(index for index, s in enumerate(tree.body) if id(s) in removed)
+    edits, blank = {}, b""
+    for index in indices:
+        statement = tree.body[index]
+        if not index or index + 1 == len(tree.body) or not _alone_on_its_lines(tree.body, index):
+            raise _FullPath
+        previous = tree.body[index - 1]
+        if not isinstance(previous, (ast.Import, ast.ImportFrom)):
+            raise _FullPath
+        start = text.line_starts[previous.end_lineno]  # type: ignore[index]
+        end = text.line_starts[statement.end_lineno]  # type: ignore[index]
+        leading = text.source[start : text.line_starts[statement.lineno - 1]]
+        blank = blank or b"".join(line for line in leading.splitlines(True) if not line.strip())
+        if index + 1 in indices:
+            edits[id(statement)] = _Edit(start, end, "")  # its blank lines go further
+            continue
+        following_has_leading_lines = text.line_starts[_start_line(tree.body[index + 1]) - 1] > end
+        edits[id(statement)] = _Edit(
+            start, end, "" if following_has_leading_lines else blank.decode()
+        )
+        blank = b""
+    return edits
 
 
 def _starts_its_line(body: list[ast.stmt], index: int) -> bool:
@@ -454,12 +469,16 @@ def _start_line(statement: ast.stmt) -> int:
 
 
 def _new_imports(
-    tree: ast.Module, text: _Source, wanted: dict[str, str], modules: list[str], removed: set[int]
+    tree: ast.Module,
+    text: _Source,
+    wanted: dict[str, str],
+    modules: list[str],
+    removals: dict[int, _Edit],
 ) -> _Edit:
     """`import module` and then `from module import A, B` statements after the imports that open
-    the module (once the `removed` statements are gone), placed and spaced as AddImportsVisitor
-    does on the full path."""
-    body = [statement for statement in tree.body if id(statement) not in removed]
+    the module (once the statements of `removals` are gone), placed and spaced as
+    AddImportsVisitor does on the full path."""
+    body = [statement for statement in tree.body if id(statement) not in removals]
     first = 1 if body and _is_module_heading(tree, text) else 0
     end = first
     while end < len(body) and isinstance(body[end], (ast.Import, ast.ImportFrom)):
@@ -480,32 +499,30 @@ def _new_imports(
         previous = tree.body[tree.body.index(body[end]) - 1]  # perhaps a removed statement
         start = text.line_starts[previous.end_lineno]  # type: ignore[index]
         leading = text.source[start : text.line_starts[_start_line(body[end]) - 1]]
+        if not leading and id(previous) in removals:  # the blank lines it leaves behind
+            leading = removals[id(previous)].text.encode("utf-8")
         if not leading or leading.lstrip(b" \t").startswith(b"#"):
             statements += "\n"
     return _Edit(position, position, statements)
 
 
 def _without_names(
-    tree: ast.Module, index: int, text: _Source, dropped: set[str], added: list[str]
-) -> _Edit:
+    statement: ast.ImportFrom, text: _Source, dropped: set[str], added: list[str]
+) -> _Edit | None:
     """A top-level `from module import ...` with the names bound to `dropped` taken out and
     `added` appended, as RemoveImportsVisitor leaves it: only for a statement written on one
-    line as `from module import a, b as c`; gone with its line when no name is left, where it
-    has no comment or blank line above it (which the full path moves or drops)."""
-    statement: ast.ImportFrom = tree.body[index]  # type: ignore[assignment]
+    line as `from module import a, b as c`; None when no name is left: the statement goes."""
     aliases = [a.name if a.asname is None else f"{a.name} as {a.asname}" for a in statement.names]
-    if text.text(statement) != f"from {statement.module} import {', '.join(aliases)}":
-        raise _FullPath
     kept = [
         alias
         for node, alias in zip(statement.names, aliases)
         if (node.asname or node.name) not in dropped
     ]
-    if kept or added:
-        return _Edit(
-            *text.span(statement), f"from {statement.module} import {', '.join(kept + added)}"
-        )
-    return _removal(tree, index, text)
+    if not kept and not added:
+        return None
+    if text.text(statement) != f"from {statement.module} import {', '.join(aliases)}":
+        raise _FullPath
+    return _Edit(*text.span(statement), f"from {statement.module} import {', '.join(kept + added)}")
 
 
 def _import_edits(
@@ -536,18 +553,20 @@ def _import_edits(
         for name in names:
             del wanted[name]
         if id(statement) in dropped:
-            edit = _without_names(tree, index, text, dropped.pop(id(statement)), names)
-            if not edit.text:
+            edit = _without_names(statement, text, dropped.pop(id(statement)), names)
+            if edit is None:
                 removed = removed | {id(statement)}
-            edits.append(edit)
+            else:
+                edits.append(edit)
         elif names:
             node = cst.parse_statement(text.text(statement) + "\n").body[0]  # type: ignore[attr-defined]
             edits.append(_Edit(*text.span(statement), source(append_names(node, names))))
     if dropped:
         raise _FullPath  # an import of a dict that is not a statement of the module's own
+    removals = _removals(tree, text, removed)
     if wanted or modules:
-        edits.append(_new_imports(tree, text, wanted, modules, removed))
-    return edits
+        edits.append(_new_imports(tree, text, wanted, modules, removals))
+    return edits + list(removals.values())
 
 
 def _dropped_dicts(survey: _Survey, text: _Source) -> tuple[dict[int, set[str]], list[Diagnostic]]:
@@ -684,11 +703,11 @@ def _rewrite(
     for statement in survey.utils_imports:
         if isinstance(statement, ast.Import) and not statement.names[0].asname:
             edit, diagnostic = _plain_utils_import(statement, tree, text, names, nodes, survey)
-            if not edit.text:
+            if edit is None:
                 removed.add(id(statement))
         else:
             edit, diagnostic = _utils_edit(statement, text)
-        edits.append(edit)
+        edits += [edit] if edit else []
         diagnostics.append(diagnostic)
     dropped, drop_findings = _dropped_dicts(survey, text)
     diagnostics += drop_findings

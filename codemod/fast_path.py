@@ -510,19 +510,18 @@ def _without_names(
     statement: ast.ImportFrom, text: _Source, dropped: set[str], added: list[str]
 ) -> _Edit | None:
     """A top-level `from module import ...` with the names bound to `dropped` taken out and
-    `added` appended, as RemoveImportsVisitor leaves it: only for a statement written on one
-    line as `from module import a, b as c`; None when no name is left: the statement goes."""
-    aliases = [a.name if a.asname is None else f"{a.name} as {a.asname}" for a in statement.names]
-    kept = [
-        alias
-        for node, alias in zip(statement.names, aliases)
-        if (node.asname or node.name) not in dropped
-    ]
-    if not kept and not added:
+    `added` appended, as the full path leaves it; None when no name is left: it goes."""
+    import libcst as cst
+
+    from codemod.arguments import source
+    from codemod.imports import append_names, remove_names
+
+    if all((alias.asname or alias.name) in dropped for alias in statement.names) and not added:
         return None
-    if text.text(statement) != f"from {statement.module} import {', '.join(aliases)}":
-        raise _FullPath
-    return _Edit(*text.span(statement), f"from {statement.module} import {', '.join(kept + added)}")
+    node = cst.parse_statement(text.text(statement) + "\n").body[0]  # type: ignore[attr-defined]
+    if added:
+        node = append_names(node, added)
+    return _Edit(*text.span(statement), source(remove_names(node, dropped)))
 
 
 def _import_edits(

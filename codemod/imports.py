@@ -1,5 +1,6 @@
-"""Adding names to an existing `from module import ...`, in the statement's own layout, and
-removing import statements without losing the blank lines around them.
+"""Adding names to an existing `from module import ...`, in the statement's own layout, taking
+names out of one as the full path's RemoveImportsVisitor does, and removing import statements
+without losing the blank lines around them.
 
 AddImportsVisitor re-flows a parenthesised multi-line import onto one line; here a name is
 appended as the statement is written: on a line of its own in a multi-line import, after `, ` in
@@ -56,6 +57,49 @@ def append_names(node: cst.ImportFrom, names: list[str]) -> cst.ImportFrom:
         ]
         new[-1] = new[-1].with_changes(comma=last.comma)
     return node.with_changes(names=aliases + new)
+
+
+def _merge_whitespace_after(
+    left: cst.BaseParenthesizableWhitespace, right: cst.BaseParenthesizableWhitespace
+) -> cst.BaseParenthesizableWhitespace:
+    if not isinstance(right, cst.ParenthesizedWhitespace):
+        return left
+    if not isinstance(left, cst.ParenthesizedWhitespace):
+        return right
+    return left.with_changes(empty_lines=tuple(e for e in right.empty_lines if e.comment))
+
+
+def remove_names(node: cst.ImportFrom, names: set[str]) -> cst.ImportFrom:
+    """The import without the aliases that bind `names`, as LibCST's RemoveImportsVisitor
+    leaves it (the fast path must print what the full path prints): comments after a removed
+    alias go to the alias before it, or to the opening parenthesis, and when the last alias
+    goes, the new last one loses its comma. Some alias must stay."""
+    assert not isinstance(node.names, cst.ImportStar)
+    kept: list[cst.ImportAlias] = []
+    lpar = node.lpar
+    for alias in node.names:
+        if (alias.evaluated_alias or alias.evaluated_name) not in names:
+            kept.append(alias)
+            continue
+        comma = alias.comma
+        if not isinstance(comma, cst.Comma):
+            continue
+        if kept:
+            previous = kept[-1]
+            if isinstance(previous.comma, cst.Comma):
+                whitespace = _merge_whitespace_after(
+                    previous.comma.whitespace_after, comma.whitespace_after
+                )
+                kept[-1] = previous.with_deep_changes(previous.comma, whitespace_after=whitespace)
+            else:
+                kept[-1] = previous.with_changes(comma=comma)
+        elif isinstance(lpar, cst.LeftParen):
+            whitespace = _merge_whitespace_after(lpar.whitespace_after, comma.whitespace_after)
+            lpar = lpar.with_changes(whitespace_after=whitespace)
+    assert kept
+    if kept[-1] is not node.names[-1]:
+        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return node.with_changes(names=kept, lpar=lpar)
 
 
 def remove_statements(

@@ -156,9 +156,13 @@ def removed_api_module(draw: st.DrawFn) -> str:
             names = [alias, others] if others else [alias]
             if draw(st.booleans()):
                 names.reverse()
-            imports.append(
-                draw(st.sampled_from(ABOVE)) + f"from {module} import {', '.join(names)}\n"
-            )
+            layout = draw(st.sampled_from(["one line", "black", "commented"]))
+            if layout == "one line":
+                listed = ", ".join(names)
+            else:  # parenthesised, a name a line, as black writes a long import
+                comment = "  # legacy" if layout == "commented" else ""
+                listed = "(\n" + "".join(f"    {name},{comment}\n" for name in names) + ")"
+            imports.append(draw(st.sampled_from(ABOVE)) + f"from {module} import {listed}\n")
         for key in draw(st.lists(st.sampled_from(keys), max_size=2)):
             quote = draw(st.sampled_from(['"', "'"]))
             lines.append(f"url_{len(lines)} = {local}[{quote}{key}{quote}]\n")
@@ -198,6 +202,8 @@ def test_the_fast_path_takes_most_modules_using_removed_api() -> None:
         "import os\nimport torchvision\n" + path,
         "from torchvision.models.utils import load_state_dict_from_url as load\nx = load(u)\n",
         "import torchvision.models.utils as mu\nx = mu.load_state_dict_from_url(u)\n",
+        "import os\nfrom torchvision.models.vgg import (\n    model_urls as urls,  # old\n"
+        "    vgg16,\n)\nu = urls['vgg16']\n",
         plain + path,  # the import goes
         plain + path + "y = torchvision.ops.nms\n",  # it stays, for another use
         plain + "import torchvision\ny = torchvision.ops.nms\n",  # another import binds it

@@ -40,10 +40,16 @@ class _Lines:
     def statement_text(self, node: ast.stmt) -> bytes:
         """From the start of the statement's first line (its decorators') to its end."""
         first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-        last = node.end_lineno or node.lineno
-        return (
-            b"".join(self.lines[first - 1 : last - 1]) + self.lines[last - 1][: node.end_col_offset]
-        )
+        return self._text(first, 0, node.end_lineno or first, node.end_col_offset)
+
+    def expression_text(self, node: ast.expr) -> bytes:
+        return self._text(node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
+
+    def _text(self, line: int, column: int, end_line: int | None, end_column: int | None) -> bytes:
+        if line == end_line:
+            return self.lines[line - 1][column:end_column]
+        lines = self.lines[line - 1 : end_line]
+        return lines[0][column:] + b"".join(lines[1:-1]) + lines[-1][:end_column]
 
 
 class _Comparison:
@@ -67,9 +73,13 @@ class _Comparison:
             old_body = [s for s in old.body if not _is_managed_import(s)]
             new_body = [s for s in new.body if not _is_managed_import(s)]
             return self.same(old_body, new_body)
+        # The same text parses to the same tree, and is cheaper to compare.
         if isinstance(old, ast.stmt) and old.col_offset == new.col_offset:
             if self.old.statement_text(old) == self.new.statement_text(new):
-                return True  # the same text parses to the same tree, and is cheaper to compare
+                return True
+        elif isinstance(old, ast.expr):
+            if self.old.expression_text(old) == self.new.expression_text(new):
+                return True
         if all(self.same(getattr(old, f), getattr(new, f)) for f in old._fields):
             return True
         return isinstance(old, ast.expr) and self.is_edited(old)

@@ -178,9 +178,10 @@ def repeat(label: str, command: list[str], cwd: Path, runs: int, ok=(0, 1)) -> l
 
 
 def executable(name: str, given: str | None) -> str | None:
-    """`given`, else `name` beside this interpreter, else on PATH."""
+    """`given` (a path, made absolute: commands run in the corpus folder, or a name on PATH),
+    else `name` beside this interpreter, else on PATH."""
     if given:
-        return given
+        return str(Path(given).absolute()) if os.sep in given else shutil.which(given)
     beside = Path(sys.executable).parent / name
     return str(beside) if beside.exists() else shutil.which(name)
 

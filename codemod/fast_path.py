@@ -1,16 +1,18 @@
-"""The fast path: a file whose legacy calls are calls of builders (directly, through
-torch.hub.load or functools.partial), named through imports at module level, is rewritten
-without LibCST's parse of the whole module and its scope analysis, which cost about a hundred
-times more. Python's own parser finds the calls and resolves their names; each call's own source
-is parsed by LibCST, planned by the same rules, and put back in place of the old text; imports
-are added as the full path adds them.
+"""The fast path: a file that uses the legacy API through names imported at module level
+(builder calls, directly or through torch.hub.load or functools.partial; model_urls lookups;
+torchvision.models.utils) is rewritten without LibCST's parse of the whole module and its scope
+analysis, which cost about a hundred times more. Python's own parser finds the sites and
+resolves their names; each call's own source is parsed by LibCST, planned by the same rules,
+and put back in place of the old text; lookups and imports of removed API are edited as text;
+imports are added and removed as the full path adds and removes them.
 
 Anything this module does not model exactly returns None, and the file takes the full path: a
 name bound more than once, an import of torch or torchvision inside a function, a star import,
-calls nested in a rewritten call, the shapes the rules for model_urls and
-torchvision.models.utils handle, builders looked up at run time, encodings other than plain
-UTF-8, line endings other than LF. A test runs every fixture and generated modules through
-both paths and requires the same result."""
+sites nested in one another, a model_urls dict used other than by a lookup with a known literal
+key, a torchvision.models.utils import of another form, an import statement removed where
+LibCST would move the lines around it, builders looked up at run time, encodings other than
+plain UTF-8, line endings other than LF. A test runs every fixture and generated modules
+through both paths and requires the same result."""
 
 from __future__ import annotations
 
@@ -290,7 +292,6 @@ def _survey(source: bytes, names: _Names, nodes: list[ast.AST]) -> _Survey:
                 survey.utils_imports.append(node)  # type: ignore[arg-type]
             elif dicts and any(_is_model_urls_dict(qualified) for qualified in imported):
                 survey.dict_imports.append(node)  # type: ignore[arg-type]
-    survey.calls.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
     return survey
 
 

@@ -14,9 +14,27 @@ _EMPTY_MODULE = cst.Module(body=[])
 
 
 def source(node: cst.CSTNode) -> str:
-    if type(node) is cst.Name and not node.lpar:  # the commonest case, printed without LibCST's
-        return node.value  # code generator, which is costly
-    return _EMPTY_MODULE.code_for_node(node)
+    return _dotted_name(node) or _EMPTY_MODULE.code_for_node(node)
+
+
+def _no_space(whitespace: cst.BaseParenthesizableWhitespace) -> bool:
+    return type(whitespace) is cst.SimpleWhitespace and not whitespace.value
+
+
+def _dotted_name(node: cst.CSTNode) -> str | None:
+    """`a.b.c` written plainly (no parentheses, no space around a dot), the commonest thing
+    printed, without LibCST's code generator, which is costly; else None."""
+    parts = []
+    while type(node) is cst.Attribute and not node.lpar:
+        dot = node.dot
+        if not _no_space(dot.whitespace_before) or not _no_space(dot.whitespace_after):
+            return None
+        parts.append(node.attr.value)
+        node = node.value
+    if type(node) is not cst.Name or node.lpar:
+        return None
+    parts.append(node.value)
+    return ".".join(reversed(parts))
 
 
 def call_source(call: cst.Call) -> str:

@@ -260,3 +260,24 @@ def test_benchmark_corpus_same_on_both_paths(tmp_path: Path) -> None:
     assert sum(takes_fast_path(path.read_bytes()) for path in paths) >= len(paths) // 2
     for path in paths:
         assert differences(path.read_bytes()) == [], path
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    parts=st.lists(st.sampled_from(["models", "tv", "ResNet50_Weights", "x1"]), min_size=1),
+    gaps=st.lists(st.sampled_from(["", " ", "\\\n"]), min_size=8, max_size=8),
+    parenthesised=st.booleans(),
+)
+def test_names_printed_without_libcst_as_libcst_prints_them(
+    parts: list[str], gaps: list[str], parenthesised: bool
+) -> None:
+    """`arguments.source` prints plain dotted names itself: exactly as LibCST would."""
+    import libcst as cst
+
+    from codemod.arguments import _EMPTY_MODULE, source
+
+    text = parts[0]
+    for index, part in enumerate(parts[1:]):
+        text += f"{gaps[index % 4]}.{gaps[index % 4 + 4]}{part}"
+    node = cst.parse_expression(f"({text})" if parenthesised else text)
+    assert source(node) == _EMPTY_MODULE.code_for_node(node)

@@ -44,7 +44,11 @@ def call_source(call: cst.Call) -> str:
 
 def one_line(node: cst.CSTNode) -> str:
     """Source for a message: white space (and so line breaks) folded."""
-    return " ".join(source(node).split())
+    return folded(source(node))
+
+
+def folded(text: str) -> str:
+    return " ".join(text.split())
 
 
 # Nodes `ast.literal_eval` may turn into one of _LITERAL_TYPES; anything else is not a literal.

@@ -295,10 +295,6 @@ def _survey(source: bytes, names: _Names, nodes: list[ast.AST]) -> _Survey:
     return survey
 
 
-def _one_line(source: str) -> str:
-    return " ".join(source.split())
-
-
 def _lookup_edit(
     lookup: ast.Subscript,
     qualified: str,
@@ -340,6 +336,7 @@ def _lookup_edit(
 def _utils_edit(node: ast.AST, text: _Source) -> tuple[_Edit, Diagnostic]:
     """`torchvision.models.utils` -> `torch.hub` in a spelled-out path, `from ... import f [as
     g]` and `import ... as name`; the full path for other imports of it."""
+    from codemod.arguments import folded
     from codemod.removed_modules import REMOVED
 
     segment = text.text(node)
@@ -358,7 +355,7 @@ def _utils_edit(node: ast.AST, text: _Source) -> tuple[_Edit, Diagnostic]:
         if match is None:
             raise _FullPath
         new = f"{match[1]}torch.hub{match[2]}"
-    message = f"{_one_line(segment)} -> {_one_line(new)}: {REMOVED}"
+    message = f"{folded(segment)} -> {folded(new)}: {REMOVED}"
     position = node.lineno, text.column(node)  # type: ignore[attr-defined]
     return _Edit(*text.span(node), new), Diagnostic(*position, Code.FIXED, message, (segment, new))
 
@@ -507,7 +504,7 @@ def _new_imports(
     return _Edit(position, position, statements)
 
 
-def _without_names(
+def _edited_import(
     statement: ast.ImportFrom, text: _Source, dropped: set[str], added: list[str]
 ) -> _Edit | None:
     """A top-level `from module import ...` with the names bound to `dropped` taken out and
@@ -522,7 +519,9 @@ def _without_names(
     node = cst.parse_statement(text.text(statement) + "\n").body[0]  # type: ignore[attr-defined]
     if added:
         node = append_names(node, added)
-    return _Edit(*text.span(statement), source(remove_names(node, dropped)))
+    if dropped:
+        node = remove_names(node, dropped)
+    return _Edit(*text.span(statement), source(node))
 
 
 def _import_edits(
@@ -537,11 +536,6 @@ def _import_edits(
     as the full path does, `dropped` (statement -> names) taken out of theirs; new statements
     for the other names and for `modules`, placed as if the `removed` statements, and those
     that lose all their names, were gone."""
-    import libcst as cst
-
-    from codemod.arguments import source
-    from codemod.imports import append_names
-
     wanted, dropped = dict(wanted), dict(dropped)
     edits = []
     for index, statement in enumerate(tree.body):
@@ -552,15 +546,13 @@ def _import_edits(
             names = [name for name, module in wanted.items() if module == statement.module]
         for name in names:
             del wanted[name]
-        if id(statement) in dropped:
-            edit = _without_names(statement, text, dropped.pop(id(statement)), names)
+        gone = dropped.pop(id(statement), set())
+        if gone or names:
+            edit = _edited_import(statement, text, gone, names)
             if edit is None:
                 removed = removed | {id(statement)}
             else:
                 edits.append(edit)
-        elif names:
-            node = cst.parse_statement(text.text(statement) + "\n").body[0]  # type: ignore[attr-defined]
-            edits.append(_Edit(*text.span(statement), source(append_names(node, names))))
     if dropped:
         raise _FullPath  # an import of a dict that is not a statement of the module's own
     removals = _removals(tree, text, removed)
@@ -572,6 +564,7 @@ def _import_edits(
 def _dropped_dicts(survey: _Survey, text: _Source) -> tuple[dict[int, set[str]], list[Diagnostic]]:
     """The names imports bind to a model_urls dict, per statement, and a finding for each: every
     use of them was a lookup the survey took, rewritten."""
+    from codemod.arguments import folded
     from codemod.model_urls import DICT_NAMES, REMOVED
 
     dropped: dict[int, set[str]] = {}
@@ -579,7 +572,7 @@ def _dropped_dicts(survey: _Survey, text: _Source) -> tuple[dict[int, set[str]],
     for statement in survey.dict_imports:
         if statement.level or statement.module is None:
             raise _FullPath
-        segment = _one_line(text.text(statement))
+        segment = folded(text.text(statement))
         for alias in statement.names:
             if alias.name in DICT_NAMES and _is_model_urls_dict(f"{statement.module}.{alias.name}"):
                 local = alias.asname or alias.name
@@ -641,7 +634,8 @@ def _rewrite(
 ) -> tuple[bytes, list[Diagnostic], list[CallRewrite]]:
     names = _Names(tree, nodes)
     survey = _survey(source, names, nodes)
-    if not (survey.sites() or survey.utils_imports or survey.dict_imports):
+    sites = survey.sites()
+    if not (sites or survey.utils_imports or survey.dict_imports):
         return source, [], []
 
     import libcst as cst
@@ -657,7 +651,7 @@ def _rewrite(
     statements = _Statements(nodes)
     lookups = {id(node): (qualified, defined) for node, qualified, defined in survey.lookups}
     calls = {id(node): (callee, inner) for node, callee, inner in survey.calls}
-    for node in survey.sites():  # in source order, as the enum imports are decided
+    for node in sites:  # in source order, as the enum imports are decided
         if id(node) in lookups:
             edit, diagnostic = _lookup_edit(node, *lookups[id(node)], text, references, names)  # type: ignore[arg-type]
             edits.append(edit)

@@ -27,7 +27,7 @@ from typing import Any
 
 from codemod import table
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
-from codemod.prefilter import might_be_a_flag
+from codemod.prefilter import REMOVED_NAMES, might_be_a_flag
 
 # Roots of the names the rules act on; an import of these anywhere but at module level, or a
 # name bound both to one of them and to something else, sends the file to the full path.
@@ -565,7 +565,7 @@ def _dropped_dicts(survey: _Survey, text: _Source) -> tuple[dict[int, set[str]],
     """The names imports bind to a model_urls dict, per statement, and a finding for each: every
     use of them was a lookup the survey took, rewritten."""
     from codemod.arguments import folded
-    from codemod.model_urls import DICT_NAMES, REMOVED
+    from codemod.model_urls import REMOVED
 
     dropped: dict[int, set[str]] = {}
     diagnostics = []
@@ -574,7 +574,9 @@ def _dropped_dicts(survey: _Survey, text: _Source) -> tuple[dict[int, set[str]],
             raise _FullPath
         segment = folded(text.text(statement))
         for alias in statement.names:
-            if alias.name in DICT_NAMES and _is_model_urls_dict(f"{statement.module}.{alias.name}"):
+            if alias.name in REMOVED_NAMES and _is_model_urls_dict(
+                f"{statement.module}.{alias.name}"
+            ):
                 local = alias.asname or alias.name
                 dropped.setdefault(id(statement), set()).add(local)
                 message = f"{segment}: `{local}` dropped: {REMOVED}, and no use is left"

@@ -20,9 +20,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from codemod.prefilter import REMOVED_NAMES as DICT_NAMES
+
 DATA_PATH = Path(__file__).with_name("legacy_model_urls.py")
 OLD_VERSION = "0.12.0"
-DICT_NAMES = ("model_urls", "quant_model_urls")
 PIP_DOWNLOAD = [
     "download", "--no-deps", "--only-binary=:all:", "--python-version", "3.9",
     "--platform", "manylinux1_x86_64", f"torchvision=={OLD_VERSION}",

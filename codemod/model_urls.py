@@ -18,11 +18,11 @@ from libcst.metadata import ExpressionContext, ExpressionContextProvider, ScopeP
 from codemod import legacy_model_urls, table
 from codemod.arguments import NOT_LITERAL, literal_value, one_line, source
 from codemod.diagnostics import Code
+from codemod.prefilter import REMOVED_NAMES as DICT_NAMES
 
 if TYPE_CHECKING:
     from codemod.rewrite import MigrateWeights
 
-DICT_NAMES = ("model_urls", "quant_model_urls")
 REMOVED = "torchvision 0.15 removed it"
 OLD = f"torchvision {legacy_model_urls.OLD_VERSION}"
 

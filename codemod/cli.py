@@ -21,7 +21,7 @@ from codemod.config import (
     load_settings,
     validated_codes,
 )
-from codemod.diagnostics import Code, Diagnostic
+from codemod.diagnostics import Code, Diagnostic, UnsafeRewrite
 from codemod.output import FORMATS, JsonFindings, github_annotation
 from codemod.runner import (
     FileResult,
@@ -34,7 +34,6 @@ from codemod.runner import (
     without_codes,
     write_result,
 )
-from codemod.safety import UnsafeRewrite
 
 if TYPE_CHECKING:
     from codemod.verify import SiteVerifier  # imports torch: only for --verify

@@ -9,11 +9,6 @@ from pathlib import Path
 
 from codemod.diagnostics import Code
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:
-    import tomli as tomllib
-
 STYLES = ("enum", "string")
 SECTION = "tool.migrate-weights"
 
@@ -57,6 +52,10 @@ def _string_list(path: Path, key: str, value: object) -> tuple[str, ...]:
 def load_settings(pyproject: Path | None) -> Settings:
     if pyproject is None:
         return Settings()
+    if sys.version_info >= (3, 11):  # imported here: most runs find no pyproject.toml
+        import tomllib
+    else:
+        import tomli as tomllib
     try:
         document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:

@@ -1,4 +1,5 @@
-"""Finding codes and the diagnostics the rewrite and the runner report."""
+"""Finding codes, the diagnostics the rewrite and the runner report, and the errors that become
+findings."""
 
 from __future__ import annotations
 
@@ -55,3 +56,11 @@ class CallRewrite:
     def location(self, path: str) -> str:
         cell = f":cell {self.cell}" if self.cell is not None else ""
         return f"{path}{cell}:{self.line}:{self.column}"
+
+
+class UnsafeRewrite(Exception):
+    """The safety check refused a rewritten source (MW005)."""
+
+
+class NotebookError(Exception):
+    """A notebook that cannot be read or written back unchanged (MW004)."""

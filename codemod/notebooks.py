@@ -11,6 +11,8 @@ import json
 import re
 from dataclasses import dataclass, replace
 
+from codemod.diagnostics import NotebookError
+
 IPYTHON_LINE = re.compile(r"^\s*(?:[%!?]|[\w.]+\s*=\s*[%!])|\?\s*$")
 # At the top level a comment (so that imports added after the cell's imports land there); in a
 # block a statement, which the block needs.
@@ -19,10 +21,6 @@ MASK_BLOCK = "pass  # migrate-weights: ipython line {}"
 MASKED = re.compile(r"^\s*(?:pass  )?# migrate-weights: ipython line (\d+)$")
 CELL_MARK = "# migrate-weights: cell {}"
 CELL_MARKED = re.compile(r"^# migrate-weights: cell (\d+)$")
-
-
-class NotebookError(Exception):
-    pass
 
 
 @dataclass

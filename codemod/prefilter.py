@@ -33,14 +33,24 @@ def _terminal_name(node: ast.AST) -> str | None:
     return None
 
 
+def is_legacy_flag(value: object) -> bool:
+    """Whether a constant passed as `weights=` is a legacy flag, as torchvision's shim reads one:
+    anything but `None` or a string other than "legacy" (a member's name)."""
+    if isinstance(value, str):
+        return value == "legacy"
+    return isinstance(value, (bool, int, float))
+
+
 def might_be_a_flag(value: ast.expr) -> bool:
-    """Whether a value passed as `weights=` may be a legacy flag the rules rewrite (a constant
-    such as `True`, `1`, `-1`, `"legacy"`): not a name, attribute, call or subscript, `None` or a
-    member's name."""
-    if isinstance(value, ast.Constant):
-        member_name = isinstance(value.value, str) and value.value != "legacy"
-        return not (value.value is None or member_name)
-    return not isinstance(value, (ast.Name, ast.Attribute, ast.Call, ast.Subscript))
+    """Whether a value passed as `weights=` is a legacy flag the rules rewrite: a constant
+    (`True`, `1`, `-1`, `"legacy"`) that is one. The rules evaluate nothing else (names, calls,
+    tuples, f-strings)."""
+    if not isinstance(value, (ast.Constant, ast.UnaryOp, ast.BinOp)):
+        return False
+    try:
+        return is_legacy_flag(ast.literal_eval(value))
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
 
 
 def _is_removed_module(node: ast.AST) -> bool:
@@ -62,11 +72,11 @@ def _needs_rewrite(nodes: list[ast.AST], hub: bool) -> bool:
 
     legacy, new = table.parameter_names()
     builders = set(_builder_functions()) | {"get_model"}
-    for node in nodes:  # names bound by imports from torchvision may be builders under aliases
+    for node in nodes:  # builders imported under other names
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
             "torchvision.models"
         ):
-            builders.update(alias.asname or alias.name for alias in node.names)
+            builders.update(a.asname for a in node.names if a.asname and a.name in builders)
     for node in nodes:
         if _is_removed_module(node) or _terminal_name(node) in REMOVED_NAMES:
             return True
@@ -94,23 +104,41 @@ _HUB_STRING = re.compile(rb"['\"]pytorch/vision")  # the repository, not a link 
 # A pattern that starts with its word is searched for far faster than one that starts with
 # `\b`: the word's start is checked by a look-behind after it.
 _LEGACY_KEYWORD = re.compile(rb"pretrained(?<!\wpretrained)(?:_backbone)?" + _GAP + rb"=(?!=)")
-_FLAG_AS_WEIGHTS = re.compile(
-    rb"weights(?<!\wweights)(?:_backbone)?" + _GAP + rb"=(?!=)(?:[\s\\(+-]|#[^\n]*)*"  # (, signs
+_FLAG_AS_WEIGHTS = re.compile(  # the keyword, then what a constant may start with
+    rb"weights(?<!\wweights)(?:_backbone)?" + _GAP + rb"(?P<equals>=)(?!=)(?:[\s\\(+-]|#[^\n]*)*"
     + rb"(?:True|False|\.\.\.|\.?[0-9]|[rRbBuUfF]{0,2}['\"])"
 )  # fmt: skip
-_FROM_MODELS = re.compile(rb"\bfrom[\s\\]+torchvision\.models\b")
+_FROM_MODELS = re.compile(rb"from(?<!\wfrom)[\s\\]+torchvision\.models\b")
+_CALLED = re.compile(_GAP + rb"\(")
+_IMPORTED = re.compile(  # what follows `from torchvision.models[...]`: the names it imports
+    rb"(?:\.\w+)*[\s\\]+import(?:[ \t]*\((?P<enclosed>[^)#]*)\)|(?P<listed>(?:[^\n#\\]|\\\r?\n)*))"
+)
+_IMPORTED_NAME = re.compile(rb"(\w+)(?:\s+as\s+(\w+))?")
 _REMOVED_MODULE_PATH = re.compile(rb"models[\s\\]*\.[\s\\]*utils")
-_IDENTIFIER = re.compile(rb"[A-Za-z_]\w*")
+
+
+def _alternatives(words: list[bytes]) -> bytes:
+    """A pattern for any of `words` (sorted), with shared prefixes factored out: Python's `re`
+    tries a group's alternatives one by one, and a flat group of every builder's name takes
+    several times longer to search for."""
+    groups: dict[bytes, list[bytes]] = {}
+    for word in words:
+        if word:
+            groups.setdefault(word[:1], []).append(word[1:])
+    branches = [re.escape(first) + _alternatives(rest) for first, rest in groups.items()]
+    if not branches:
+        return b""
+    if b"" in words:
+        return rb"(?:" + b"|".join(branches) + rb")?"
+    return branches[0] if len(branches) == 1 else rb"(?:" + b"|".join(branches) + rb")"
 
 
 @lru_cache(maxsize=64)
-def _use_of(names: tuple[bytes, ...]) -> re.Pattern[bytes]:
-    """A call of one of `names` (group `called`; not its definition: torchvision's own sources
-    define them all), or one of them given first to a partial."""
-    name = rb"(?:" + b"|".join(map(re.escape, names)) + rb")"
-    called = rb"(?P<called>(?<!def )\b" + name + _GAP + rb"\()"
+def _use_of(names: frozenset[bytes]) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """Any of `names`; and one of them given first to a partial."""
+    name = _alternatives(sorted(names))
     partial = rb"\bpartial" + _GAP + rb"\(" + _GAP + rb"(?:\w+" + _GAP + rb"\." + _GAP + rb")*"
-    return re.compile(called + rb"|" + partial + name + rb"\b")
+    return re.compile(rb"\b" + name + rb"\b"), re.compile(partial + name + rb"\b")
 
 
 _OPENING, _CLOSING, _UNSURE = frozenset(b"([{"), frozenset(b")]}"), frozenset(b"'\"#")
@@ -138,19 +166,84 @@ def _passes_on(source: bytes, start: int) -> bool:
     return True
 
 
+_VALUE_ENDS = frozenset(b",)]}")
+_VALUE_ENDED = re.compile(rb"\s*[,)\]}]")
+_QUOTES = frozenset(b"'\"")
+
+
+def _holds_a_flag(source: bytes, start: int) -> bool:
+    """Whether the keyword value that starts at `start` (after `=`) is a legacy flag: its text
+    evaluated as the rules evaluate it, by `ast.literal_eval`. Where a comment, a continued line,
+    a string that is not on one line or a line break that does not end the value makes the text
+    unsure, it may be."""
+    depth, end = 0, start
+    while end < len(source):
+        character = source[end]
+        if character == 10 and depth == 0:  # a line break: the value ends only if it did
+            if not _VALUE_ENDED.match(source, end):
+                return True
+        if character in _QUOTES:
+            quote = source[end : end + 1]
+            close = source.find(quote, end + 1)
+            text = source[end + 1 : close]
+            if close < 0 or quote * 3 == source[end : end + 3] or b"\n" in text or b"\\" in text:
+                return True
+            end = close + 1
+            continue
+        if character in b"#\\":
+            return True
+        if character in _OPENING:
+            depth += 1
+        elif depth == 0 and character in _VALUE_ENDS:
+            break
+        elif character in _CLOSING:
+            depth -= 1
+        end += 1
+    try:
+        return is_legacy_flag(ast.literal_eval(source[start:end].decode("utf-8").strip()))
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False  # not a constant: the rules leave it too
+
+
 @lru_cache(maxsize=1)
 def _builder_names() -> frozenset[bytes]:
     return frozenset(name.encode() for name in _builder_functions())
 
 
-def _uses_a_builder(source: bytes) -> bool:
-    present = _builder_names().intersection(_IDENTIFIER.findall(source))
-    if not present:
-        return False
-    for found in _use_of(tuple(sorted(present))).finditer(source):
-        if not found.group("called") or _passes_on(source, found.end()):
+def _builders_imported_as(source: bytes) -> set[bytes] | None:
+    """The other names under which `from torchvision.models... import` binds builders, or None
+    where the statement may import the removed `utils` or cannot be read for sure."""
+    other_names: set[bytes] = set()
+    for statement in _FROM_MODELS.finditer(source):
+        imported = _IMPORTED.match(source, statement.end())
+        if imported is None:
+            return None
+        listed = imported.group("enclosed") or imported.group("listed")
+        for part in listed.replace(b"\\", b" ").split(b","):
+            name = _IMPORTED_NAME.fullmatch(part.strip())
+            if name is None:
+                if part.strip() in (b"", b"*"):
+                    continue
+                return None
+            if name[1].startswith(b"utils"):
+                return None
+            if name[2] and name[1] in _builder_names():
+                other_names.add(name[2])
+    return other_names
+
+
+def _uses_a_builder(source: bytes, other_names: set[bytes]) -> bool:
+    """Whether a builder is called with a positional or starred argument (not defined:
+    torchvision's own sources define them all) or given to a partial."""
+    named, given_to_partial = _use_of(
+        _builder_names() | other_names if other_names else _builder_names()
+    )
+    for found in named.finditer(source):
+        called = _CALLED.match(source, found.end())
+        defined = source[found.start() - 4 : found.start()] == b"def "
+        if called and not defined and _passes_on(source, called.end()):
             return True
-    return False
+    return b"partial" in source and given_to_partial.search(source) is not None
 
 
 def _has_traces(source: bytes) -> bool:
@@ -158,13 +251,14 @@ def _has_traces(source: bytes) -> bool:
         return True
     if b"pretrained" in source and _LEGACY_KEYWORD.search(source):
         return True
-    if b"weights" in source and _FLAG_AS_WEIGHTS.search(source):
-        return True
-    if b"torchvision.models" in source and _FROM_MODELS.search(source):
-        return True  # names imported from there count as builders, `utils` among them
+    if b"weights" in source:
+        for keyword in _FLAG_AS_WEIGHTS.finditer(source):
+            if _holds_a_flag(source, keyword.end("equals")):
+                return True
     if b"utils" in source and _REMOVED_MODULE_PATH.search(source):
         return True
-    return _uses_a_builder(source)
+    other_names = _builders_imported_as(source) if b"torchvision.models" in source else set()
+    return other_names is None or _uses_a_builder(source, other_names)
 
 
 def _imports_torchvision(source: bytes) -> bool:
@@ -191,6 +285,8 @@ def mentions_torchvision(source: bytes) -> bool:
 def might_use_torchvision(source: bytes) -> bool:
     """The textual check alone: an import of torchvision (or the hub repository) and a trace of
     something a rule acts on."""
+    if b"vision" not in source:  # one search of the bytes for most files, where two would do
+        return False
     if HUB_REPOSITORY in source and _HUB_STRING.search(source):
         return True
     return _imports_torchvision(source) and _has_traces(source)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from codemod import safety
-from codemod.diagnostics import CallRewrite, Code, Diagnostic
-from codemod.notebooks import CellChange, NotebookError, migrate_notebook
+from codemod.diagnostics import CallRewrite, Code, Diagnostic, NotebookError, UnsafeRewrite
 from codemod.prefilter import (
     mentions_torchvision,
     might_need_migration,
@@ -19,6 +16,12 @@ from codemod.prefilter import (
     parsed,
     syntax_might_need_migration,
 )
+
+if TYPE_CHECKING:
+    from codemod.notebooks import CellChange
+
+# Modules needed only once a file changes (safety, difflib, tempfile) or is a notebook are
+# imported where they are used: a run that changes nothing starts sooner without them.
 
 SUFFIXES = (".py", ".ipynb")
 SKIPPED_DIRECTORIES = {
@@ -63,13 +66,11 @@ class Outcome:
         return cls(result.path, result.changed, result.failed, codes)
 
 
-def _skipped(directory: Path) -> bool:
-    name = directory.name
+def _skipped(folder: os.DirEntry[str]) -> bool:
     return (
-        name in SKIPPED_DIRECTORIES
-        or name.endswith(".egg-info")
-        or (directory / "pyvenv.cfg").exists()
-        or directory.is_symlink()
+        folder.name in SKIPPED_DIRECTORIES
+        or folder.name.endswith(".egg-info")
+        or os.path.exists(os.path.join(folder.path, "pyvenv.cfg"))
     )
 
 
@@ -80,16 +81,32 @@ def python_files(paths: Iterable[Path]) -> Iterator[Path]:
         if not path.is_dir():
             yield path
             continue
-        unreadable: list[OSError] = []
-        for root, directories, files in os.walk(path, onerror=unreadable.append):
-            root_path = Path(root)
-            directories[:] = sorted(d for d in directories if not _skipped(root_path / d))
-            for name in sorted(files):
-                candidate = root_path / name
-                if name.endswith(SUFFIXES) and not candidate.is_symlink():
-                    yield candidate
+        unreadable: list[str] = []
+        yield from _walk(str(path), unreadable)
         # A folder that vanished or cannot be listed: reading it reports why.
-        yield from (Path(error.filename) for error in unreadable if error.filename)
+        yield from map(Path, unreadable)
+
+
+def _walk(directory: str, unreadable: list[str]) -> Iterator[Path]:
+    """A folder's files, then its folders' (`os.walk`'s order, sorted by name), without a system
+    call per file: the listing tells what is a link."""
+    try:
+        with os.scandir(directory) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError:
+        unreadable.append(directory)
+        return
+    folders = []
+    for entry in entries:
+        if entry.is_symlink():
+            continue
+        if entry.is_dir():
+            folders.append(entry)
+        elif entry.name.endswith(SUFFIXES):
+            yield Path(entry.path)
+    for folder in folders:
+        if not _skipped(folder):
+            yield from _walk(folder.path, unreadable)
 
 
 class Unparsable(SyntaxError):
@@ -141,6 +158,8 @@ def migrate_with_libcst(source: bytes, path: str = "<string>", style: str = "enu
 
 def _check_safety(source: bytes, migrated: bytes, diagnostics: list[Diagnostic]) -> None:
     if migrated != source:
+        from codemod import safety
+
         edited = {(d.line, d.column) for d in diagnostics if d.code is Code.FIXED}
         module = parsed(source)  # cached: the pre-filter parsed it
         safety.check(source, migrated, edited, None if module is None else module.tree)
@@ -174,7 +193,7 @@ def migrate_file(path: Path, style: str = "enum") -> FileResult:
         if not syntax_might_need_migration(source):  # screen_file did the textual check
             return FileResult(name, source, source)
         return _migrate_screened(source, name, style)
-    except safety.UnsafeRewrite as error:
+    except UnsafeRewrite as error:
         diagnostic = Diagnostic(1, 1, Code.NOT_WRITTEN, f"{error}; the file is left as it was")
     except NotebookError as error:
         diagnostic = Diagnostic(1, 1, Code.UNREADABLE, f"cannot migrate notebook: {error}")
@@ -197,6 +216,8 @@ def without_codes(result: FileResult, codes: frozenset[str]) -> FileResult:
 
 
 def _migrate_notebook(source: bytes, path: str, style: str) -> FileResult:
+    from codemod.notebooks import migrate_notebook
+
     def migrate_module(module: bytes) -> FileResult:
         return migrate_source(module, path, style)
 
@@ -205,6 +226,8 @@ def _migrate_notebook(source: bytes, path: str, style: str) -> FileResult:
 
 
 def _text_diff(before: str, after: str, name: str) -> str:
+    import difflib
+
     lines = []
     old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
     for line in difflib.unified_diff(old, new, name, name):
@@ -243,6 +266,8 @@ def write_atomically(path: Path, data: bytes, original: bytes, roots: Iterable[P
     if target.read_bytes() != original:
         raise NotWritten("it changed on disk since it was read")
     mode = target.stat().st_mode
+    import tempfile
+
     descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
         with os.fdopen(descriptor, "wb") as handle:

@@ -10,12 +10,10 @@ import re
 import tokenize
 from typing import Any
 
+from codemod.diagnostics import UnsafeRewrite
+
 Position = tuple[int, int]  # line, 1-based column in characters, as findings report them
 _LINE_END = re.compile(r"\r\n?|\n")  # Python's line ends: not str.splitlines' form feed & co.
-
-
-class UnsafeRewrite(Exception):
-    pass
 
 
 def _is_managed_import(node: ast.stmt) -> bool:

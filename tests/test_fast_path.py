@@ -66,12 +66,14 @@ ARGUMENTS = [
     "pretrained=cfg.pretrained", "pretrained_backbone=True", "pretrained_backbone=False",
     "progress=False", "quantize=True", "quantize=q", "num_classes=10", "**kwargs", "*args",
     'pretrained="legacy"', "weights=True", "weights=None", "pretrained=True  # keep\n",
+    "weights=(1, 2)", 'weights="IMAGENET1K_V1"', "weights=-1", 'weights_backbone="legacy"',
 ]  # fmt: skip
 HEADERS = ["", '"""A module."""\n', '"""A module."""\nfrom __future__ import annotations\n']
 EXTRAS = [
     "", "import os\n", "ResNet50_Weights = None\n", "from torchvision.models import resnet18\n",
     "from torchvision.models import (\n    resnet18,\n    vgg16,\n)\n",
     "from torchvision.models import ResNet50_Weights\n", "# a comment\n",
+    "from torchvision.models import ResNet50_Weights as Weights\n",
 ]  # fmt: skip
 SHAPES = [
     "model = {call}\n",

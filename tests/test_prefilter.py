@@ -1,0 +1,169 @@
+"""The pre-filter (codemod/prefilter.py): the textual check and the walk of Python's syntax tree
+let through every module the rules change or report on, and as little else as they can."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_fixtures import CASES, FIXTURES, style_of
+
+from codemod import prefilter
+from codemod.runner import migrate_source, migrate_with_libcst
+
+
+def test_prefilter_never_skips_a_fixture_with_findings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The textual pre-filter is conservative: every fixture the tool changes or reports on
+    (when run without the filter) passes it."""
+    from codemod import runner
+
+    needing = []
+    for case in [*CASES, *FIXTURES.glob("legacy_sample/**/*.py")]:
+        source = case.read_bytes()
+        with monkeypatch.context() as patch:
+            patch.setattr(runner, "might_need_migration", lambda source: True)
+            result = migrate_source(source, case.name, style_of(case))
+        if result.changed or result.diagnostics:
+            needing.append(case)
+            assert runner.might_need_migration(source), case.name
+    assert len(needing) >= len(CASES)
+
+
+IMPORT_SPELLINGS = [
+    b"import torchvision\n",
+    b"import os, torchvision\n",
+    b"import numpy as np,  torchvision.models as tvm\n",
+    b"from torchvision.models import resnet50\n",
+    b"import os, \\\n    torchvision\n",
+]
+TRACES = [
+    b"m = resnet50(pretrained=True)\n",
+    b"m = models.resnet50 (\n    True)\n",
+    b"m = tvm.vgg16(weights = (1))\n",
+    b"m = tvm.vgg16(weights=-1)\n",
+    b"m = build(weights_backbone=  # a comment\n  True)\n",
+    b"m = f(pretrained_backbone = flag)\n",
+    b"m = get_model(name)\n",
+    b"url = urls.model_urls['resnet50']\n",
+    b"load = torchvision.models.utils.load_state_dict_from_url\n",
+    b"make = partial(resnet18, True)\n",
+    b"make = functools.partial(\n    models.resnet18)\n",
+    b"m = resnet50(flag, progress=False)\n",
+    b"m = resnet50(num_classes=10, **config)\n",
+    b"m = resnet50(weights=w, *rest)\n",
+    b'm = resnet50(name=")", *rest)\n',  # a string: the arguments cannot be told apart
+]
+NO_TRACE = (
+    b"def resnet50(*, weights=None):\n    return _resnet(weights=weights, block=None)\n"
+    b"backbone = resnet50(weights=weights_backbone, norm_layer=(None))\nother = resnet18()\n"
+)
+
+
+@pytest.mark.parametrize("trace", TRACES)
+@pytest.mark.parametrize("spelling", IMPORT_SPELLINGS)
+def test_textual_check_passes_every_import_with_any_trace(spelling: bytes, trace: bytes) -> None:
+    assert prefilter.might_use_torchvision(spelling + trace)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        b"# see torchvision\n" + TRACES[0],
+        b'doc = "torchvision"\n' + TRACES[0],
+        b"import torchvision\n" + NO_TRACE,
+        b'import torch\nlink = "https://github.com/pytorch/vision/"\n',
+        # torchvision's own sources: names imported from torchvision.models that are no builders,
+        # tuples and strings passed as `weights=`
+        b"from torchvision.models._api import register_model, Weights\nregister_model(name)\n",
+        b'import torchvision\n@handle(weights=("pretrained", W.IMAGENET1K_V1))\ndef f(): ...\n',
+        b"import torchvision\ncoder = BoxCoder(weights=(1.0, 1.0, 1.0, 1.0))\n",
+        b"import torchvision\nm = make(weights='IMAGENET1K_V1', progress=False)\n",
+        b'import torchvision\nm = make(weights=",)")\n',
+    ],
+)
+def test_textual_check_skips_mentions_and_modern_code(source: bytes) -> None:
+    assert not prefilter.might_use_torchvision(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        b"from torchvision.models import resnet50 as build\nm = build(True)\n",
+        b"from torchvision.models.detection import (\n    ssd300_vgg16 as detector,\n)\n"
+        b"m = detector(\n    *rest)\n",
+        b"from torchvision.models import \\\n    vgg16 as v\nm = partial(v, True)\n",
+        b"from torchvision.models import (\n    resnet50 as build,  # unsure\n)\nm = build(True)\n",
+        b"from torchvision.models import utils\n",
+        b"from torchvision.models import resnet50 as build; m = build(True)\n",
+        b"import torchvision\nm = models.resnet50(weights='le' 'gacy')\n",
+        b"import torchvision\nm = models.resnet50(weights=(\n    True\n))\n",
+        b"import torchvision\nm = models.resnet50(weights=-\n    1)\n",
+        b"import torchvision\nm = models.resnet50(weights=1  # a comment\n)\n",
+    ],
+)
+def test_textual_check_passes_builders_under_other_names_and_flags_in_any_layout(
+    source: bytes,
+) -> None:
+    assert prefilter.might_use_torchvision(source)
+
+
+def test_textual_check_passes_the_hub_repository_without_an_import() -> None:
+    source = b'm = torch.hub.load("pytorch/vision", "resnet50", True)\n'
+    assert prefilter.might_use_torchvision(source)
+
+
+@pytest.mark.parametrize("flag", [b"-1", b"(+1)", b"1.0", b'"legacy"'])
+def test_a_constant_flag_as_weights_is_migrated_as_on_the_full_path(flag: bytes) -> None:
+    """The pre-filter lets through every constant the rules read as a legacy flag."""
+    source = b"import torchvision\nm = torchvision.models.resnet50(weights=" + flag + b")\n"
+    expected = migrate_with_libcst(source)
+    assert expected.changed
+    assert migrate_source(source).migrated == expected.migrated
+
+
+# Keyword values in many layouts: constants that are flags and that are not, strings that hold
+# delimiters, parentheses, signs, line breaks and comments.
+VALUES = [
+    "True", "False", "None", "1", "0", "1.5", "...", '"legacy"', "'legacy'", '"IMAGENET1K_V1"',
+    '"le" "gacy"', "'a,b)'", "W.IMAGENET1K_V1", "flag", "(1, 2)", "f'legacy'", "b'x'", "1 + 2j",
+    "not True", '("pretrained", W.V1)', "[True]",
+]  # fmt: skip
+WRAPPINGS = ["({})", "(\n    {}\n)", "-{}", "+{}", "{}  # note\n", "-\n    {}", "{} if x else 1"]
+
+
+@st.composite
+def call_with_a_keyword_value(draw: st.DrawFn) -> str:
+    value = draw(st.sampled_from(VALUES))
+    for wrapping in draw(st.lists(st.sampled_from(WRAPPINGS), max_size=2)):
+        value = wrapping.format(value)
+    builder, keyword = draw(
+        st.sampled_from(
+            [("resnet50", "weights"), ("detection.fasterrcnn_resnet50_fpn", "weights_backbone")]
+        )
+    )
+    after = draw(st.sampled_from(["", ", progress=False", ",\n", "\n"]))
+    return f"import torchvision\nm = torchvision.models.{builder}({keyword}={value}{after})\n"
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(source=call_with_a_keyword_value())
+def test_every_flag_the_rules_rewrite_passes_both_checks(source: str) -> None:
+    try:
+        compile(source, "m.py", "exec")
+    except SyntaxError:
+        return
+    full = migrate_with_libcst(source.encode())
+    if full.changed or full.diagnostics:
+        assert prefilter.might_use_torchvision(source.encode()), source
+        assert prefilter.might_need_migration(source.encode()), source
+
+
+@given(
+    words=st.sets(st.text("ab_.1", max_size=4), min_size=1),
+    candidate=st.text("ab_.1", max_size=5),
+)
+def test_alternatives_match_exactly_their_words(words: set[str], candidate: str) -> None:
+    pattern = re.compile(prefilter._alternatives(sorted(word.encode() for word in words)))
+    assert bool(pattern.fullmatch(candidate.encode())) == (candidate in words)

@@ -72,11 +72,14 @@ def _needs_rewrite(nodes: list[ast.AST], hub: bool) -> bool:
 
     legacy, new = table.parameter_names()
     builders = set(_builder_functions()) | {"get_model"}
-    for node in nodes:  # builders imported under other names
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
-            "torchvision.models"
-        ):
-            builders.update(a.asname for a in node.names if a.asname and a.name in builders)
+    partials, loads = {"partial"}, {"load"}
+    for node in nodes:  # what imports bind under other names
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module.startswith("torchvision.models"):
+                known = builders
+            else:
+                known = {"functools": partials, "torch.hub": loads}.get(node.module, set())
+            known.update(a.asname for a in node.names if a.asname and a.name in known)
     for node in nodes:
         if _is_removed_module(node) or _terminal_name(node) in REMOVED_NAMES:
             return True
@@ -89,9 +92,9 @@ def _needs_rewrite(nodes: list[ast.AST], hub: bool) -> bool:
                 return True
         callee = _terminal_name(node.func)
         passes_on = node.args or any(keyword.arg is None for keyword in node.keywords)
-        if passes_on and (callee in builders or (hub and callee == "load")):
+        if passes_on and (callee in builders or (hub and callee in loads)):
             return True
-        if callee == "partial" and node.args and _terminal_name(node.args[0]) in builders:
+        if callee in partials and node.args and _terminal_name(node.args[0]) in builders:
             return True
     return False
 
@@ -101,6 +104,7 @@ def _needs_rewrite(nodes: list[ast.AST], hub: bool) -> bool:
 # comment may stand where white space may.
 _GAP = rb"(?:[\s\\]|#[^\n]*)*"
 _HUB_STRING = re.compile(rb"['\"]pytorch/vision")  # the repository, not a link to it
+_LOAD = re.compile(rb"load(?<!\wload)(?!\w)")  # at the call, or where an import renames it
 # A pattern that starts with its word is searched for far faster than one that starts with
 # `\b`: the word's start is checked by a look-behind after it.
 _LEGACY_KEYWORD = re.compile(rb"pretrained(?<!\wpretrained)(?:_backbone)?" + _GAP + rb"=(?!=)")
@@ -135,10 +139,10 @@ def _alternatives(words: list[bytes]) -> bytes:
 
 @lru_cache(maxsize=64)
 def _use_of(names: frozenset[bytes]) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
-    """Any of `names`; and one of them given first to a partial."""
+    """Any of `names`; and one of them given first to a call (a partial, under any name)."""
     name = _alternatives(sorted(names))
-    partial = rb"\bpartial" + _GAP + rb"\(" + _GAP + rb"(?:\w+" + _GAP + rb"\." + _GAP + rb")*"
-    return re.compile(rb"\b" + name + rb"\b"), re.compile(partial + name + rb"\b")
+    first = rb"\(" + _GAP + rb"(?:\w+" + _GAP + rb"\." + _GAP + rb")*" + name + rb"\b"
+    return re.compile(rb"\b" + name + rb"\b"), re.compile(first)
 
 
 _OPENING, _CLOSING, _UNSURE = frozenset(b"([{"), frozenset(b")]}"), frozenset(b"'\"#")
@@ -234,16 +238,18 @@ def _builders_imported_as(source: bytes) -> set[bytes] | None:
 
 def _uses_a_builder(source: bytes, other_names: set[bytes]) -> bool:
     """Whether a builder is called with a positional or starred argument (not defined:
-    torchvision's own sources define them all) or given to a partial."""
-    named, given_to_partial = _use_of(
+    torchvision's own sources define them all) or given first to a call (a partial)."""
+    named, given_first = _use_of(
         _builder_names() | other_names if other_names else _builder_names()
     )
+    named_at_all = False
     for found in named.finditer(source):
+        named_at_all = True
         called = _CALLED.match(source, found.end())
         defined = source[found.start() - 4 : found.start()] == b"def "
         if called and not defined and _passes_on(source, called.end()):
             return True
-    return b"partial" in source and given_to_partial.search(source) is not None
+    return named_at_all and given_first.search(source) is not None
 
 
 def _has_traces(source: bytes) -> bool:
@@ -287,7 +293,7 @@ def might_use_torchvision(source: bytes) -> bool:
     something a rule acts on."""
     if b"vision" not in source:  # one search of the bytes for most files, where two would do
         return False
-    if HUB_REPOSITORY in source and _HUB_STRING.search(source):
+    if HUB_REPOSITORY in source and _HUB_STRING.search(source) and _LOAD.search(source):
         return True
     return _imports_torchvision(source) and _has_traces(source)
 

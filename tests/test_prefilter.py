@@ -81,6 +81,7 @@ def test_textual_check_passes_every_import_with_any_trace(spelling: bytes, trace
         b"import torchvision\ncoder = BoxCoder(weights=(1.0, 1.0, 1.0, 1.0))\n",
         b"import torchvision\nm = make(weights='IMAGENET1K_V1', progress=False)\n",
         b'import torchvision\nm = make(weights=",)")\n',
+        b'import torch\nUSER_AGENT = "pytorch/vision"\n',  # the repository, never loaded
     ],
 )
 def test_textual_check_skips_mentions_and_modern_code(source: bytes) -> None:
@@ -107,6 +108,25 @@ def test_textual_check_passes_builders_under_other_names_and_flags_in_any_layout
     source: bytes,
 ) -> None:
     assert prefilter.might_use_torchvision(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        b'from torch.hub import load as fetch\nm = fetch("pytorch/vision", "resnet50", True)\n',
+        b"from functools import partial as bind\nfrom torchvision.models import resnet50\n"
+        b"m = bind(resnet50, True)\n",
+        b"from functools import partial as bind\nimport torchvision\n"
+        b"m = bind(torchvision.models.resnet50, weights=True)\n",
+    ],
+)
+def test_functions_imported_under_other_names_pass(source: bytes) -> None:
+    """torch.hub.load and functools.partial under an alias: found as on the full path."""
+    full = migrate_with_libcst(source)
+    assert full.changed or full.diagnostics
+    assert prefilter.might_need_migration(source)
+    result = migrate_source(source)
+    assert (result.migrated, result.diagnostics) == (full.migrated, full.diagnostics)
 
 
 def test_textual_check_passes_the_hub_repository_without_an_import() -> None:

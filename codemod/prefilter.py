@@ -139,9 +139,10 @@ def _alternatives(words: list[bytes]) -> bytes:
 
 @lru_cache(maxsize=64)
 def _use_of(names: frozenset[bytes]) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
-    """Any of `names`; and one of them given first to a call (a partial, under any name)."""
+    """Any of `names`; and one of them given first to a call, not called (to a partial, under
+    any name)."""
     name = _alternatives(sorted(names))
-    first = rb"\(" + _GAP + rb"(?:\w+" + _GAP + rb"\." + _GAP + rb")*" + name + rb"\b"
+    first = rb"\(" + _GAP + rb"(?:\w+" + _GAP + rb"\." + _GAP + rb")*" + name + _GAP + rb"[,)]"
     return re.compile(rb"\b" + name + rb"\b"), re.compile(first)
 
 

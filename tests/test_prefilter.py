@@ -82,6 +82,7 @@ def test_textual_check_passes_every_import_with_any_trace(spelling: bytes, trace
         b"import torchvision\nm = make(weights='IMAGENET1K_V1', progress=False)\n",
         b'import torchvision\nm = make(weights=",)")\n',
         b'import torch\nUSER_AGENT = "pytorch/vision"\n',  # the repository, never loaded
+        b"import torchvision\npairs = [(torchvision.models.resnet50(), 1)]\n",
     ],
 )
 def test_textual_check_skips_mentions_and_modern_code(source: bytes) -> None:

@@ -67,6 +67,14 @@ def _is_removed_module(node: ast.AST) -> bool:
     return False
 
 
+def _values(call: ast.Call) -> list[ast.expr]:
+    return [*call.args, *(keyword.value for keyword in call.keywords)]
+
+
+def _names_the_repository(value: ast.expr) -> bool:
+    return isinstance(value, ast.Constant) and HUB_REPOSITORY.decode() in str(value.value)
+
+
 def _needs_rewrite(nodes: list[ast.AST], hub: bool) -> bool:
     from codemod import table  # the generated table: only for a file that passed the text check
 
@@ -92,7 +100,9 @@ def _needs_rewrite(nodes: list[ast.AST], hub: bool) -> bool:
                 return True
         callee = _terminal_name(node.func)
         passes_on = node.args or any(keyword.arg is None for keyword in node.keywords)
-        if passes_on and (callee in builders or (hub and callee in loads)):
+        if passes_on and callee in builders:
+            return True
+        if hub and callee in loads and any(map(_names_the_repository, _values(node))):
             return True
         if callee in partials and node.args and _terminal_name(node.args[0]) in builders:
             return True

@@ -29,6 +29,7 @@ from codemod.arguments import (
     one_line,
 )
 from codemod.diagnostics import Code
+from codemod.prefilter import is_legacy_flag
 from codemod.table import Builder, LegacyParam
 
 Reference = Callable[[str], cst.BaseExpression]  # "ResNet50_Weights.IMAGENET1K_V1" -> expression
@@ -49,10 +50,6 @@ class _Problem(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-def _is_legacy_literal(value: object) -> bool:
-    return value is not None and not (isinstance(value, str) and value != "legacy")
 
 
 class _CallRewriter:
@@ -169,7 +166,7 @@ class _CallRewriter:
                             )
                         )
                     continue
-                if not _is_legacy_literal(literal):
+                if not is_legacy_flag(literal):
                     continue
             try:
                 new_values[index] = self.new_value(param, value)

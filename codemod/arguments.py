@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,16 +95,17 @@ class ArgumentLayout:
     star_kwargs: bool = False
 
 
-def layout_of(args: tuple[cst.Arg, ...]) -> ArgumentLayout:
+def layout_of(args: Sequence[Any], syntax: Any) -> ArgumentLayout:
     layout = ArgumentLayout()
     in_positional_prefix = True
     for index, arg in enumerate(args):
-        if arg.star == "*":
+        star, keyword = syntax.star(arg), syntax.keyword(arg)
+        if star == "*":
             layout.star_args = True
-        elif arg.star == "**":
+        elif star == "**":
             layout.star_kwargs = True
-        elif arg.keyword is not None:
-            layout.keywords[arg.keyword.value] = index
+        elif keyword is not None:
+            layout.keywords[keyword] = index
         elif in_positional_prefix:
             layout.positional_count += 1
             continue
@@ -149,3 +151,45 @@ def equals(left: cst.BaseExpression, text: str) -> cst.Comparison:
         left=left,
         comparisons=[cst.ComparisonTarget(cst.Equal(), cst.SimpleString(f'"{text}"'))],
     )
+
+
+class CstSyntax:
+    """What the rules read and write in a call's arguments, as LibCST nodes. The fast path plans
+    plain calls on their text instead (codemod/call_text.py: the same methods)."""
+
+    def keyword(self, arg: cst.Arg) -> str | None:
+        return arg.keyword.value if arg.keyword else None
+
+    def star(self, arg: cst.Arg) -> str:
+        return str(arg.star)
+
+    def value(self, arg: cst.Arg) -> cst.BaseExpression:
+        return arg.value
+
+    literal = staticmethod(literal_value)
+    is_plain_reference = staticmethod(is_plain_reference)
+    one_line = staticmethod(one_line)
+    conditional = staticmethod(conditional)
+    equals = staticmethod(equals)
+    as_keyword = staticmethod(as_keyword)
+
+    def none(self) -> cst.BaseExpression:
+        return cst.Name("None")
+
+    def keep_parentheses(
+        self, replacement: cst.BaseExpression, of: cst.BaseExpression
+    ) -> cst.BaseExpression:
+        """`replacement` in the parentheses (and the comments in them) around `of`."""
+        return replacement.with_changes(lpar=of.lpar, rpar=of.rpar)
+
+    def clone(self, value: cst.BaseExpression) -> cst.BaseExpression:
+        return value.deep_clone()
+
+    def renamed(self, arg: cst.Arg, keyword: str, value: cst.BaseExpression) -> cst.Arg:
+        return arg.with_changes(keyword=cst.Name(keyword), value=value)
+
+    def with_value(self, arg: cst.Arg, value: cst.BaseExpression) -> cst.Arg:
+        return arg.with_changes(value=value)
+
+
+CST = CstSyntax()

@@ -11,28 +11,22 @@ This follows torchvision's shim (`handle_legacy_interface` and `kwonly_to_pos_or
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable
-
-import libcst as cst
+from typing import Any
 
 from codemod import table
-from codemod.arguments import (
-    NOT_LITERAL,
-    ArgumentLayout,
-    as_keyword,
-    conditional,
-    equals,
-    is_plain_reference,
-    layout_of,
-    literal_value,
-    one_line,
-)
+from codemod.arguments import CST, NOT_LITERAL, ArgumentLayout, layout_of
 from codemod.diagnostics import Code
 from codemod.prefilter import is_legacy_flag
 from codemod.table import Builder, LegacyParam
 
-Reference = Callable[[str], cst.BaseExpression]  # "ResNet50_Weights.IMAGENET1K_V1" -> expression
+# The rules plan on a call's arguments through a syntax: LibCST nodes (arguments.CST), or the
+# call's text (call_text.TEXT), whose expressions and arguments they pass along unread.
+Syntax = Any
+Expression = Any
+Arg = Any
+Reference = Callable[[str], Expression]  # "ResNet50_Weights.IMAGENET1K_V1" -> expression
 
 
 @dataclass
@@ -40,7 +34,7 @@ class CallPlan:
     """The outcome for one call: new arguments (None: leave it), what changed, what a person must
     look at."""
 
-    args: tuple[cst.Arg, ...] | None = None
+    args: tuple[Arg, ...] | None = None
     changes: list[str] = field(default_factory=list)
     problems: list[tuple[Code, str]] = field(default_factory=list)
 
@@ -53,11 +47,14 @@ class _Problem(Exception):
 
 
 class _CallRewriter:
-    def __init__(self, builder: Builder, args: tuple[cst.Arg, ...], reference: Reference):
+    def __init__(
+        self, builder: Builder, args: Sequence[Arg], reference: Reference, syntax: Syntax
+    ) -> None:
         self.builder = builder
         self.args = args
         self.reference = reference
-        self.layout: ArgumentLayout = layout_of(args)
+        self.syntax = syntax
+        self.layout: ArgumentLayout = layout_of(args, syntax)
         order = builder.positional_order[: self.layout.positional_count]
         self.slots = {name: index for index, name in enumerate(order)}
 
@@ -65,7 +62,7 @@ class _CallRewriter:
         """Index of the argument bound to parameter `name`, by keyword or by position."""
         return self.layout.keywords.get(name, self.slots.get(name))
 
-    def truthy_member(self, param: LegacyParam) -> cst.BaseExpression:
+    def truthy_member(self, param: LegacyParam) -> Expression:
         if param.pretrained is None:
             raise _Problem(
                 Code.NO_LEGACY_WEIGHTS,
@@ -83,51 +80,52 @@ class _CallRewriter:
                     f"`{key}` may be passed through */** arguments; it decides the weights",
                 )
             return self.reference(param.pretrained)
-        switch_value = self.args[index].value
-        literal = literal_value(switch_value)
+        syntax = self.syntax
+        switch_value = syntax.value(self.args[index])
+        literal = syntax.literal(switch_value)
         if literal is not NOT_LITERAL:
             return self.reference(switched_member if literal else param.pretrained)
-        if not is_plain_reference(switch_value):
+        if not syntax.is_plain_reference(switch_value):
             raise _Problem(
                 Code.NOT_FIXABLE,
-                f"`{key}={one_line(switch_value)}` decides the weights and is not a plain name",
+                f"`{key}={syntax.one_line(switch_value)}` decides the weights and is not a "
+                "plain name",
             )
-        return conditional(
-            switch_value.deep_clone(),
+        return syntax.conditional(
+            syntax.clone(switch_value),
             self.reference(switched_member),
             self.reference(param.pretrained),
         )
 
-    def new_value(self, param: LegacyParam, value: cst.BaseExpression) -> cst.BaseExpression:
-        literal = literal_value(value)
+    def new_value(self, param: LegacyParam, value: Expression) -> Expression:
+        syntax = self.syntax
+        literal = syntax.literal(value)
         if literal is not NOT_LITERAL:
             if isinstance(literal, str) and literal in param.strings:
                 replacement = self.reference(param.strings[literal])
             elif literal:
                 replacement = self.truthy_member(param)
             else:
-                replacement = cst.Name("None")
+                replacement = syntax.none()
             # Parentheses around the old value may hold comments: keep them.
-            return replacement.with_changes(lpar=value.lpar, rpar=value.rpar)
+            return syntax.keep_parentheses(replacement, value)
         if param.pretrained is None:
             raise _Problem(
                 Code.NO_LEGACY_WEIGHTS,
-                f"{self.builder.name} has no legacy weights: `{param.legacy}={one_line(value)}` "
-                "raises when true; choose a member",
+                f"{self.builder.name} has no legacy weights: "
+                f"`{param.legacy}={syntax.one_line(value)}` raises when true; choose a member",
             )
-        expression: cst.BaseExpression = conditional(
-            value, self.truthy_member(param), cst.Name("None")
-        )
-        if param.strings and not is_plain_reference(value):
+        expression = syntax.conditional(value, self.truthy_member(param), syntax.none())
+        if param.strings and not syntax.is_plain_reference(value):
             raise _Problem(
                 Code.NOT_FIXABLE,
-                f"`{param.legacy}={one_line(value)}` may be "
+                f"`{param.legacy}={syntax.one_line(value)}` may be "
                 + " or ".join(f'"{text}"' for text in param.strings)
                 + ", which selects other weights, and is not a plain name",
             )
         for text, member in param.strings.items():
-            expression = conditional(
-                equals(value.deep_clone(), text), self.reference(member), expression
+            expression = syntax.conditional(
+                syntax.equals(syntax.clone(value), text), self.reference(member), expression
             )
         return expression
 
@@ -137,7 +135,8 @@ class _CallRewriter:
             return plan  # not a valid call of this builder: nothing we can map
         if set(self.slots) & set(self.layout.keywords):
             return plan
-        new_values: dict[int, cst.BaseExpression] = {}
+        syntax = self.syntax
+        new_values: dict[int, Expression] = {}
         renamed: dict[int, str] = {}
         implicit: list[str] = []
         for param in self.builder.legacy:
@@ -152,17 +151,18 @@ class _CallRewriter:
                 )
                 continue
             index = legacy_index if legacy_index is not None else new_index
-            value = self.args[index].value
+            value = syntax.value(self.args[index])
             positional = index < self.layout.positional_count
             if legacy_index is None:
-                literal = literal_value(value)
+                literal = syntax.literal(value)
                 if literal is NOT_LITERAL:
                     if positional:
                         plan.problems.append(
                             (
                                 Code.NOT_FIXABLE,
-                                f"positional `{one_line(value)}` is bound to `{param.new}`: a "
-                                f"legacy `{param.legacy}` flag or weights, unknown until run time",
+                                f"positional `{syntax.one_line(value)}` is bound to "
+                                f"`{param.new}`: a legacy `{param.legacy}` flag or weights, "
+                                "unknown until run time",
                             )
                         )
                     continue
@@ -177,7 +177,8 @@ class _CallRewriter:
                 renamed[index] = param.new
             written_as = param.legacy if legacy_index is not None or positional else param.new
             plan.changes.append(
-                f"{written_as}={one_line(value)} -> {param.new}={one_line(new_values[index])}"
+                f"{written_as}={syntax.one_line(value)} -> "
+                f"{param.new}={syntax.one_line(new_values[index])}"
             )
 
         converted = [i for i in new_values if i < self.layout.positional_count]
@@ -196,41 +197,44 @@ class _CallRewriter:
         order = self.builder.positional_order
         new_args = []
         for index, arg in enumerate(self.args):
-            value = new_values.get(index, arg.value)
+            value = new_values.get(index, syntax.value(arg))
             if index in renamed:
-                arg = arg.with_changes(keyword=cst.Name(renamed[index]), value=value)
+                arg = syntax.renamed(arg, renamed[index], value)
             elif first_converted <= index < self.layout.positional_count:
-                arg = as_keyword(arg, order[index], value)
+                arg = syntax.as_keyword(arg, order[index], value)
             elif index in new_values:
-                arg = arg.with_changes(value=value)
+                arg = syntax.with_value(arg, value)
             new_args.append(arg)
         plan.args = tuple(new_args)
         return plan
 
 
 def plan_builder_call(
-    builder: Builder, args: tuple[cst.Arg, ...], reference: Reference
+    builder: Builder, args: Sequence[Arg], reference: Reference, syntax: Syntax = CST
 ) -> CallPlan:
-    return _CallRewriter(builder, args, reference).plan()
+    return _CallRewriter(builder, args, reference, syntax).plan()
 
 
-def plan_dynamic_call(args: tuple[cst.Arg, ...], renames: dict[str, str]) -> CallPlan:
+def plan_dynamic_call(
+    args: Sequence[Arg], renames: dict[str, str], syntax: Syntax = CST
+) -> CallPlan:
     """A builder chosen at run time (`getattr(models, name)(...)`): only a false flag has one
     meaning for every builder (`pretrained=False` -> `weights=None`)."""
     plan = CallPlan()
-    new_args: list[cst.Arg] = []
+    new_args: list[Arg] = []
     for arg in args:
-        name = arg.keyword.value if arg.keyword else None
+        name = syntax.keyword(arg)
         if name in renames:
-            literal = literal_value(arg.value)
+            value = syntax.value(arg)
+            literal = syntax.literal(value)
             if literal is not NOT_LITERAL and not literal:
-                plan.changes.append(f"{name}={one_line(arg.value)} -> {renames[name]}=None")
-                arg = arg.with_changes(keyword=cst.Name(renames[name]), value=cst.Name("None"))
+                plan.changes.append(f"{name}={syntax.one_line(value)} -> {renames[name]}=None")
+                arg = syntax.renamed(arg, renames[name], syntax.none())
             else:
                 plan.problems.append(
                     (
                         Code.NOT_FIXABLE,
-                        f"`{name}={one_line(arg.value)}` on a builder chosen at run time: "
+                        f"`{name}={syntax.one_line(value)}` on a builder chosen at run time: "
                         "the weights depend on which builder it is",
                     )
                 )
@@ -241,7 +245,10 @@ def plan_dynamic_call(args: tuple[cst.Arg, ...], renames: dict[str, str]) -> Cal
 
 
 def plan_named_call(
-    names: set[str], args: tuple[cst.Arg, ...], reference_for: Callable[[str], Reference]
+    names: set[str],
+    args: Sequence[Arg],
+    reference_for: Callable[[str], Reference],
+    syntax: Syntax = CST,
 ) -> tuple[CallPlan, str | None] | None:
     """A call of what resolves to `names`: a builder, or `get_model` (its first argument names
     the builder). The plan and the registered name of the builder, when known; None for any
@@ -250,15 +257,16 @@ def plan_named_call(
     if len(builder_names) == 1 and None not in builder_names:
         builder = table.builder_named(builder_names.pop())
         assert builder is not None
-        return plan_builder_call(builder, args, reference_for(min(names))), builder.name
+        reference = reference_for(min(names))
+        return plan_builder_call(builder, args, reference, syntax), builder.name
     if not names or not all(table.is_get_model(name) for name in names):
         return None
-    if not args or args[0].keyword or args[0].star:
+    if not args or syntax.keyword(args[0]) or syntax.star(args[0]):
         return CallPlan(), None
-    name = literal_value(args[0].value)
+    name = syntax.literal(syntax.value(args[0]))
     builder = table.builder_named(name) if isinstance(name, str) else None
     if builder is None:
-        return plan_dynamic_call(args, table.renames_shared_by_all_builders()), None
+        return plan_dynamic_call(args, table.renames_shared_by_all_builders(), syntax), None
     # get_model(name, **config): the name is the only positional argument.
     builder = dataclasses.replace(builder, positional_order=("name",))
-    return plan_builder_call(builder, args, reference_for(min(names))), builder.name
+    return plan_builder_call(builder, args, reference_for(min(names)), syntax), builder.name

@@ -71,8 +71,13 @@ def literal_value(node: cst.BaseExpression) -> Any:
         return NOT_LITERAL
     if isinstance(node, cst.Name) and node.value not in ("True", "False", "None"):
         return NOT_LITERAL
+    return evaluated(source(node))
+
+
+def evaluated(text: str) -> Any:
+    """The value of a constant's source, or NOT_LITERAL."""
     try:
-        value = ast.literal_eval(source(node).strip())
+        value = ast.literal_eval(text.strip())
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return NOT_LITERAL
     return value if isinstance(value, _LITERAL_TYPES) else NOT_LITERAL

@@ -631,6 +631,33 @@ class _ParsedCall:
         return self.module.deep_replace(self.call, migrated).code[len(self.prefix) : -1]  # type: ignore[union-attr]
 
 
+def _plan_on_text(
+    call: ast.Call,
+    segment: str,
+    callee: str,
+    inner_callee: str | None,
+    text: _Source,
+    statements: _Statements,
+) -> tuple[list[Any], str] | None:
+    """The arguments of a builder call (not through torch.hub.load or a partial) read from its
+    text, and its callee (a plain dotted name), where the call's text is what LibCST would print
+    (ASCII; on one line, or at the top level); else None, and LibCST plans it."""
+    from codemod.call_text import read_arguments
+
+    if inner_callee is not None or callee in (HUB_LOAD, PARTIAL) or not segment.isascii():
+        return None
+    if "\n" in segment and text.indentation(statements.holding(call)):
+        return None
+    start = text.span(call)[0]
+    arguments = read_arguments(
+        call, segment, lambda node: tuple(offset - start for offset in text.span(node))
+    )
+    func = segment[: text.span(call.func)[1] - start]
+    if arguments is None or not _PATH.fullmatch(func):
+        return None
+    return arguments, func
+
+
 def _rewrite(
     source: bytes, tree: ast.Module, nodes: list[ast.AST], style: str
 ) -> tuple[bytes, list[Diagnostic], list[CallRewrite]]:
@@ -642,9 +669,11 @@ def _rewrite(
 
     import libcst as cst
 
+    from codemod.arguments import folded
+    from codemod.call_text import TEXT, reference
     from codemod.legacy_call import plan_named_call
     from codemod.references import EnumReferences
-    from codemod.targets import find_target, settle
+    from codemod.targets import find_target, settle, settle_text
 
     text = _Source(source)
     bound_anywhere = {name for name, found in names.bindings.items() if found}
@@ -665,8 +694,24 @@ def _rewrite(
             diagnostics.append(diagnostic)
             continue
         callee, inner_callee = calls[id(node)]
+        segment = text.text(node)
+        position = node.lineno, text.column(node)
+        on_text = _plan_on_text(node, segment, callee, inner_callee, text, statements)
+        if on_text is not None:
+            arguments, func = on_text
+            references.begin_edit()
+            spell = references.text_maker(func, callee, names.visible)
+            planned = plan_named_call({callee}, arguments, lambda _, s=spell: reference(s), TEXT)
+            if planned is None:
+                continue
+            settled = settle_text(folded(func), *planned, segment, *position)
+            diagnostics += settled.diagnostics
+            if settled.printed:
+                references.keep_edit()
+                rewrites += [settled.rewrite] if settled.rewrite else []
+                edits.append(_Edit(*text.span(node), settled.printed))
+            continue
         try:
-            segment = text.text(node)
             parsed = _ParsedCall(segment, text.indentation(statements.holding(node)))
         except cst.ParserSyntaxError as error:
             raise _FullPath from error
@@ -687,7 +732,7 @@ def _rewrite(
         if target is None:
             continue
         printed = segment if parsed.module is None else None  # as LibCST prints the call
-        settled = settle(target, call, node.lineno, text.column(node), printed)
+        settled = settle(target, call, *position, printed)
         diagnostics += settled.diagnostics
         if settled.migrated is None:
             continue

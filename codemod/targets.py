@@ -10,6 +10,7 @@ import libcst as cst
 
 from codemod import hub, partial
 from codemod.arguments import call_source, one_line
+from codemod.call_text import spliced
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
 from codemod.legacy_call import CallPlan
 
@@ -71,8 +72,7 @@ def settle(
     calls inside it already rewritten) with the plan's arguments in place. `call_text`: the
     call's source (as `call_source` prints it), when it is at hand."""
     plan = target.plan
-    problems = [(code, f"{target.label}: {message}") for code, message in plan.problems]
-    settled = Settled([Diagnostic(line, column, code, text) for code, text in problems])
+    settled = Settled(_problems(target.label, plan, line, column))
     if not plan.args:
         return settled
     args = list(call.args)
@@ -80,9 +80,8 @@ def settle(
         args[index] = arg
     settled.migrated = call.with_changes(args=args)
     settled.printed = call_source(settled.migrated)
-    message = f"{target.label}: " + "; ".join(plan.changes)
     fix = (call_text or call_source(call), settled.printed)
-    settled.diagnostics.append(Diagnostic(line, column, Code.FIXED, message, fix))
+    settled.diagnostics.append(_fixed(target.label, plan, line, column, fix))
     if target.builder:
         if target.call is call and len(plan.args) == len(call.args):  # printing is costly
             before, after = fix
@@ -91,3 +90,27 @@ def settle(
             after = call_source(target.call.with_changes(args=plan.args))
         settled.rewrite = CallRewrite(line, column, target.builder, before, after)
     return settled
+
+
+def settle_text(
+    label: str, plan: CallPlan, builder: str | None, text: str, line: int, column: int
+) -> Settled:
+    """`settle` for a builder call planned on its text `text` (codemod/call_text.py); what it
+    comes to is `printed`."""
+    settled = Settled(_problems(label, plan, line, column))
+    if plan.args:
+        settled.printed = spliced(text, plan.args)
+        fix = (text, settled.printed)
+        settled.diagnostics.append(_fixed(label, plan, line, column, fix))
+        if builder:
+            settled.rewrite = CallRewrite(line, column, builder, *fix)
+    return settled
+
+
+def _problems(label: str, plan: CallPlan, line: int, column: int) -> list[Diagnostic]:
+    return [Diagnostic(line, column, code, f"{label}: {text}") for code, text in plan.problems]
+
+
+def _fixed(label: str, plan: CallPlan, line: int, column: int, fix: tuple[str, str]) -> Diagnostic:
+    message = f"{label}: " + "; ".join(plan.changes)
+    return Diagnostic(line, column, Code.FIXED, message, fix)

@@ -4,7 +4,9 @@ hypothesis writes from every builder's import paths in many call shapes and surr
 
 from __future__ import annotations
 
+import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from codemod import fast_path, legacy_model_urls, legacy_table, prefilter
+from codemod.call_text import Piece, TextSyntax
 from codemod.runner import migrate_source, migrate_with_libcst
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -67,6 +70,8 @@ ARGUMENTS = [
     "progress=False", "quantize=True", "quantize=q", "num_classes=10", "**kwargs", "*args",
     'pretrained="legacy"', "weights=True", "weights=None", "pretrained=True  # keep\n",
     "weights=(1, 2)", 'weights="IMAGENET1K_V1"', "weights=-1", 'weights_backbone="legacy"',
+    "pretrained = ( True )", "pretrained=(flag)", "pretrained=a if b else c", "(x := True)",
+    "pretrained=lambda: 1", "pretrained=not flag", 'weights="le" "gacy"', "pretrained=-(1)",
 ]  # fmt: skip
 HEADERS = ["", '"""A module."""\n', '"""A module."""\nfrom __future__ import annotations\n']
 EXTRAS = [
@@ -100,8 +105,12 @@ def generated_module(draw: st.DrawFn) -> str:
     else:
         imports, callee = f"import {module}\n", path
     arguments = draw(st.lists(st.sampled_from(ARGUMENTS), max_size=3, unique=True))
-    positional = [a for a in arguments if "=" not in a and not a.startswith("*")]
-    call = f"{callee}({', '.join(positional + [a for a in arguments if a not in positional])})"
+    positional = [a for a in arguments if not re.match(r"\w+ ?=|\*", a)]
+    arguments = positional + [a for a in arguments if a not in positional]
+    if draw(st.booleans()):
+        call = f"{callee}({', '.join(arguments)})"
+    else:  # a line each, as black writes a long call
+        call = f"{callee}(\n" + "".join(f"    {argument},\n" for argument in arguments) + ")"
     shape = draw(st.sampled_from(SHAPES))
     extras = draw(st.lists(st.sampled_from(EXTRAS), max_size=2, unique=True))
     header = draw(st.sampled_from(HEADERS))
@@ -213,6 +222,65 @@ def test_the_fast_path_takes_most_modules_using_removed_api() -> None:
     for source in sources:
         assert takes_fast_path(source.encode()), source
         assert differences(source.encode()) == [], source
+
+
+PLAIN_CALLS = [
+    "import torchvision\nm = torchvision.models.resnet50(pretrained = ( True ), progress=False)\n",
+    "from torchvision import models\nm = models.resnet50(\n    True,\n    num_classes=10,\n)\n",
+    "from torchvision import models as tvm\nm = tvm.resnet50(flag if a else b)\n",
+    "from torchvision.models import resnet50\nm = resnet50((lambda: 1), pretrained=x)\n",
+    "from torchvision.models import resnet50\nm = resnet50(*args, pretrained=True, **kw)\n",
+    "from torchvision.models import get_model\nm = get_model('resnet50', pretrained=(1))\n",
+    "from torchvision.models import get_model\nm = get_model(name, pretrained=False)\n",
+    "from torchvision.models.quantization import resnet50\nm = resnet50(True, quantize=q)\n",
+    "import torchvision.models as m\nx = m.detection.fasterrcnn_resnet50_fpn(True, False)\n",
+    "import torchvision.models as m\nx = m.resnet50(pretrained=ResNet50_Weights)\n",
+]
+
+
+@pytest.mark.parametrize("source", PLAIN_CALLS)
+def test_plain_calls_are_planned_on_their_text(
+    source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As LibCST plans them, without LibCST: parsing a call with it fails the test."""
+    expected = migrate_with_libcst(source.encode())
+    assert expected.changed or expected.diagnostics
+
+    def no_libcst(*args: object) -> None:
+        raise AssertionError("parsed by LibCST")
+
+    monkeypatch.setattr(fast_path, "_ParsedCall", no_libcst)
+    assert differences(source.encode()) == [], source
+
+
+TEXT_FAULTS = {  # fault in the text syntax: (what is replaced, by what, a call it matters in)
+    "parentheses around a literal dropped": (
+        "keep_parentheses",
+        lambda self, replacement, of: replacement,
+        "m = resnet50(pretrained=( True ))\n",
+    ),
+    "a conditional in a conditional unparenthesised": (
+        "conditional",
+        lambda self, test, body, orelse: Piece(f"{body.text} if {test.text} else {orelse.text}"),
+        "m = resnet50(pretrained=a if b else c)\n",
+    ),
+    "a positional flag made a keyword with spaces": (
+        "as_keyword",
+        lambda self, arg, keyword, value: replace(arg, text=f"{keyword} = {value.text}"),
+        "m = resnet50(True)\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(TEXT_FAULTS))
+def test_the_comparison_catches_a_faulty_text_syntax(
+    fault: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    method, replacement, call = TEXT_FAULTS[fault]
+    source = ("from torchvision.models import resnet50\n" + call).encode()
+    assert differences(source) == []
+    monkeypatch.setattr(TextSyntax, method, replacement)
+    assert differences(source)
 
 
 REMOVED_API = (

@@ -179,3 +179,13 @@ def spliced(text: str, arguments: Sequence[TextArg]) -> str:
             pieces += [text[position : argument.start], argument.text]
             position = argument.end
     return "".join([*pieces, text[position:]])
+
+
+def unindented(text: str, indentation: str) -> str:
+    """A call's text as LibCST prints the call alone: the block's indentation left out where a
+    line after the first starts with it (no string in the text spans lines)."""
+    first, *rest = text.split("\n")
+    cut = len(indentation)
+    return "\n".join(
+        [first, *(line[cut:] if line.startswith(indentation) else line for line in rest)]
+    )

@@ -638,16 +638,19 @@ def _plan_on_text(
     inner_callee: str | None,
     text: _Source,
     statements: _Statements,
-) -> tuple[list[Any], str] | None:
+) -> tuple[list[Any], str, str] | None:
     """The arguments of a builder call (not through torch.hub.load or a partial) read from its
-    text, and its callee (a plain dotted name), where the call's text is what LibCST would print
-    (ASCII; on one line, or at the top level); else None, and LibCST plans it."""
+    ASCII text, its callee (a plain dotted name), and the indentation of its block when it is on
+    several lines; else None, and LibCST plans it."""
     from codemod.call_text import read_arguments
 
     if inner_callee is not None or callee in (HUB_LOAD, PARTIAL) or not segment.isascii():
         return None
-    if "\n" in segment and text.indentation(statements.holding(call)):
-        return None
+    indentation = ""
+    if "\n" in segment:
+        if '"""' in segment or "'''" in segment:
+            return None  # a string over lines: its lines keep their indentation
+        indentation = text.indentation(statements.holding(call))
     start = text.span(call)[0]
     arguments = read_arguments(
         call, segment, lambda node: tuple(offset - start for offset in text.span(node))
@@ -655,7 +658,7 @@ def _plan_on_text(
     func = segment[: text.span(call.func)[1] - start]
     if arguments is None or not _PATH.fullmatch(func):
         return None
-    return arguments, func
+    return arguments, func, indentation
 
 
 def _rewrite(
@@ -698,13 +701,13 @@ def _rewrite(
         position = node.lineno, text.column(node)
         on_text = _plan_on_text(node, segment, callee, inner_callee, text, statements)
         if on_text is not None:
-            arguments, func = on_text
+            arguments, func, indentation = on_text
             references.begin_edit()
             spell = references.text_maker(func, callee, names.visible)
             planned = plan_named_call({callee}, arguments, lambda _, s=spell: reference(s), TEXT)
             if planned is None:
                 continue
-            settled = settle_text(folded(func), *planned, segment, *position)
+            settled = settle_text(folded(func), *planned, segment, position, indentation)
             diagnostics += settled.diagnostics
             if settled.printed:
                 references.keep_edit()

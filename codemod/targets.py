@@ -10,7 +10,7 @@ import libcst as cst
 
 from codemod import hub, partial
 from codemod.arguments import call_source, one_line
-from codemod.call_text import spliced
+from codemod.call_text import spliced, unindented
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
 from codemod.legacy_call import CallPlan
 
@@ -93,17 +93,22 @@ def settle(
 
 
 def settle_text(
-    label: str, plan: CallPlan, builder: str | None, text: str, line: int, column: int
+    label: str,
+    plan: CallPlan,
+    builder: str | None,
+    text: str,
+    position: tuple[int, int],
+    indentation: str = "",
 ) -> Settled:
-    """`settle` for a builder call planned on its text `text` (codemod/call_text.py); what it
-    comes to is `printed`."""
-    settled = Settled(_problems(label, plan, line, column))
+    """`settle` for a builder call planned on its text `text` (codemod/call_text.py), in a block
+    of `indentation`; what it comes to in place is `printed`."""
+    settled = Settled(_problems(label, plan, *position))
     if plan.args:
         settled.printed = spliced(text, plan.args)
-        fix = (text, settled.printed)
-        settled.diagnostics.append(_fixed(label, plan, line, column, fix))
+        fix = (unindented(text, indentation), unindented(settled.printed, indentation))
+        settled.diagnostics.append(_fixed(label, plan, *position, fix))
         if builder:
-            settled.rewrite = CallRewrite(line, column, builder, *fix)
+            settled.rewrite = CallRewrite(*position, builder, *fix)
     return settled
 
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codemod import fast_path, legacy_model_urls, legacy_table, prefilter
+from codemod import fast_path, legacy_model_urls, legacy_table, prefilter, targets
 from codemod.call_text import Piece, TextSyntax
 from codemod.runner import migrate_source, migrate_with_libcst
 
@@ -235,6 +235,8 @@ PLAIN_CALLS = [
     "from torchvision.models.quantization import resnet50\nm = resnet50(True, quantize=q)\n",
     "import torchvision.models as m\nx = m.detection.fasterrcnn_resnet50_fpn(True, False)\n",
     "import torchvision.models as m\nx = m.resnet50(pretrained=ResNet50_Weights)\n",
+    "from torchvision import models\n\n\nclass Net:\n    def __init__(self):\n"
+    "        self.body = models.resnet50(\n            True,\n  num_classes=10,\n\n        )\n",
 ]
 
 
@@ -270,6 +272,14 @@ TEXT_FAULTS = {  # fault in the text syntax: (what is replaced, by what, a call 
         "m = resnet50(True)\n",
     ),
 }
+
+
+def test_the_comparison_catches_a_call_shown_indented(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fix shows a call over several lines as LibCST prints it alone: without the block's
+    indentation."""
+    source = PLAIN_CALLS[-1].encode()
+    monkeypatch.setattr(targets, "unindented", lambda text, indentation: text)
+    assert differences(source)
 
 
 @pytest.mark.parametrize("fault", sorted(TEXT_FAULTS))

@@ -15,11 +15,13 @@ from codemod.arguments import NOT_LITERAL, evaluated, folded
 
 # Expressions that bind wrongly as a conditional's test or body unless in parentheses.
 _BARE = (ast.IfExp, ast.Lambda, ast.NamedExpr, ast.Yield, ast.YieldFrom)
-_OPENING = re.compile(r"\s*\(")
-_CLOSING = re.compile(r"\s*\)")
-_NEXT = re.compile(r"\s*[,)]")
-_LEAD = re.compile(r"[\s(]*")  # before a value: space and its parentheses
-_KEYWORD_LEAD = re.compile(r"\s*=[\s(]*")
+_GAP = r"(?:\s|#[^\n]*)*"  # space and comments
+_OPENING = re.compile(_GAP + r"\(")
+_CLOSING = re.compile(_GAP + r"\)")
+_NEXT = re.compile(_GAP + r"[,)]")
+_LEAD = re.compile(r"(?:[\s(]|#[^\n]*)*")  # before a value: space, comments, its parentheses
+_KEYWORD_LEAD = re.compile(_GAP + r"=" + _LEAD.pattern)
+_PARENTHESIS = re.compile(r"#[^\n]*|\(")
 
 
 @dataclass(frozen=True)
@@ -119,9 +121,9 @@ def read_arguments(
     call: ast.Call, text: str, span: Callable[[ast.AST], tuple[int, int]]
 ) -> list[TextArg] | None:
     """The arguments of `call`, whose source is `text` (`span(node)`: where a node is in it), or
-    None where the text holds more than space and parentheses between them and their commas (a
-    comment, a line continued by a backslash) or a generator is the argument."""
-    if "#" in text or "\\" in text:
+    None where the text holds more than space, comments and parentheses between them and their
+    commas, or a line continued by a backslash, or a generator is the argument."""
+    if "\\" in text:
         return None
     opening = _OPENING.match(text, span(call.func)[1])
     if opening is None:
@@ -150,10 +152,10 @@ def read_arguments(
         inner_start, inner_end = span(value)
         if lead.fullmatch(text, after, inner_start) is None:
             return None
-        first = text.find("(", after, inner_start)
-        value_start = inner_start if first < 0 else first
+        opened = [m.start() for m in _PARENTHESIS.finditer(text, after, inner_start) if m[0] == "("]
+        value_start = opened[0] if opened else inner_start
         end = inner_end
-        for _ in range(text.count("(", after, inner_start)):
+        for _ in opened:
             closing = _CLOSING.match(text, end)
             if closing is None:
                 return None
@@ -165,7 +167,7 @@ def read_arguments(
         start = value_start if start < 0 else start
         equal = text[start + len(keyword) : value_start] if keyword else ""
         inner = (inner_start - value_start, inner_end - value_start)
-        bare = first < 0 and isinstance(value, _BARE)
+        bare = not opened and isinstance(value, _BARE)
         piece = Piece(text[value_start:end], value, inner, bare)
         arguments.append(TextArg(keyword, star, piece, start, end, equal))
     return arguments

@@ -235,6 +235,10 @@ PLAIN_CALLS = [
     "from torchvision.models.quantization import resnet50\nm = resnet50(True, quantize=q)\n",
     "import torchvision.models as m\nx = m.detection.fasterrcnn_resnet50_fpn(True, False)\n",
     "import torchvision.models as m\nx = m.resnet50(pretrained=ResNet50_Weights)\n",
+    "from torchvision.models import resnet50\nm = resnet50(  # build\n    (  # the flag (old)\n"
+    "        True\n    ),  # done\n    progress=False,\n)\n",
+    "import torchvision\ndef f():\n    return torchvision.models.resnet50(\n        pretrained=  # (\n"
+    "            flag,\n    )\n",
     "from torchvision import models\n\n\nclass Net:\n    def __init__(self):\n"
     "        self.body = models.resnet50(\n            True,\n  num_classes=10,\n\n        )\n",
 ]

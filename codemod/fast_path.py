@@ -509,14 +509,18 @@ def _edited_import(
 ) -> _Edit | None:
     """A top-level `from module import ...` with the names bound to `dropped` taken out and
     `added` appended, as the full path leaves it; None when no name is left: it goes."""
+    if all((alias.asname or alias.name) in dropped for alias in statement.names) and not added:
+        return None
+    written = text.text(statement)
+    if not dropped and not any(mark in written for mark in "(#\\\n"):
+        # On one line: the names appended after ", ", as imports.append_names writes them.
+        return _Edit(*text.span(statement), written + "".join(f", {name}" for name in added))
     import libcst as cst
 
     from codemod.arguments import source
     from codemod.imports import append_names, remove_names
 
-    if all((alias.asname or alias.name) in dropped for alias in statement.names) and not added:
-        return None
-    node = cst.parse_statement(text.text(statement) + "\n").body[0]  # type: ignore[attr-defined]
+    node = cst.parse_statement(written + "\n").body[0]  # type: ignore[attr-defined]
     if added:
         node = append_names(node, added)
     if dropped:

@@ -590,17 +590,22 @@ def _dropped_dicts(survey: _Survey, text: _Source) -> tuple[dict[int, set[str]],
 
 
 class _Statements:
-    """The module's statements, to find the one that holds a call."""
+    """The module's statements, to find the one that holds a call (sorted when first asked:
+    most files never ask)."""
 
     def __init__(self, nodes: list[ast.AST]) -> None:
-        statements = [node for node in nodes if isinstance(node, ast.stmt)]
-        statements.sort(key=lambda statement: (_start_line(statement), statement.col_offset))
-        self.statements = statements
-        self.starts = [(_start_line(s), s.col_offset) for s in statements]
+        self.nodes = nodes
+        self.statements: list[ast.stmt] = []
+        self.starts: list[tuple[int, int]] = []
 
     def holding(self, call: ast.Call) -> ast.stmt:
         """The innermost statement that holds the call: the nearest one starting before it
         that also ends after it."""
+        if not self.statements:
+            statements = [node for node in self.nodes if isinstance(node, ast.stmt)]
+            statements.sort(key=lambda statement: (_start_line(statement), statement.col_offset))
+            self.statements = statements
+            self.starts = [(_start_line(s), s.col_offset) for s in statements]
         end = (call.end_lineno, call.end_col_offset)
         index = bisect.bisect_right(self.starts, (call.lineno, call.col_offset))
         for statement in reversed(self.statements[:index]):

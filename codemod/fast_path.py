@@ -124,7 +124,12 @@ class _Names:
             for name, qualified in _imported_names(statement):
                 self.bindings.setdefault(name, set()).add(qualified)
         for node in nodes:
-            if type(node) not in _BINDING_NODES:
+            kind = type(node)
+            if kind is ast.Name:  # the commonest node by far: read, not bound
+                if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
+                    self.bindings.setdefault(node.id, set()).add(None)  # type: ignore[attr-defined]
+                continue
+            if kind not in _BINDING_NODES:
                 continue
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):

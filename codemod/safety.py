@@ -78,9 +78,9 @@ class _Comparison:
         elif isinstance(old, ast.expr):
             if self.old.expression_text(old) == self.new.expression_text(new):
                 return True
-        if all(self.same(getattr(old, f), getattr(new, f)) for f in old._fields):
-            return True
-        return isinstance(old, ast.expr) and self.is_edited(old)
+            if self.is_edited(old):
+                return True  # whatever it holds may change
+        return all(self.same(getattr(old, f), getattr(new, f)) for f in old._fields)
 
 
 def check(

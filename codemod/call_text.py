@@ -99,10 +99,10 @@ class TextSyntax:
         return value
 
     def renamed(self, arg: TextArg, keyword: str, value: Piece) -> TextArg:
-        return replace(arg, text=f"{keyword}{arg.equal}{value.text}")
+        return replace(arg, keyword=keyword, text=f"{keyword}{arg.equal}{value.text}")
 
     def as_keyword(self, arg: TextArg, keyword: str, value: Piece) -> TextArg:
-        return replace(arg, text=f"{keyword}={value.text}")
+        return replace(arg, keyword=keyword, text=f"{keyword}={value.text}")
 
     def with_value(self, arg: TextArg, value: Piece) -> TextArg:
         keyword = f"{arg.keyword}{arg.equal}" if arg.keyword else ""

@@ -2,9 +2,11 @@
 (builder calls, directly or through torch.hub.load or functools.partial; model_urls lookups;
 torchvision.models.utils) is rewritten without LibCST's parse of the whole module and its scope
 analysis, which cost about a hundred times more. Python's own parser finds the sites and
-resolves their names; each call's own source is parsed by LibCST, planned by the same rules,
-and put back in place of the old text; lookups and imports of removed API are edited as text;
-imports are added and removed as the full path adds and removes them.
+resolves their names; a builder call is planned by the same rules on its own text
+(codemod/call_text.py) and put back in place of the old text, or, through torch.hub.load or a
+partial or where its text holds what that does not read, parsed by LibCST and planned on the
+nodes; lookups and imports of removed API are edited as text; imports are added and removed as
+the full path adds and removes them.
 
 Anything this module does not model exactly returns None, and the file takes the full path: a
 name bound more than once, an import of torch or torchvision inside a function, a star import,
@@ -645,20 +647,26 @@ class _ParsedCall:
         return self.module.deep_replace(self.call, migrated).code[len(self.prefix) : -1]  # type: ignore[union-attr]
 
 
-def _plan_on_text(
+def _on_text(
     call: ast.Call,
     segment: str,
     callee: str,
     inner_callee: str | None,
     text: _Source,
     statements: _Statements,
-) -> tuple[list[Any], str, str] | None:
-    """The arguments of a builder call (not through torch.hub.load or a partial) read from its
-    ASCII text, its callee (a plain dotted name), and the indentation of its block when it is on
-    several lines; else None, and LibCST plans it."""
-    from codemod.call_text import read_arguments
+    references: Any,
+    names: _Names,
+) -> Any:
+    """What a call (a builder's, or a partial of one) comes to, planned on its text by the
+    rules (codemod/call_text.py): settled, or None where LibCST plans it (a torch.hub.load, text
+    that is not ASCII or is beyond call_text's reading, a callee that is no plain dotted name)."""
+    from codemod.arguments import folded
+    from codemod.call_text import TEXT, read_arguments, reference
+    from codemod.legacy_call import plan_named_call
+    from codemod.partial import keep_positionals
+    from codemod.targets import Settled, settle_text
 
-    if inner_callee is not None or callee in (HUB_LOAD, PARTIAL) or not segment.isascii():
+    if callee == HUB_LOAD or not segment.isascii():
         return None
     indentation = ""
     if "\n" in segment:
@@ -672,7 +680,24 @@ def _plan_on_text(
     func = segment[: text.span(call.func)[1] - start]
     if arguments is None or not _PATH.fullmatch(func):
         return None
-    return arguments, func, indentation
+    label, planned, partial = folded(func), arguments, None
+    if callee == PARTIAL:
+        partial, *planned = arguments
+        func, callee = partial.value.text, inner_callee  # type: ignore[assignment]
+        if not _PATH.fullmatch(func):
+            return None
+        label = f"{label}({func}, ...)"
+    references.begin_edit()
+    spell = references.text_maker(func, callee, names.visible)
+    found = plan_named_call({callee}, planned, lambda _: reference(spell), TEXT)
+    if found is None:
+        return Settled([])
+    plan, builder = found
+    if partial:
+        plan = keep_positionals(planned, plan)
+    return settle_text(
+        label, plan, builder, segment, (call.lineno, text.column(call)), indentation, partial
+    )
 
 
 def _rewrite(
@@ -686,11 +711,9 @@ def _rewrite(
 
     import libcst as cst
 
-    from codemod.arguments import folded
-    from codemod.call_text import TEXT, reference
     from codemod.legacy_call import plan_named_call
     from codemod.references import EnumReferences
-    from codemod.targets import find_target, settle, settle_text
+    from codemod.targets import find_target, settle
 
     text = _Source(source)
     bound_anywhere = {name for name, found in names.bindings.items() if found}
@@ -713,15 +736,8 @@ def _rewrite(
         callee, inner_callee = calls[id(node)]
         segment = text.text(node)
         position = node.lineno, text.column(node)
-        on_text = _plan_on_text(node, segment, callee, inner_callee, text, statements)
-        if on_text is not None:
-            arguments, func, indentation = on_text
-            references.begin_edit()
-            spell = references.text_maker(func, callee, names.visible)
-            planned = plan_named_call({callee}, arguments, lambda _, s=spell: reference(s), TEXT)
-            if planned is None:
-                continue
-            settled = settle_text(folded(func), *planned, segment, position, indentation)
+        settled = _on_text(node, segment, callee, inner_callee, text, statements, references, names)
+        if settled is not None:
             diagnostics += settled.diagnostics
             if settled.printed:
                 references.keep_edit()

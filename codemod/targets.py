@@ -10,7 +10,7 @@ import libcst as cst
 
 from codemod import hub, partial
 from codemod.arguments import call_source, one_line
-from codemod.call_text import spliced, unindented
+from codemod.call_text import TextArg, spliced, unindented
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
 from codemod.legacy_call import CallPlan
 
@@ -99,16 +99,26 @@ def settle_text(
     text: str,
     position: tuple[int, int],
     indentation: str = "",
+    partial: TextArg | None = None,
 ) -> Settled:
-    """`settle` for a builder call planned on its text `text` (codemod/call_text.py), in a block
-    of `indentation`; what it comes to in place is `printed`."""
+    """`settle` for a call planned on its text `text` (codemod/call_text.py), in a block of
+    `indentation`; what it comes to in place is `printed`. For a partial, `partial` is its
+    first argument, the builder, whose call the plan's arguments make."""
     settled = Settled(_problems(label, plan, *position))
-    if plan.args:
-        settled.printed = spliced(text, plan.args)
-        fix = (unindented(text, indentation), unindented(settled.printed, indentation))
-        settled.diagnostics.append(_fixed(label, plan, *position, fix))
-        if builder:
-            settled.rewrite = CallRewrite(*position, builder, *fix)
+    if not plan.args:
+        return settled
+    kept = [partial] if partial else []
+    settled.printed = spliced(text, [*kept, *plan.args])
+    before, after = text, settled.printed
+    fix = (unindented(before, indentation), unindented(after, indentation))
+    settled.diagnostics.append(_fixed(label, plan, *position, fix))
+    if builder:
+        if partial:  # the builder call as LibCST prints the one partial.builder_call makes
+            start = plan.args[0].start
+            before = f"{partial.value.text}({before[start:-1]})"
+            after = f"{partial.value.text}({after[start:-1]})"
+        rewrite = (unindented(before, indentation), unindented(after, indentation))
+        settled.rewrite = CallRewrite(*position, builder, *rewrite)
     return settled
 
 

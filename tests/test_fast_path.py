@@ -239,6 +239,13 @@ PLAIN_CALLS = [
     "        True\n    ),  # done\n    progress=False,\n)\n",
     "import torchvision\ndef f():\n    return torchvision.models.resnet50(\n        pretrained=  # (\n"
     "            flag,\n    )\n",
+    "from functools import partial\nfrom torchvision.models import resnet50\n"
+    "make = partial(resnet50, pretrained=True)\n",
+    "import functools\nimport torchvision\nmake = functools.partial( torchvision.models.vgg16 , True , )\n",
+    "from functools import partial\nfrom torchvision.models import get_model\n"
+    "make = partial(get_model, 'resnet50', pretrained = (flag) , )\n",
+    "from functools import partial\nfrom torchvision import models\n\n\ndef f():\n"
+    "    return partial(\n        models.resnet50,\n        pretrained=True,  # old\n    )\n",
     "from torchvision import models\n\n\nclass Net:\n    def __init__(self):\n"
     "        self.body = models.resnet50(\n            True,\n  num_classes=10,\n\n        )\n",
 ]

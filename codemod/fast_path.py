@@ -312,9 +312,6 @@ def _lookup_edit(
 ) -> tuple[_Edit, Diagnostic]:
     """`model_urls["resnet50"]` -> `ResNet50_Weights.IMAGENET1K_V1.url`, as the full path
     writes it: only a literal key the old dict had, read."""
-    import libcst as cst
-
-    from codemod.arguments import source
     from codemod.model_urls import member_for_key
 
     segment = text.text(lookup)
@@ -327,12 +324,12 @@ def _lookup_edit(
     if member is None:
         raise _FullPath
     references.begin_edit()
-    value = cst.parse_expression(segment).value  # type: ignore[attr-defined]
-    reference = references.maker(value, qualified, names.visible, "enum")(member)
-    if isinstance(reference, cst.SimpleString):
+    value = segment[: segment.index("[")]
+    reference = references.text_maker(value, qualified, names.visible, "enum")(member)
+    if reference.startswith('"'):
         raise _FullPath  # the enum's name means something else here: reported
     references.keep_edit()
-    printed = source(cst.Attribute(reference, cst.Name("url")))
+    printed = f"{reference}.url"
     message = f"{segment} -> {printed}{note}"
     position = lookup.lineno, text.column(lookup)
     return _Edit(*text.span(lookup), printed), Diagnostic(
@@ -455,17 +452,25 @@ def _alone_on_its_lines(body: list[ast.stmt], index: int) -> bool:
 
 def _is_module_heading(tree: ast.Module, text: _Source) -> bool:
     """A docstring or `__strict__ = ...` first, on its own line: new imports go after it."""
-    import libcst as cst
-
     first = tree.body[0]
     if not _alone_on_its_lines(tree.body, 0):
         return False
     if isinstance(first, ast.Expr):
-        return isinstance(cst.parse_expression(text.text(first.value)), cst.SimpleString)
+        return _is_one_string(text.text(first.value))
     if isinstance(first, ast.Assign) and len(first.targets) == 1:
         target = first.targets[0]
         return isinstance(target, ast.Name) and target.id == "__strict__"
     return False
+
+
+def _is_one_string(expression: str) -> bool:
+    """Whether an expression's source is one string literal, not an f-string (a LibCST
+    SimpleString, which AddImportsVisitor takes for a docstring), maybe in parentheses."""
+    tokens = tokenize.generate_tokens(io.StringIO(expression).readline)
+    kinds = [(token.type, token.string) for token in tokens if token.string not in "()"]
+    if len(kinds) != 1 or kinds[0][0] != tokenize.STRING:
+        return False
+    return "f" not in kinds[0][1].partition(kinds[0][1][-1])[0].lower()
 
 
 def _start_line(statement: ast.stmt) -> int:

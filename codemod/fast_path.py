@@ -30,6 +30,7 @@ from typing import Any
 from codemod import table
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
 from codemod.prefilter import REMOVED_NAMES, might_be_a_flag
+from codemod.safety import Replacement
 
 # Roots of the names the rules act on; an import of these anywhere but at module level, or a
 # name bound both to one of them and to something else, sends the file to the full path.
@@ -707,12 +708,12 @@ def _on_text(
 
 def _rewrite(
     source: bytes, tree: ast.Module, nodes: list[ast.AST], style: str
-) -> tuple[bytes, list[Diagnostic], list[CallRewrite]]:
+) -> tuple[bytes, list[Diagnostic], list[CallRewrite], list[Replacement]]:
     names = _Names(tree, nodes)
     survey = _survey(source, names, nodes)
     sites = survey.sites()
     if not (sites or survey.utils_imports or survey.dict_imports):
-        return source, [], []
+        return source, [], [], []
 
     import libcst as cst
 
@@ -793,15 +794,16 @@ def _rewrite(
     modules = _modules_to_import(tree, survey)
     edits += _import_edits(tree, text, references.imported, dropped, modules, removed)
     edits.sort(key=lambda edit: (edit.start, edit.end))
-    pieces, position = [], 0
+    replacements, pieces, position = [], [], 0
     for edit in edits:
         if edit.start < position:
             raise _FullPath  # two edits of one statement: an import the rules rewrite twice
-        pieces += [source[position : edit.start], edit.text.encode("utf-8")]
+        replacements.append((edit.start, edit.end, edit.text.encode("utf-8")))
+        pieces += [source[position : edit.start], replacements[-1][2]]
         position = edit.end
     pieces.append(source[position:])
     diagnostics.sort(key=lambda d: (d.line, d.column))
-    return b"".join(pieces), diagnostics, rewrites
+    return b"".join(pieces), diagnostics, rewrites, replacements
 
 
 def _modules_to_import(tree: ast.Module, survey: _Survey) -> list[str]:
@@ -820,9 +822,10 @@ def _modules_to_import(tree: ast.Module, survey: _Survey) -> list[str]:
 
 def rewrite(
     source: bytes, tree: ast.Module, nodes: list[ast.AST], style: str
-) -> tuple[bytes, list[Diagnostic], list[CallRewrite]] | None:
-    """(new source, findings, rewrites) for a module (its syntax tree and the tree's nodes), or
-    None when it needs the full path."""
+) -> tuple[bytes, list[Diagnostic], list[CallRewrite], list[Replacement]] | None:
+    """(new source, findings, rewrites, the replacements of the source's bytes that make the new
+    one) for a module (its syntax tree and the tree's nodes), or None when it needs the full
+    path."""
     if b"\r" in source or b"\f" in source:
         return None
     try:

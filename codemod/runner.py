@@ -133,8 +133,8 @@ def _migrate_screened(source: bytes, path: str, style: str) -> FileResult:
     quick = None if module is None else fast_path.rewrite(source, module.tree, module.nodes, style)
     if quick is None:
         return migrate_with_libcst(source, path, style)
-    migrated, diagnostics, rewrites = quick
-    _check_safety(source, migrated, diagnostics)
+    migrated, diagnostics, rewrites, replacements = quick
+    _check_safety(source, migrated, diagnostics, replacements)
     return FileResult(path, source, migrated, "utf-8", diagnostics, rewrites)
 
 
@@ -156,13 +156,19 @@ def migrate_with_libcst(source: bytes, path: str = "<string>", style: str = "enu
     return FileResult(path, source, migrated, tree.encoding, diagnostics, list(command.rewrites))
 
 
-def _check_safety(source: bytes, migrated: bytes, diagnostics: list[Diagnostic]) -> None:
+def _check_safety(
+    source: bytes,
+    migrated: bytes,
+    diagnostics: list[Diagnostic],
+    replacements: list[tuple[int, int, bytes]] | None = None,
+) -> None:
     if migrated != source:
         from codemod import safety
 
         edited = {(d.line, d.column) for d in diagnostics if d.code is Code.FIXED}
         module = parsed(source)  # cached: the pre-filter parsed it
-        safety.check(source, migrated, edited, None if module is None else module.tree)
+        tree = None if module is None else module.tree
+        safety.check(source, migrated, edited, tree, replacements)
 
 
 def screen_file(path: Path) -> FileResult | bytes:

@@ -1,11 +1,18 @@
 """The last check before a file is written: the new source parses, and its syntax tree differs
 from the old one only in the expressions a fix was reported at (same line and column), and in
-imports from torchvision or torch (which fixes add and remove)."""
+imports from torchvision or torch (which fixes add and remove).
+
+Given the byte ranges a rewrite replaced (the fast path's), it parses again only the top-level
+statements those touch: it checks that the replacements make the new source and that each run of
+touched statements still starts and ends at a line break, so that the text between the runs is the
+old text between the same statement boundaries, which parses as before."""
 
 from __future__ import annotations
 
 import ast
+import bisect
 import io
+import itertools
 import re
 import tokenize
 from typing import Any
@@ -13,6 +20,7 @@ from typing import Any
 from codemod.diagnostics import UnsafeRewrite
 
 Position = tuple[int, int]  # line, 1-based column in characters, as findings report them
+Replacement = tuple[int, int, bytes]  # bytes [start, end) of the old source, and their new text
 _LINE_END = re.compile(r"\r\n?|\n")  # Python's line ends: not str.splitlines' form feed & co.
 
 
@@ -31,6 +39,9 @@ class _Lines:
 
     def __init__(self, source: bytes) -> None:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        if encoding == "utf-8":  # bytes split only where Python's lines end
+            self.lines = source.splitlines(keepends=True)
+            return
         text = source.decode(encoding)
         starts = [0, *(match.end() for match in _LINE_END.finditer(text))]
         self.lines = [text[a:b].encode("utf-8") for a, b in zip(starts, [*starts[1:], None])]
@@ -60,6 +71,11 @@ class _Comparison:
         column = len(line[: node.col_offset].decode("utf-8", errors="replace")) + 1
         return (node.lineno, column) in self.edited
 
+    def same_statements(self, old: list[ast.stmt], new: list[ast.stmt]) -> bool:
+        """Top-level statements: the same but for imports from torchvision or torch."""
+        old = [s for s in old if not _is_managed_import(s)]
+        return self.same(old, [s for s in new if not _is_managed_import(s)])
+
     def same(self, old: Any, new: Any) -> bool:
         if type(old) is not type(new):
             return isinstance(old, ast.expr) and self.is_edited(old)
@@ -68,9 +84,7 @@ class _Comparison:
         if not isinstance(old, ast.AST):
             return bool(old == new)
         if isinstance(old, ast.Module):
-            old_body = [s for s in old.body if not _is_managed_import(s)]
-            new_body = [s for s in new.body if not _is_managed_import(s)]
-            return self.same(old_body, new_body)
+            return self.same_statements(old.body, new.body)
         # The same text parses to the same tree, and is cheaper to compare.
         if isinstance(old, ast.stmt) and old.col_offset == new.col_offset:
             if self.old.statement_text(old) == self.new.statement_text(new):
@@ -83,16 +97,97 @@ class _Comparison:
         return all(self.same(getattr(old, f), getattr(new, f)) for f in old._fields)
 
 
-def check(
-    old_source: bytes, new_source: bytes, edited: set[Position], old: ast.Module | None = None
-) -> None:
-    """`old`: the old source's tree, when it is at hand."""
+def _parsed(source: bytes) -> ast.Module:
     try:
-        new = ast.parse(new_source)
+        return ast.parse(source)
     except SyntaxError as error:
         raise UnsafeRewrite(f"the rewritten source does not parse: {error}") from error
-    if old is None:
-        old = ast.parse(old_source)
+
+
+def _line_starts(source: bytes) -> list[int]:
+    return list(itertools.accumulate(map(len, source.splitlines(keepends=True)), initial=0))
+
+
+def _touched(old: ast.Module, old_starts: list[int], replacements: list[Replacement]):  # type: ignore[no-untyped-def]
+    """The runs of whole lines of the old source the replacements touch, widened to the
+    top-level statements on them: [first line, last line], in order."""
+    statements = [
+        (min([s.lineno, *(d.lineno for d in getattr(s, "decorator_list", []))]), s.end_lineno)
+        for s in old.body
+    ]
+    runs: list[list[int]] = []
+    for start, end, _ in replacements:
+        first = bisect.bisect_right(old_starts, start)
+        last = max(first, bisect.bisect_right(old_starts, end - 1))
+        widened = True
+        while widened:  # statements that share a line (`a; b`) widen each other
+            widened = False
+            for statement_first, statement_last in statements:
+                if statement_first <= last and first <= statement_last:  # type: ignore[operator]
+                    if statement_first < first or statement_last > last:  # type: ignore[operator]
+                        first, last = min(first, statement_first), max(last, statement_last)  # type: ignore[type-var]
+                        widened = True
+        runs.append([first, last])
+    runs.sort()
+    merged: list[list[int]] = []
+    for run in runs:
+        if merged and run[0] <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], run[1])
+        else:
+            merged.append(run)
+    return merged
+
+
+def _touched_pairs(
+    old_source: bytes, new_source: bytes, old: ast.Module, replacements: list[Replacement]
+) -> list[tuple[list[ast.stmt], list[ast.stmt]]] | None:
+    """For each run of top-level statements the replacements touch: the old statements, and
+    those the run's new text parses to, placed at their lines in the new source; None where a
+    run's new text does not start and end at line breaks. The text between runs is then the
+    old text, between the same statement boundaries."""
+    pieces, position = [], 0
+    for start, end, text in replacements:
+        pieces += [old_source[position:start], text]
+        position = end
+    if b"".join([*pieces, old_source[position:]]) != new_source:
+        raise UnsafeRewrite("the rewritten source is not what its edits make")
+    old_starts, new_starts = _line_starts(old_source), _line_starts(new_source)
+    old_starts.append(len(old_source) + 1)  # past the end: a line after the last
+    spans = []
+    for first, last in _touched(old, old_starts, replacements):
+        start, end = old_starts[first - 1], min(old_starts[last], len(old_source))
+        new_start = start + sum(len(t) - (e - s) for s, e, t in replacements if s < start)
+        new_end = end + sum(len(t) - (e - s) for s, e, t in replacements if s < end)
+        if new_start not in new_starts or (
+            new_end not in new_starts and new_end != len(new_source)
+        ):
+            return None
+        spans.append((first, last, new_start, new_end))
+    pairs = []
+    for first, last, new_start, new_end in spans:
+        lines_above = b"\n" * (bisect.bisect_right(new_starts, new_start) - 1)  # its line numbers
+        new = _parsed(lines_above + new_source[new_start:new_end])
+        pairs.append(([s for s in old.body if first <= s.lineno <= last], new.body))
+    return pairs
+
+
+def check(
+    old_source: bytes,
+    new_source: bytes,
+    edited: set[Position],
+    old: ast.Module | None = None,
+    replacements: list[Replacement] | None = None,
+) -> None:
+    """`old`: the old source's tree, when it is at hand. `replacements`: the old source's bytes
+    [start, end) replaced, in order, that make the new source, when known (on the fast path):
+    then only the top-level statements they touch are parsed again and compared, the rest being
+    the same text between the same statement boundaries."""
+    pairs = None
+    if old is not None and replacements is not None:
+        pairs = _touched_pairs(old_source, new_source, old, replacements)
+    if pairs is None:
+        new = _parsed(new_source)
+        pairs = [((old or ast.parse(old_source)).body, new.body)]
     comparison = _Comparison(_Lines(old_source), _Lines(new_source), edited)
-    if not comparison.same(old, new):
+    if not all(comparison.same_statements(*pair) for pair in pairs):
         raise UnsafeRewrite("the rewrite changed code outside the calls it meant to edit")

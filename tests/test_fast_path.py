@@ -237,11 +237,12 @@ PLAIN_CALLS = [
     "import torchvision.models as m\nx = m.resnet50(pretrained=ResNet50_Weights)\n",
     "from torchvision.models import resnet50\nm = resnet50(  # build\n    (  # the flag (old)\n"
     "        True\n    ),  # done\n    progress=False,\n)\n",
-    "import torchvision\ndef f():\n    return torchvision.models.resnet50(\n        pretrained=  # (\n"
-    "            flag,\n    )\n",
+    "import torchvision\ndef f():\n    return torchvision.models.resnet50(\n"
+    "        pretrained=  # (\n            flag,\n    )\n",
     "from functools import partial\nfrom torchvision.models import resnet50\n"
     "make = partial(resnet50, pretrained=True)\n",
-    "import functools\nimport torchvision\nmake = functools.partial( torchvision.models.vgg16 , True , )\n",
+    "import functools\nimport torchvision\n"
+    "make = functools.partial( torchvision.models.vgg16 , True , )\n",
     "from functools import partial\nfrom torchvision.models import get_model\n"
     "make = partial(get_model, 'resnet50', pretrained = (flag) , )\n",
     "from functools import partial\nfrom torchvision import models\n\n\ndef f():\n"

@@ -158,3 +158,72 @@ def test_link_to_outside_is_not_written_through(tmp_path: Path, capsys) -> None:
     assert main([str(project)]) == 0  # walking a folder skips links altogether
     assert main([str(link), str(tmp_path)]) == 1  # the target is inside a path given
     assert outside.read_bytes() != LEGACY and link.is_symlink()
+
+
+OLD = (
+    b"import os\nimport torchvision\n\n\ndef build():\n"
+    b"    return torchvision.models.resnet50(pretrained=True)\n\n\nSIZE = 1\n"
+)
+CALL = b"torchvision.models.resnet50(pretrained=True)"
+FIXED = b"torchvision.models.resnet50(weights=torchvision.models.ResNet50_Weights.IMAGENET1K_V1)"
+AT = (6, 12)  # where the fix is reported
+
+
+def _check_replacing(replacements: list[tuple[bytes, bytes]]) -> None:
+    """The safety check on the fast path's terms: OLD with each `old` text replaced by `new`,
+    and the replacements (old bytes [start, end), new text) that make the result."""
+    from codemod import safety
+    from codemod.prefilter import parsed
+
+    edits = sorted((OLD.index(old), OLD.index(old) + len(old), new) for old, new in replacements)
+    new_source, position = b"", 0
+    for start, end, text in edits:
+        new_source += OLD[position:start] + text
+        position = end
+    new_source += OLD[position:]
+    tree = parsed(OLD).tree  # type: ignore[union-attr]
+    safety.check(OLD, new_source, {AT}, tree, edits)
+
+
+def test_only_the_statements_edited_are_parsed_again_and_they_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from codemod import safety
+
+    parsed_again: list[bytes] = []
+    parse = safety._parsed
+    monkeypatch.setattr(safety, "_parsed", lambda text: parse(parsed_again.append(text) or text))
+    _check_replacing([(CALL, FIXED)])
+    assert [text.strip(b"\n") for text in parsed_again] == [b"def build():\n    return " + FIXED]
+
+
+@pytest.mark.parametrize(
+    ("replacements", "message"),
+    [
+        ([(CALL, FIXED[:-1])], "does not parse"),  # a bracket left open: what follows is in it
+        ([(CALL, FIXED + b' """')], "does not parse"),  # a string opened
+        ([(CALL, FIXED), (b"SIZE = 1", b"SIZE = 2")], "changed code outside"),
+        ([(CALL, FIXED), (b"import os\n", b"import os")], "does not parse"),  # lines joined
+        ([(CALL, FIXED), (b"def build", b"def built")], "changed code outside"),
+    ],
+    ids=["bracket", "string", "other statement", "joined lines", "renamed function"],
+)
+def test_the_check_on_edited_statements_catches_faults(
+    replacements: list[tuple[bytes, bytes]], message: str
+) -> None:
+    from codemod.diagnostics import UnsafeRewrite
+
+    with pytest.raises(UnsafeRewrite, match=message):
+        _check_replacing(replacements)
+
+
+def test_replacements_that_do_not_make_the_new_source_are_refused() -> None:
+    from codemod import safety
+    from codemod.diagnostics import UnsafeRewrite
+    from codemod.prefilter import parsed
+
+    start = OLD.index(CALL)
+    new_source = OLD.replace(CALL, FIXED).replace(b"SIZE = 1", b"SIZE = 2")
+    edits = [(start, start + len(CALL), FIXED)]
+    with pytest.raises(UnsafeRewrite, match="not what its edits make"):
+        safety.check(OLD, new_source, {AT}, parsed(OLD).tree, edits)  # type: ignore[union-attr]

@@ -186,6 +186,8 @@ def spliced(text: str, arguments: Sequence[TextArg]) -> str:
 def unindented(text: str, indentation: str) -> str:
     """A call's text as LibCST prints the call alone: the block's indentation left out where a
     line after the first starts with it (no string in the text spans lines)."""
+    if "\n" not in text:
+        return text
     first, *rest = text.split("\n")
     cut = len(indentation)
     return "\n".join(

@@ -19,7 +19,6 @@ through both paths and requires the same result."""
 from __future__ import annotations
 
 import ast
-import bisect
 import io
 import re
 import tokenize
@@ -602,29 +601,34 @@ def _dropped_dicts(survey: _Survey, text: _Source) -> tuple[dict[int, set[str]],
     return dropped, diagnostics
 
 
-class _Statements:
-    """The module's statements, to find the one that holds a call (sorted when first asked:
-    most files never ask)."""
+def _holding(body: list[ast.stmt], call: ast.Call) -> ast.stmt:
+    """The innermost statement of `body` (a module's, a block's) that holds the call."""
+    position, end = (call.lineno, call.col_offset), (call.end_lineno, call.end_col_offset)
+    found = None
+    while True:
+        for statement in body:
+            if (_start_line(statement), statement.col_offset) <= position and end <= (
+                statement.end_lineno,
+                statement.end_col_offset,
+            ):
+                found, body = statement, _blocks(statement)
+                break
+        else:
+            if found is None:
+                raise _FullPath
+            return found
 
-    def __init__(self, nodes: list[ast.AST]) -> None:
-        self.nodes = nodes
-        self.statements: list[ast.stmt] = []
-        self.starts: list[tuple[int, int]] = []
 
-    def holding(self, call: ast.Call) -> ast.stmt:
-        """The innermost statement that holds the call: the nearest one starting before it
-        that also ends after it."""
-        if not self.statements:
-            statements = [node for node in self.nodes if isinstance(node, ast.stmt)]
-            statements.sort(key=lambda statement: (_start_line(statement), statement.col_offset))
-            self.statements = statements
-            self.starts = [(_start_line(s), s.col_offset) for s in statements]
-        end = (call.end_lineno, call.end_col_offset)
-        index = bisect.bisect_right(self.starts, (call.lineno, call.col_offset))
-        for statement in reversed(self.statements[:index]):
-            if (statement.end_lineno, statement.end_col_offset) >= end:
-                return statement
-        raise _FullPath
+def _blocks(statement: ast.stmt) -> list[ast.stmt]:
+    """The statements of the blocks a statement opens."""
+    blocks = [
+        *getattr(statement, "body", []),
+        *getattr(statement, "orelse", []),
+        *getattr(statement, "finalbody", []),
+    ]
+    for clause in [*getattr(statement, "handlers", []), *getattr(statement, "cases", [])]:
+        blocks += clause.body
+    return blocks
 
 
 class _ParsedCall:
@@ -659,7 +663,7 @@ def _on_text(
     callee: str,
     inner_callee: str | None,
     text: _Source,
-    statements: _Statements,
+    tree: ast.Module,
     references: Any,
     names: _Names,
 ) -> Any:
@@ -678,7 +682,7 @@ def _on_text(
     if "\n" in segment:
         if '"""' in segment or "'''" in segment:
             return None  # a string over lines: its lines keep their indentation
-        indentation = text.indentation(statements.holding(call))
+        indentation = text.indentation(_holding(tree.body, call))
     start = text.span(call)[0]
     arguments = read_arguments(
         call, segment, lambda node: tuple(offset - start for offset in text.span(node))
@@ -725,7 +729,6 @@ def _rewrite(
     bound_anywhere = {name for name, found in names.bindings.items() if found}
     references = EnumReferences(style, bound_anywhere)
     edits, diagnostics, rewrites = [], [], []
-    statements = _Statements(nodes)
     lookups = {id(node): (qualified, defined) for node, qualified, defined in survey.lookups}
     calls = {id(node): (callee, inner) for node, callee, inner in survey.calls}
     for node in sites:  # in source order, as the enum imports are decided
@@ -742,7 +745,7 @@ def _rewrite(
         callee, inner_callee = calls[id(node)]
         segment = text.text(node)
         position = node.lineno, text.column(node)
-        settled = _on_text(node, segment, callee, inner_callee, text, statements, references, names)
+        settled = _on_text(node, segment, callee, inner_callee, text, tree, references, names)
         if settled is not None:
             diagnostics += settled.diagnostics
             if settled.printed:
@@ -751,7 +754,7 @@ def _rewrite(
                 edits.append(_Edit(*text.span(node), settled.printed))
             continue
         try:
-            parsed = _ParsedCall(segment, text.indentation(statements.holding(node)))
+            parsed = _ParsedCall(segment, text.indentation(_holding(tree.body, node)))
         except cst.ParserSyntaxError as error:
             raise _FullPath from error
         call = parsed.call

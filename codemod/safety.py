@@ -108,11 +108,16 @@ def _line_starts(source: bytes) -> list[int]:
     return list(itertools.accumulate(map(len, source.splitlines(keepends=True)), initial=0))
 
 
-def _touched(old: ast.Module, old_starts: list[int], replacements: list[Replacement]):  # type: ignore[no-untyped-def]
+def _touched(
+    old: ast.Module, old_starts: list[int], replacements: list[Replacement]
+) -> list[list[int]]:
     """The runs of whole lines of the old source the replacements touch, widened to the
     top-level statements on them: [first line, last line], in order."""
     statements = [
-        (min([s.lineno, *(d.lineno for d in getattr(s, "decorator_list", []))]), s.end_lineno)
+        (
+            min([s.lineno, *(d.lineno for d in getattr(s, "decorator_list", []))]),
+            s.end_lineno or s.lineno,
+        )
         for s in old.body
     ]
     runs: list[list[int]] = []
@@ -123,10 +128,10 @@ def _touched(old: ast.Module, old_starts: list[int], replacements: list[Replacem
         while widened:  # statements that share a line (`a; b`) widen each other
             widened = False
             for statement_first, statement_last in statements:
-                if statement_first <= last and first <= statement_last:  # type: ignore[operator]
-                    if statement_first < first or statement_last > last:  # type: ignore[operator]
-                        first, last = min(first, statement_first), max(last, statement_last)  # type: ignore[type-var]
-                        widened = True
+                overlaps = statement_first <= last and first <= statement_last
+                if overlaps and (statement_first < first or statement_last > last):
+                    first, last = min(first, statement_first), max(last, statement_last)
+                    widened = True
         runs.append([first, last])
     runs.sort()
     merged: list[list[int]] = []

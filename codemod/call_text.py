@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from codemod.arguments import NOT_LITERAL, evaluated, folded
+from codemod.prefilter import LITERAL_NODES
 
 # Expressions that bind wrongly as a conditional's test or body unless in parentheses.
 _BARE = (ast.IfExp, ast.Lambda, ast.NamedExpr, ast.Yield, ast.YieldFrom)
@@ -65,8 +66,8 @@ class TextSyntax:
         return arg.value
 
     def literal(self, value: Piece) -> Any:
-        if not isinstance(value.node, (ast.Constant, ast.UnaryOp, ast.BinOp)):
-            return NOT_LITERAL  # the nodes LibCST's literal_value reads, in Python's tree
+        if not isinstance(value.node, LITERAL_NODES):
+            return NOT_LITERAL
         return evaluated(value.text)
 
     def is_plain_reference(self, value: Piece) -> bool:

@@ -60,9 +60,10 @@ def _is_ours(qualified_name: str) -> bool:
     return qualified_name.split(".")[0] in RULE_ROOTS
 
 
+# Nodes that bind names; and a Name stored or deleted, which _Names reads where it walks them.
 _BINDING_NODES = frozenset(
     {
-        ast.Name, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.arg, ast.ExceptHandler,
+        ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.arg, ast.ExceptHandler,
         ast.MatchAs, ast.MatchStar, ast.MatchMapping, ast.Global, ast.Nonlocal, ast.Import,
         ast.ImportFrom,
     }
@@ -70,10 +71,8 @@ _BINDING_NODES = frozenset(
 
 
 def _bound_names(node: ast.AST) -> Iterator[str]:
-    """Names `node` binds, other than by an import."""
-    if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-        yield node.id
-    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+    """Names `node` binds, other than by an import or as a Name."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         yield node.name
     elif isinstance(node, ast.arg):
         yield node.arg
@@ -127,7 +126,7 @@ class _Names:
                 self.bindings.setdefault(name, set()).add(qualified)
         for node in nodes:
             kind = type(node)
-            if kind is ast.Name:  # the commonest node by far: read, not bound
+            if kind is ast.Name:  # the commonest node by far, mostly read: no generator for it
                 if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
                     self.bindings.setdefault(node.id, set()).add(None)  # type: ignore[attr-defined]
                 continue
@@ -467,7 +466,7 @@ def _is_one_string(expression: str) -> bool:
     """Whether an expression's source is one string literal, not an f-string (a LibCST
     SimpleString, which AddImportsVisitor takes for a docstring), maybe in parentheses."""
     tokens = tokenize.generate_tokens(io.StringIO(expression).readline)
-    kinds = [(token.type, token.string) for token in tokens if token.string not in "()"]
+    kinds = [(t.type, t.string) for t in tokens if t.string not in ("(", ")", "")]  # "": ends
     if len(kinds) != 1 or kinds[0][0] != tokenize.STRING:
         return False
     return "f" not in kinds[0][1].partition(kinds[0][1][-1])[0].lower()
@@ -660,6 +659,7 @@ class _ParsedCall:
 def _on_text(
     call: ast.Call,
     segment: str,
+    position: tuple[int, int],
     callee: str,
     inner_callee: str | None,
     text: _Source,
@@ -705,9 +705,7 @@ def _on_text(
     plan, builder = found
     if partial:
         plan = keep_positionals(planned, plan)
-    return settle_text(
-        label, plan, builder, segment, (call.lineno, text.column(call)), indentation, partial
-    )
+    return settle_text(label, plan, builder, segment, position, indentation, partial)
 
 
 def _rewrite(
@@ -745,7 +743,9 @@ def _rewrite(
         callee, inner_callee = calls[id(node)]
         segment = text.text(node)
         position = node.lineno, text.column(node)
-        settled = _on_text(node, segment, callee, inner_callee, text, tree, references, names)
+        settled = _on_text(
+            node, segment, position, callee, inner_callee, text, tree, references, names
+        )
         if settled is not None:
             diagnostics += settled.diagnostics
             if settled.printed:

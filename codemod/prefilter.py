@@ -41,11 +41,16 @@ def is_legacy_flag(value: object) -> bool:
     return isinstance(value, (bool, int, float))
 
 
+# The nodes, in Python's tree, of the constants the rules evaluate (LibCST's Name True/False/None,
+# Integer, Float, strings, unary and binary operations: arguments.literal_value).
+LITERAL_NODES = (ast.Constant, ast.UnaryOp, ast.BinOp)
+
+
 def might_be_a_flag(value: ast.expr) -> bool:
     """Whether a value passed as `weights=` is a legacy flag the rules rewrite: a constant
     (`True`, `1`, `-1`, `"legacy"`) that is one. The rules evaluate nothing else (names, calls,
     tuples, f-strings)."""
-    if not isinstance(value, (ast.Constant, ast.UnaryOp, ast.BinOp)):
+    if not isinstance(value, LITERAL_NODES):
         return False
     try:
         return is_legacy_flag(ast.literal_eval(value))

@@ -19,6 +19,7 @@ from codemod.prefilter import (
 
 if TYPE_CHECKING:
     from codemod.notebooks import CellChange
+    from codemod.safety import Replacement
 
 # Modules needed only once a file changes (safety, difflib, tempfile) or is a notebook are
 # imported where they are used: a run that changes nothing starts sooner without them.
@@ -160,7 +161,7 @@ def _check_safety(
     source: bytes,
     migrated: bytes,
     diagnostics: list[Diagnostic],
-    replacements: list[tuple[int, int, bytes]] | None = None,
+    replacements: list[Replacement] | None = None,
 ) -> None:
     if migrated != source:
         from codemod import safety

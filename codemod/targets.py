@@ -113,11 +113,12 @@ def settle_text(
     fix = (unindented(before, indentation), unindented(after, indentation))
     settled.diagnostics.append(_fixed(label, plan, *position, fix))
     if builder:
+        rewrite = fix
         if partial:  # the builder call as LibCST prints the one partial.builder_call makes
             start = plan.args[0].start
             before = f"{partial.value.text}({before[start:-1]})"
             after = f"{partial.value.text}({after[start:-1]})"
-        rewrite = (unindented(before, indentation), unindented(after, indentation))
+            rewrite = (unindented(before, indentation), unindented(after, indentation))
         settled.rewrite = CallRewrite(*position, builder, *rewrite)
     return settled
 

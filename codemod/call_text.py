@@ -6,7 +6,9 @@ read for sure (see `read_arguments`) is left to LibCST."""
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -81,6 +83,14 @@ class TextSyntax:
 
     def none(self) -> Piece:
         return Piece("None")
+
+    def string(self, text: str) -> Piece:
+        return Piece(f'"{text}"')
+
+    def string_token(self, value: Piece) -> str | None:
+        start, end = value.inner
+        written = value.text[start:end]
+        return written if is_one_string(written) else None
 
     def keep_parentheses(self, replacement: Piece, of: Piece) -> Piece:
         start, end = of.inner
@@ -172,6 +182,29 @@ def read_arguments(
         piece = Piece(text[value_start:end], value, inner, bare)
         arguments.append(TextArg(keyword, star, piece, start, end, equal))
     return arguments
+
+
+def is_one_string(expression: str) -> bool:
+    """Whether an expression's source is one string literal, not an f-string (a LibCST
+    SimpleString), maybe in parentheses."""
+    tokens = tokenize.generate_tokens(io.StringIO(expression).readline)
+    kinds = [(t.type, t.string) for t in tokens if t.string not in ("(", ")", "")]  # "": ends
+    if len(kinds) != 1 or kinds[0][0] != tokenize.STRING:
+        return False
+    return "f" not in kinds[0][1].partition(kinds[0][1][-1])[0].lower()
+
+
+def call_of(func: str, text: str, arguments: Sequence[TextArg], chosen: Sequence[TextArg]) -> str:
+    """`func` called with `chosen` of the `arguments` of the call whose text is `text` (edited or
+    not), each with the comma and space after it, as LibCST prints a call made of the call's
+    argument nodes (the last argument's node holds the space before the call's `)`)."""
+    ends = [argument.start for argument in arguments[1:]] + [len(text) - 1]
+    owned_until = {argument.start: end for argument, end in zip(arguments, ends)}
+    pieces = []
+    for argument in chosen:
+        written = text[argument.start : argument.end] if argument.text is None else argument.text
+        pieces.append(written + text[argument.end : owned_until[argument.start]])
+    return f"{func}({''.join(pieces)})"
 
 
 def spliced(text: str, arguments: Sequence[TextArg]) -> str:

@@ -2,11 +2,11 @@
 (builder calls, directly or through torch.hub.load or functools.partial; model_urls lookups;
 torchvision.models.utils) is rewritten without LibCST's parse of the whole module and its scope
 analysis, which cost about a hundred times more. Python's own parser finds the sites and
-resolves their names; a builder call is planned by the same rules on its own text
-(codemod/call_text.py) and put back in place of the old text, or, through torch.hub.load or a
-partial or where its text holds what that does not read, parsed by LibCST and planned on the
-nodes; lookups and imports of removed API are edited as text; imports are added and removed as
-the full path adds and removes them.
+resolves their names; a builder call (directly, through torch.hub.load or a partial) is planned
+by the same rules on its own text (codemod/call_text.py) and put back in place of the old text,
+or, where its text holds what that does not read, parsed by LibCST and planned on the nodes (the
+only use of LibCST here, imported then); lookups and imports of removed API are edited as text;
+imports are added and removed as the full path adds and removes them.
 
 Anything this module does not model exactly returns None, and the file takes the full path: a
 name bound more than once, an import of torch or torchvision inside a function, a star import,
@@ -26,7 +26,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from codemod import table
+from codemod import import_text, removed_api, table
+from codemod.arguments import folded
+from codemod.call_text import is_one_string
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
 from codemod.prefilter import REMOVED_NAMES, might_be_a_flag
 from codemod.safety import Replacement
@@ -35,8 +37,7 @@ from codemod.safety import Replacement
 # name bound both to one of them and to something else, sends the file to the full path.
 RULE_ROOTS = ("torchvision", "torch", "functools")
 HUB_LOAD, PARTIAL = "torch.hub.load", "functools.partial"
-REMOVED_MODULE = "torchvision.models.utils"
-UTILS_FUNCTION = f"{REMOVED_MODULE}.load_state_dict_from_url"
+UTILS_FUNCTION = f"{removed_api.MODULE}.{removed_api.FUNCTION}"
 # The shapes of lookups and imports edited here as text; others (a key with spaces, an import
 # over several lines or with a comment) take the full path.
 _LOOKUP = re.compile(r"[\w.]+\[(\"[^\"\\\n]*\"|'[^'\\\n]*')\]")
@@ -267,7 +268,7 @@ def _survey(source: bytes, names: _Names, nodes: list[ast.AST]) -> _Survey:
                 survey.calls.append((call, callee, None))
         elif kind is ast.Attribute and id(node) not in taken:
             attribute: ast.Attribute = node  # type: ignore[assignment]
-            if attribute.attr == UTILS_FUNCTION.rpartition(".")[2]:
+            if attribute.attr == removed_api.FUNCTION:
                 path = attribute.value
                 if isinstance(path, ast.Attribute) and path.attr == "utils":
                     if names.qualified(attribute) == UTILS_FUNCTION:
@@ -290,11 +291,11 @@ def _survey(source: bytes, names: _Names, nodes: list[ast.AST]) -> _Survey:
                     survey.lookups.append((node, qualified, defined))  # type: ignore[arg-type]
                     taken.add(id(value))
         elif kind is ast.Import:
-            if any(alias.name.startswith(REMOVED_MODULE) for alias in node.names):  # type: ignore[attr-defined]
+            if any(alias.name.startswith(removed_api.MODULE) for alias in node.names):  # type: ignore[attr-defined]
                 survey.utils_imports.append(node)  # type: ignore[arg-type]
         elif kind is ast.ImportFrom:
             imported = [qualified for _, qualified in _imported_names(node)]  # type: ignore[arg-type]
-            if any(qualified.startswith(REMOVED_MODULE) for qualified in imported):
+            if any(qualified.startswith(removed_api.MODULE) for qualified in imported):
                 survey.utils_imports.append(node)  # type: ignore[arg-type]
             elif dicts and any(_is_model_urls_dict(qualified) for qualified in imported):
                 survey.dict_imports.append(node)  # type: ignore[arg-type]
@@ -311,15 +312,13 @@ def _lookup_edit(
 ) -> tuple[_Edit, Diagnostic]:
     """`model_urls["resnet50"]` -> `ResNet50_Weights.IMAGENET1K_V1.url`, as the full path
     writes it: only a literal key the old dict had, read."""
-    from codemod.model_urls import member_for_key
-
     segment = text.text(lookup)
     key = lookup.slice
     if not isinstance(lookup.ctx, ast.Load) or not _LOOKUP.fullmatch(segment):
         raise _FullPath
     if not isinstance(key, ast.Constant) or not isinstance(key.value, str):
         raise _FullPath
-    member, note = member_for_key(defined, key.value)
+    member, note = removed_api.member_for_key(defined, key.value)
     if member is None:
         raise _FullPath
     references.begin_edit()
@@ -339,18 +338,15 @@ def _lookup_edit(
 def _utils_edit(node: ast.AST, text: _Source) -> tuple[_Edit, Diagnostic]:
     """`torchvision.models.utils` -> `torch.hub` in a spelled-out path, `from ... import f [as
     g]` and `import ... as name`; the full path for other imports of it."""
-    from codemod.arguments import folded
-    from codemod.removed_modules import REMOVED
-
     segment = text.text(node)
     if isinstance(node, ast.Attribute):
         if not _PATH.fullmatch(segment):
             raise _FullPath
-        new = UTILS_FUNCTION.replace(REMOVED_MODULE, "torch.hub")
+        new = UTILS_FUNCTION.replace(removed_api.MODULE, "torch.hub")
     else:
         match = None
-        if isinstance(node, ast.ImportFrom) and node.module == REMOVED_MODULE:
-            function = UTILS_FUNCTION.rpartition(".")[2]
+        if isinstance(node, ast.ImportFrom) and node.module == removed_api.MODULE:
+            function = removed_api.FUNCTION
             if all(alias.name == function for alias in node.names):
                 match = _UTILS_FROM.fullmatch(segment)
         elif isinstance(node, ast.Import) and len(node.names) == 1 and node.names[0].asname:
@@ -358,7 +354,7 @@ def _utils_edit(node: ast.AST, text: _Source) -> tuple[_Edit, Diagnostic]:
         if match is None:
             raise _FullPath
         new = f"{match[1]}torch.hub{match[2]}"
-    message = f"{folded(segment)} -> {folded(new)}: {REMOVED}"
+    message = f"{folded(segment)} -> {folded(new)}: {removed_api.MODULE_REMOVED}"
     position = node.lineno, text.column(node)  # type: ignore[attr-defined]
     return _Edit(*text.span(node), new), Diagnostic(*position, Code.FIXED, message, (segment, new))
 
@@ -374,9 +370,7 @@ def _plain_utils_import(
     """`import torchvision.models.utils`, which binds `torchvision`: `import torchvision.models`,
     or (None) no statement where another import binds `torchvision` or every use of the name was a
     path rewritten to torch.hub (as RemovedModules.going decides with scope analysis)."""
-    from codemod.removed_modules import REMOVED
-
-    if statement not in tree.body or text.text(statement) != f"import {REMOVED_MODULE}":
+    if statement not in tree.body or text.text(statement) != f"import {removed_api.MODULE}":
         raise _FullPath
     if names.bindings.get("torchvision") != {"torchvision"}:
         raise _FullPath  # bound by something else too: whose uses are whose needs scopes
@@ -396,11 +390,11 @@ def _plain_utils_import(
     segment = text.text(statement)
     position = statement.lineno, text.column(statement)
     if bound_elsewhere or all(id(use) in rewritten for use in uses):
-        message = f"{segment}: dropped, as nothing needs it: {REMOVED}"
+        message = f"{segment}: dropped, as nothing needs it: {removed_api.MODULE_REMOVED}"
         return None, Diagnostic(*position, Code.FIXED, message)
     new = "import torchvision.models"
     fix = (segment, new)
-    message = f"{segment} -> {new}: {REMOVED}"
+    message = f"{segment} -> {new}: {removed_api.MODULE_REMOVED}"
     return _Edit(*text.span(statement), new), Diagnostic(*position, Code.FIXED, message, fix)
 
 
@@ -414,7 +408,8 @@ def _bound_root(statement: ast.Import | ast.ImportFrom, alias: ast.alias) -> str
 def _removals(tree: ast.Module, text: _Source, removed: set[int]) -> dict[int, _Edit]:
     """Top-level statements gone with their lines, as imports.remove_statements removes them:
     the comments above a statement go with it, its blank lines move to the next statement that
-    has none. Only between imports: where the lines after a block belong is LibCST's affair."""
+    has none. Only after a simple statement: where the lines after a block belong is LibCST's
+    affair."""
     indices = sorted(index for index, s in enumerate(tree.body) if id(s) in removed)
     edits, blank = {}, b""
     for index in indices:
@@ -422,7 +417,7 @@ def _removals(tree: ast.Module, text: _Source, removed: set[int]) -> dict[int, _
         if not index or index + 1 == len(tree.body) or not _alone_on_its_lines(tree.body, index):
             raise _FullPath
         previous = tree.body[index - 1]
-        if not isinstance(previous, (ast.Import, ast.ImportFrom)):
+        if _blocks(previous):
             raise _FullPath
         start = text.line_starts[previous.end_lineno]  # type: ignore[index]
         end = text.line_starts[statement.end_lineno]  # type: ignore[index]
@@ -455,26 +450,27 @@ def _is_module_heading(tree: ast.Module, text: _Source) -> bool:
     if not _alone_on_its_lines(tree.body, 0):
         return False
     if isinstance(first, ast.Expr):
-        return _is_one_string(text.text(first.value))
+        return is_one_string(text.text(first.value))
     if isinstance(first, ast.Assign) and len(first.targets) == 1:
         target = first.targets[0]
         return isinstance(target, ast.Name) and target.id == "__strict__"
     return False
 
 
-def _is_one_string(expression: str) -> bool:
-    """Whether an expression's source is one string literal, not an f-string (a LibCST
-    SimpleString, which AddImportsVisitor takes for a docstring), maybe in parentheses."""
-    tokens = tokenize.generate_tokens(io.StringIO(expression).readline)
-    kinds = [(t.type, t.string) for t in tokens if t.string not in ("(", ")", "")]  # "": ends
-    if len(kinds) != 1 or kinds[0][0] != tokenize.STRING:
-        return False
-    return "f" not in kinds[0][1].partition(kinds[0][1][-1])[0].lower()
-
-
 def _start_line(statement: ast.stmt) -> int:
     decorators = getattr(statement, "decorator_list", [])
     return min([statement.lineno, *(decorator.lineno for decorator in decorators)])
+
+
+def _opening_imports(body: list[ast.stmt], heading: bool) -> tuple[int, int]:
+    """Where the imports that open the module are in `body` (after its heading, when it has
+    one): one a line, as AddImportsVisitor counts them."""
+    first = end = 1 if body and heading else 0
+    while end < len(body) and isinstance(body[end], (ast.Import, ast.ImportFrom)):
+        if not _alone_on_its_lines(body, end):
+            break
+        end += 1
+    return first, end
 
 
 def _new_imports(
@@ -488,12 +484,7 @@ def _new_imports(
     the module (once the statements of `removals` are gone), placed and spaced as
     AddImportsVisitor does on the full path."""
     body = [statement for statement in tree.body if id(statement) not in removals]
-    first = 1 if body and _is_module_heading(tree, text) else 0
-    end = first
-    while end < len(body) and isinstance(body[end], (ast.Import, ast.ImportFrom)):
-        if not _alone_on_its_lines(body, end):
-            break
-        end += 1
+    first, end = _opening_imports(body, _is_module_heading(tree, text))
     if end == first or body[end - 1].end_lineno == len(text.line_starts) - 1:
         raise _FullPath  # no opening imports, or they end the file
     position = text.line_starts[body[end - 1].end_lineno]  # type: ignore[index]
@@ -523,20 +514,20 @@ def _edited_import(
     if all((alias.asname or alias.name) in dropped for alias in statement.names) and not added:
         return None
     written = text.text(statement)
-    if not dropped and not any(mark in written for mark in "(#\\\n"):
-        # On one line: the names appended after ", ", as imports.append_names writes them.
-        return _Edit(*text.span(statement), written + "".join(f", {name}" for name in added))
-    import libcst as cst
+    new = import_text.edited(statement, written, dropped, added)
+    if new is None:  # a layout only LibCST edits as the full path does
+        import libcst as cst
 
-    from codemod.arguments import source
-    from codemod.imports import append_names, remove_names
+        from codemod.cst_syntax import source
+        from codemod.imports import append_names, remove_names
 
-    node = cst.parse_statement(written + "\n").body[0]  # type: ignore[attr-defined]
-    if added:
-        node = append_names(node, added)
-    if dropped:
-        node = remove_names(node, dropped)
-    return _Edit(*text.span(statement), source(node))
+        node = cst.parse_statement(written + "\n").body[0]  # type: ignore[attr-defined]
+        if added:
+            node = append_names(node, added)
+        if dropped:
+            node = remove_names(node, dropped)
+        new = source(node)
+    return _Edit(*text.span(statement), new)
 
 
 def _import_edits(
@@ -579,9 +570,6 @@ def _import_edits(
 def _dropped_dicts(survey: _Survey, text: _Source) -> tuple[dict[int, set[str]], list[Diagnostic]]:
     """The names imports bind to a model_urls dict, per statement, and a finding for each: every
     use of them was a lookup the survey took, rewritten."""
-    from codemod.arguments import folded
-    from codemod.model_urls import REMOVED
-
     dropped: dict[int, set[str]] = {}
     diagnostics = []
     for statement in survey.dict_imports:
@@ -594,7 +582,8 @@ def _dropped_dicts(survey: _Survey, text: _Source) -> tuple[dict[int, set[str]],
             ):
                 local = alias.asname or alias.name
                 dropped.setdefault(id(statement), set()).add(local)
-                message = f"{segment}: `{local}` dropped: {REMOVED}, and no use is left"
+                removed = removed_api.DICTS_REMOVED
+                message = f"{segment}: `{local}` dropped: {removed}, and no use is left"
                 position = statement.lineno, text.column(statement)
                 diagnostics.append(Diagnostic(*position, Code.FIXED, message))
     return dropped, diagnostics
@@ -639,13 +628,16 @@ class _ParsedCall:
         import libcst as cst
 
         self.module: cst.Module | None = None
-        if not indentation or "\n" not in segment:
-            self.call = cst.parse_expression(segment)
-        else:
-            self.prefix = f"if 1:\n{indentation}_ = "
-            self.module = cst.parse_module(f"{self.prefix}{segment}\n")
-            block = self.module.body[0].body  # type: ignore[attr-defined]
-            self.call = block.body[0].body[0].value
+        try:
+            if not indentation or "\n" not in segment:
+                self.call = cst.parse_expression(segment)
+            else:
+                self.prefix = f"if 1:\n{indentation}_ = "
+                self.module = cst.parse_module(f"{self.prefix}{segment}\n")
+                block = self.module.body[0].body  # type: ignore[attr-defined]
+                self.call = block.body[0].body[0].value
+        except cst.ParserSyntaxError as error:
+            raise _FullPath from error
         if not isinstance(self.call, cst.Call):
             raise _FullPath
 
@@ -667,16 +659,17 @@ def _on_text(
     references: Any,
     names: _Names,
 ) -> Any:
-    """What a call (a builder's, or a partial of one) comes to, planned on its text by the
-    rules (codemod/call_text.py): settled, or None where LibCST plans it (a torch.hub.load, text
-    that is not ASCII or is beyond call_text's reading, a callee that is no plain dotted name)."""
-    from codemod.arguments import folded
+    """What a call (a builder's, or one through a partial or torch.hub.load) comes to, planned
+    on its text by the rules (codemod/call_text.py): settled, or None where LibCST plans it
+    (text that is not ASCII or is beyond call_text's reading, a callee that is no plain dotted
+    name)."""
     from codemod.call_text import TEXT, read_arguments, reference
+    from codemod.hub import plan_hub_call
     from codemod.legacy_call import plan_named_call
     from codemod.partial import keep_positionals
     from codemod.targets import Settled, settle_text
 
-    if callee == HUB_LOAD or not segment.isascii():
+    if not segment.isascii():
         return None
     indentation = ""
     if "\n" in segment:
@@ -690,22 +683,31 @@ def _on_text(
     func = segment[: text.span(call.func)[1] - start]
     if arguments is None or not _PATH.fullmatch(func):
         return None
-    label, planned, partial = folded(func), arguments, None
+    label, planned, builder_call = folded(func), arguments, None
+    references.begin_edit()
+    if callee == HUB_LOAD:
+        loaded = plan_hub_call(arguments, TEXT)
+        if loaded is None:
+            return Settled([])
+        label = f"{label}(..., {loaded.model})"
+        builder_call = (loaded.entry_point, arguments, [arguments[i] for i in loaded.indices])
+        plan, builder = loaded.plan, loaded.builder
+        return settle_text(label, plan, builder, segment, position, indentation, builder_call)
     if callee == PARTIAL:
-        partial, *planned = arguments
-        func, callee = partial.value.text, inner_callee  # type: ignore[assignment]
+        first, *planned = arguments
+        func, callee = first.value.text, inner_callee  # type: ignore[assignment]
         if not _PATH.fullmatch(func):
             return None
         label = f"{label}({func}, ...)"
-    references.begin_edit()
+        builder_call = (func, arguments, planned)
     spell = references.text_maker(func, callee, names.visible)
     found = plan_named_call({callee}, planned, lambda _: reference(spell), TEXT)
     if found is None:
         return Settled([])
     plan, builder = found
-    if partial:
+    if builder_call:
         plan = keep_positionals(planned, plan)
-    return settle_text(label, plan, builder, segment, position, indentation, partial)
+    return settle_text(label, plan, builder, segment, position, indentation, builder_call)
 
 
 def _rewrite(
@@ -716,8 +718,6 @@ def _rewrite(
     sites = survey.sites()
     if not (sites or survey.utils_imports or survey.dict_imports):
         return source, [], [], []
-
-    import libcst as cst
 
     from codemod.legacy_call import plan_named_call
     from codemod.references import EnumReferences
@@ -753,10 +753,9 @@ def _rewrite(
                 rewrites += [settled.rewrite] if settled.rewrite else []
                 edits.append(_Edit(*text.span(node), settled.printed))
             continue
-        try:
-            parsed = _ParsedCall(segment, text.indentation(_holding(tree.body, node)))
-        except cst.ParserSyntaxError as error:
-            raise _FullPath from error
+        from codemod.cst_syntax import CST
+
+        parsed = _ParsedCall(segment, text.indentation(_holding(tree.body, node)))
         call = parsed.call
 
         def plan_call(builder_call: Any, func: Any) -> Any:
@@ -767,6 +766,7 @@ def _rewrite(
                 {qualified},
                 builder_call.args,
                 lambda name: references.maker(func, name, names.visible),
+                CST,
             )
 
         references.begin_edit()
@@ -794,7 +794,7 @@ def _rewrite(
         diagnostics.append(diagnostic)
     dropped, drop_findings = _dropped_dicts(survey, text)
     diagnostics += drop_findings
-    modules = _modules_to_import(tree, survey)
+    modules = _modules_to_import(tree, text, survey)
     edits += _import_edits(tree, text, references.imported, dropped, modules, removed)
     edits.sort(key=lambda edit: (edit.start, edit.end))
     replacements, pieces, position = [], [], 0
@@ -809,17 +809,21 @@ def _rewrite(
     return b"".join(pieces), diagnostics, rewrites, replacements
 
 
-def _modules_to_import(tree: ast.Module, survey: _Survey) -> list[str]:
-    """`torch.hub` for a path rewritten to it, unless a top-level `import torch.hub` binds it."""
+def _modules_to_import(tree: ast.Module, text: _Source, survey: _Survey) -> list[str]:
+    """`torch.hub` for a path rewritten to it, unless an `import torch.hub` among the imports
+    that open the module binds it (AddImportsVisitor looks no further)."""
     if not survey.utils_paths:
         return []
+    first, end = _opening_imports(tree.body, _is_module_heading(tree, text))
+    opening = {id(statement) for statement in tree.body[first:end]}
     top_level = {id(statement) for statement in tree.body}
     for statement in _module_level_imports(tree.body):
         if isinstance(statement, ast.Import):
             if any(a.name == "torch.hub" and a.asname is None for a in statement.names):
                 if id(statement) not in top_level:
                     raise _FullPath  # whether AddImportsVisitor counts it is its own affair
-                return []
+                if id(statement) in opening:
+                    return []
     return ["torch.hub"]
 
 

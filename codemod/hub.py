@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-
-import libcst as cst
+from dataclasses import dataclass
 
 from codemod import table
-from codemod.arguments import literal_value, one_line
 from codemod.diagnostics import Code
-from codemod.legacy_call import CallPlan, plan_builder_call, plan_dynamic_call
+from codemod.legacy_call import (
+    Arg,
+    CallPlan,
+    Expression,
+    Syntax,
+    plan_builder_call,
+    plan_dynamic_call,
+)
 
 LOAD = "torch.hub.load"
 REPOSITORY = "pytorch/vision"  # as the runner's pre-filter also requires it to be spelled
@@ -36,12 +40,8 @@ class HubPlan:
     plan: CallPlan
     model: str  # the model argument's source, for messages
     indices: tuple[int, ...] = ()  # where the entry point's arguments are in the hub call
-    call: cst.Call = field(default_factory=lambda: cst.Call(cst.Name("entry_point")))
+    entry_point: str = "entry_point"  # the builder's name when the model names one, for its call
     builder: str | None = None  # registered name, when the model is a literal builder name
-
-
-def member_name(member: str) -> cst.BaseExpression:
-    return cst.SimpleString(f'"{member.split(".")[1]}"')
 
 
 def _release(ref: str) -> tuple[int, int] | None:
@@ -66,17 +66,17 @@ def _ref_problem(ref: str) -> str | None:
     return None
 
 
-def _bind(args: Sequence[cst.Arg]) -> tuple[dict[str, cst.Arg], list[int]] | None:
+def _bind(args: Sequence[Arg], syntax: Syntax) -> tuple[dict[str, Arg], list[int]] | None:
     """torch.hub.load's own arguments by name, and the indices of the entry point's; None when a
     * or ** argument may hold the repository or the model."""
-    own: dict[str, cst.Arg] = {}
+    own: dict[str, Arg] = {}
     entry: list[int] = []
     positional = iter(_OWN_PARAMETERS)
     for index, arg in enumerate(args):
-        if arg.star and len(own) < len(_OWN_PARAMETERS):
+        star, keyword = syntax.star(arg), syntax.keyword(arg)
+        if star and len(own) < len(_OWN_PARAMETERS):
             return None
-        keyword = arg.keyword.value if arg.keyword else None
-        if arg.star or keyword not in (None, *_OWN_PARAMETERS, *_HUB_KEYWORDS):
+        if star or keyword not in (None, *_OWN_PARAMETERS, *_HUB_KEYWORDS):
             entry.append(index)
         elif keyword is None:
             name = next(positional, None)
@@ -89,44 +89,54 @@ def _bind(args: Sequence[cst.Arg]) -> tuple[dict[str, cst.Arg], list[int]] | Non
     return own, entry
 
 
-def plan_hub_call(args: Sequence[cst.Arg]) -> HubPlan | None:
+def plan_hub_call(args: Sequence[Arg], syntax: Syntax) -> HubPlan | None:
     """The plan for the entry point's arguments, or None when the call does not load from
     torchvision's GitHub repository (as far as the source shows)."""
-    bound = _bind(args)
+    bound = _bind(args, syntax)
     if bound is None:
         return None
     own, indices = bound
     repo, model, source = (own.get(n) for n in ("repo_or_dir", "model", "source"))
-    if repo is None or model is None or not isinstance(repo.value, cst.SimpleString):
+    if repo is None or model is None:
         return None
-    location = literal_value(repo.value)
-    if REPOSITORY not in repo.value.value or not isinstance(location, str):
+    written = syntax.string_token(syntax.value(repo))
+    location = syntax.literal(syntax.value(repo))
+    if written is None or REPOSITORY not in written or not isinstance(location, str):
         return None
     name, _, ref = location.partition(":")
-    if name != REPOSITORY or (source is not None and literal_value(source.value) != "github"):
+    if name != REPOSITORY:
+        return None
+    if source is not None and syntax.literal(syntax.value(source)) != "github":
         return None
     entry_args = tuple(args[i] for i in indices)
-    label = one_line(model.value)
-    model_name = literal_value(model.value)
+    label = syntax.one_line(syntax.value(model))
+    model_name = syntax.literal(syntax.value(model))
     builder = None
     if not isinstance(model_name, str):
-        plan = plan_dynamic_call(entry_args, table.renames_shared_by_all_builders())
+        plan = plan_dynamic_call(entry_args, table.renames_shared_by_all_builders(), syntax)
         for arg in entry_args:
-            value = literal_value(arg.value)
-            if not arg.keyword and not arg.star and not isinstance(value, (str, type(None))):
-                message = (
-                    f"positional `{one_line(arg.value)}` for an entry point chosen at run time"
-                )
-                reason = "as a legacy flag, the weights depend on which builder it is"
-                plan.problems.append((Code.NOT_FIXABLE, f"{message}: {reason}"))
-                break
+            value = syntax.literal(syntax.value(arg))
+            if syntax.keyword(arg) or syntax.star(arg) or isinstance(value, (str, type(None))):
+                continue
+            message = (
+                f"positional `{syntax.one_line(syntax.value(arg))}` for an entry point chosen "
+                "at run time"
+            )
+            reason = "as a legacy flag, the weights depend on which builder it is"
+            plan.problems.append((Code.NOT_FIXABLE, f"{message}: {reason}"))
+            break
     else:
         builder = table.builder_named(model_name)
         if builder is None or not table.is_function_name(model_name):
             return None  # no builder entry point: nothing this tool knows of
-        plan = plan_builder_call(builder, entry_args, member_name)
+
+        def member_name(member: str) -> Expression:
+            return syntax.string(member.split(".")[1])
+
+        plan = plan_builder_call(builder, entry_args, member_name, syntax)
     problem = _ref_problem(ref)
     if problem is not None and (plan.changes or plan.problems):
         return HubPlan(CallPlan(problems=[(Code.NOT_FIXABLE, problem)]), label)
-    call = cst.Call(cst.Name(model_name if builder else "entry_point"), args=entry_args)
-    return HubPlan(plan, label, tuple(indices), call, builder.name if builder else None)
+    if builder is None:
+        return HubPlan(plan, label, tuple(indices))
+    return HubPlan(plan, label, tuple(indices), model_name, builder.name)

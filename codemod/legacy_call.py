@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codemod import table
-from codemod.arguments import CST, NOT_LITERAL, ArgumentLayout, layout_of
+from codemod.arguments import NOT_LITERAL, ArgumentLayout, layout_of
 from codemod.diagnostics import Code
 from codemod.prefilter import is_legacy_flag
 from codemod.table import Builder, LegacyParam
 
-# The rules plan on a call's arguments through a syntax: LibCST nodes (arguments.CST), or the
+# The rules plan on a call's arguments through a syntax: LibCST nodes (cst_syntax.CST), or the
 # call's text (call_text.TEXT), whose expressions and arguments they pass along unread.
 Syntax = Any
 Expression = Any
@@ -210,14 +210,12 @@ class _CallRewriter:
 
 
 def plan_builder_call(
-    builder: Builder, args: Sequence[Arg], reference: Reference, syntax: Syntax = CST
+    builder: Builder, args: Sequence[Arg], reference: Reference, syntax: Syntax
 ) -> CallPlan:
     return _CallRewriter(builder, args, reference, syntax).plan()
 
 
-def plan_dynamic_call(
-    args: Sequence[Arg], renames: dict[str, str], syntax: Syntax = CST
-) -> CallPlan:
+def plan_dynamic_call(args: Sequence[Arg], renames: dict[str, str], syntax: Syntax) -> CallPlan:
     """A builder chosen at run time (`getattr(models, name)(...)`): only a false flag has one
     meaning for every builder (`pretrained=False` -> `weights=None`)."""
     plan = CallPlan()
@@ -248,7 +246,7 @@ def plan_named_call(
     names: set[str],
     args: Sequence[Arg],
     reference_for: Callable[[str], Reference],
-    syntax: Syntax = CST,
+    syntax: Syntax,
 ) -> tuple[CallPlan, str | None] | None:
     """A call of what resolves to `names`: a builder, or `get_model` (its first argument names
     the builder). The plan and the registered name of the builder, when known; None for any

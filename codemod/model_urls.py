@@ -15,16 +15,15 @@ from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import ExpressionContext, ExpressionContextProvider, ScopeProvider
 
-from codemod import legacy_model_urls, table
-from codemod.arguments import NOT_LITERAL, literal_value, one_line, source
+from codemod import table
+from codemod.arguments import NOT_LITERAL
+from codemod.cst_syntax import literal_value, one_line, source
 from codemod.diagnostics import Code
 from codemod.prefilter import REMOVED_NAMES as DICT_NAMES
+from codemod.removed_api import DICTS_REMOVED, member_for_key
 
 if TYPE_CHECKING:
     from codemod.rewrite import MigrateWeights
-
-REMOVED = "torchvision 0.15 removed it"
-OLD = f"torchvision {legacy_model_urls.OLD_VERSION}"
 
 
 class ModelUrls:
@@ -112,7 +111,9 @@ class ModelUrls:
                 if id(use) not in self.in_subscript:
                     self._report_use(use)
             if not left:
-                message = f"{one_line(statement)}: `{local}` dropped: {REMOVED}, and no use is left"
+                message = (
+                    f"{one_line(statement)}: `{local}` dropped: {DICTS_REMOVED}, and no use is left"
+                )
                 self.command.report(statement, Code.FIXED, message)
                 self.unused.update(_aliases(statement, local))
 
@@ -127,7 +128,7 @@ class ModelUrls:
 
     def _report_use(self, node: cst.CSTNode) -> None:
         text = one_line(node)
-        message = f"{text}: {REMOVED}; only `{text}[<literal key>]` is rewritten"
+        message = f"{text}: {DICTS_REMOVED}; only `{text}[<literal key>]` is rewritten"
         self.command.report(node, Code.NOT_FIXABLE, message)
 
 
@@ -151,19 +152,5 @@ def _lookup(
     if len(subscript.slice) == 1 and isinstance(subscript.slice[0].slice, cst.Index):
         key = literal_value(subscript.slice[0].slice.value)
     if context in (ExpressionContext.STORE, ExpressionContext.DEL):
-        return None, f"`{one_line(subscript.value)}` is modified here, and {REMOVED}"
+        return None, f"`{one_line(subscript.value)}` is modified here, and {DICTS_REMOVED}"
     return member_for_key(defined, key)
-
-
-def member_for_key(defined: str, key: object) -> tuple[str | None, str]:
-    """For a lookup of `key` (NOT_LITERAL, or its value) in the dict `defined`: (the member
-    serving it, and a note for the finding) or (None, why it is not rewritten)."""
-    if key is NOT_LITERAL:
-        return None, f"a key known only at run time, and {REMOVED}: use `<Enum>.<MEMBER>.url`"
-    entry = legacy_model_urls.MODEL_URLS[defined].get(key) if isinstance(key, str) else None
-    if entry is None:
-        return None, f"{key!r} is no key of `{defined.rpartition('.')[2]}` in {OLD}"
-    url, member, difference = entry
-    if member is None:
-        return None, f"{difference}, and {REMOVED}"
-    return member, f" ({OLD} had {url.rpartition('/')[2]}: {difference})" if difference else ""

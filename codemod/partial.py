@@ -9,23 +9,27 @@ keyword; that is reported instead.
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from codemod.diagnostics import Code
-from codemod.legacy_call import CallPlan
+from codemod.legacy_call import Arg, CallPlan
+
+if TYPE_CHECKING:
+    import libcst as cst
 
 FUNCTION = "functools.partial"
 
 
 def builder_call(call: cst.Call) -> cst.Call | None:
     """The call the partial stands for: its first argument called with the others."""
+    import libcst as cst  # the full path's: the fast path reads a partial's text
+
     if not call.args or call.args[0].keyword or call.args[0].star:
         return None
     return cst.Call(func=call.args[0].value, args=call.args[1:])
 
 
-def keep_positionals(args: Sequence[cst.Arg], plan: CallPlan) -> CallPlan:
+def keep_positionals(args: Sequence[Arg], plan: CallPlan) -> CallPlan:
     """The plan, unless it turns a positional argument into a keyword."""
     if plan.args is None:
         return plan

@@ -42,7 +42,7 @@ def is_legacy_flag(value: object) -> bool:
 
 
 # The nodes, in Python's tree, of the constants the rules evaluate (LibCST's Name True/False/None,
-# Integer, Float, strings, unary and binary operations: arguments.literal_value).
+# Integer, Float, strings, unary and binary operations: cst_syntax.literal_value).
 LITERAL_NODES = (ast.Constant, ast.UnaryOp, ast.BinOp)
 
 

@@ -6,11 +6,13 @@ string, which builders accept too."""
 from __future__ import annotations
 
 from collections.abc import Callable, Set
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from codemod import table
 from codemod.legacy_call import Reference
+
+if TYPE_CHECKING:
+    import libcst as cst
 
 STRING, BARE = "string", "bare"  # ways to write a member, besides through a module
 
@@ -38,6 +40,8 @@ class EnumReferences:
     ) -> Reference:
         """Members as expressions, for a call of `func` (which resolves to `qualified_name`);
         `visible(name)` is what `name` resolves to where the call is."""
+        import libcst as cst  # the full path's: the fast path writes members as text
+
         depth, node = 0, func
         while isinstance(node, cst.Attribute):
             depth, node = depth + 1, node.value

@@ -17,15 +17,12 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import ImportAssignment, ScopeProvider
 
-from codemod.arguments import one_line, source
+from codemod.cst_syntax import one_line, source
 from codemod.diagnostics import Code
+from codemod.removed_api import FUNCTION, MODULE, MODULE_REMOVED
 
 if TYPE_CHECKING:
     from codemod.rewrite import MigrateWeights
-
-MODULE = "torchvision.models.utils"
-FUNCTION = "load_state_dict_from_url"
-REMOVED = f"torchvision 0.11 removed `{MODULE}`"
 
 
 def _dotted(*names: str) -> cst.BaseExpression:
@@ -56,7 +53,7 @@ class RemovedModules:
         self.rewritten_prefixes: set[int] = set()
 
     def _fixed(self, original: cst.CSTNode, updated: cst.CSTNode, migrated: cst.CSTNode) -> None:
-        message = f"{one_line(original)} -> {one_line(migrated)}: {REMOVED}"
+        message = f"{one_line(original)} -> {one_line(migrated)}: {MODULE_REMOVED}"
         self.command.report(original, Code.FIXED, message, (source(updated), source(migrated)))
 
     def leave_import_from(
@@ -70,7 +67,9 @@ class RemovedModules:
             if isinstance(names, cst.ImportStar):  # the one public name it had
                 names = [cst.ImportAlias(cst.Name(FUNCTION))]
             if any(alias.name.value != FUNCTION for alias in names):
-                message = f"{one_line(original)}: {REMOVED}, which had no name but `{FUNCTION}`"
+                message = (
+                    f"{one_line(original)}: {MODULE_REMOVED}, which had no name but `{FUNCTION}`"
+                )
                 self.command.report(original, Code.NOT_FIXABLE, message)
                 return updated
             migrated = updated.with_changes(module=_dotted("torch", "hub"), names=names)
@@ -162,7 +161,7 @@ class RemovedModules:
         """Report each replaced `import torchvision.models.utils`, once `going` has decided."""
         for original, migrated in self.plain_imports:
             if id(original) in self.dropped:
-                message = f"{one_line(original)}: dropped, as nothing needs it: {REMOVED}"
+                message = f"{one_line(original)}: dropped, as nothing needs it: {MODULE_REMOVED}"
                 self.command.report(original, Code.FIXED, message)
             else:
                 self._fixed(original, original, migrated)

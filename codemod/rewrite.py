@@ -17,6 +17,7 @@ from libcst.metadata import (
 )
 
 from codemod import table
+from codemod.cst_syntax import CST
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
 from codemod.imports import append_names, remove_statements
 from codemod.legacy_call import CallPlan, plan_dynamic_call, plan_named_call
@@ -135,11 +136,13 @@ class MigrateWeights(VisitorBasedCodemodCommand):
     ) -> tuple[CallPlan, str | None] | None:
         """`callee`: the call's callee in the original tree, where names resolve."""
         names = self.qualified_names(callee)
-        found = plan_named_call(names, call.args, lambda name: self.reference_maker(callee, name))
+        found = plan_named_call(
+            names, call.args, lambda name: self.reference_maker(callee, name), CST
+        )
         if found is not None:
             return found
         if self._is_runtime_lookup(callee):
-            return plan_dynamic_call(call.args, table.renames_shared_by_all_builders()), None
+            return plan_dynamic_call(call.args, table.renames_shared_by_all_builders(), CST), None
         return None
 
     def _is_runtime_lookup(self, func: cst.BaseExpression) -> bool:

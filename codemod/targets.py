@@ -1,22 +1,24 @@
 """The builder call a call makes: itself, or one made by another road (torch.hub.load, a
-partial), with the plan for its arguments. Shared by the full path and the fast path."""
+partial), with the plan for its arguments. `find_target` and `settle` work on LibCST's nodes (the
+full path), `settle_text` on a call's text (the fast path, which does not import LibCST)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from codemod import hub, partial
-from codemod.arguments import call_source, one_line
-from codemod.call_text import TextArg, spliced, unindented
+from codemod.call_text import TextArg, call_of, spliced, unindented
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
 from codemod.legacy_call import CallPlan
 
-# (the builder call, its callee as written in the source) -> the plan and the builder's
-# registered name, or None when the callee is no builder
-PlanCall = Callable[[cst.Call, cst.BaseExpression], "tuple[CallPlan, str | None] | None"]
+if TYPE_CHECKING:
+    import libcst as cst
+
+    # (the builder call, its callee as written in the source) -> the plan and the builder's
+    # registered name, or None when the callee is no builder
+    PlanCall = Callable[[cst.Call, cst.BaseExpression], tuple[CallPlan, str | None] | None]
 
 
 @dataclass
@@ -33,12 +35,18 @@ def find_target(
 ) -> Target | None:
     """`callee`: what the original call's callee resolves to; `updated` is the call with any
     calls inside it already rewritten."""
+    import libcst as cst
+
+    from codemod.cst_syntax import CST, one_line
+
     if hub.LOAD in callee:
-        found = hub.plan_hub_call(updated.args)
+        found = hub.plan_hub_call(updated.args, CST)
         if found is None:
             return None
         label = f"{one_line(original.func)}(..., {found.model})"
-        return Target(label, found.call, found.indices, found.plan, found.builder)
+        entry_args = [updated.args[index] for index in found.indices]
+        call = cst.Call(cst.Name(found.entry_point), args=entry_args)
+        return Target(label, call, found.indices, found.plan, found.builder)
     if partial.FUNCTION in callee:
         inner_original, inner = partial.builder_call(original), partial.builder_call(updated)
         if inner_original is None or inner is None:
@@ -71,6 +79,8 @@ def settle(
     """The findings at (line, column) and, when the plan changes arguments, `call` (with any
     calls inside it already rewritten) with the plan's arguments in place. `call_text`: the
     call's source (as `call_source` prints it), when it is at hand."""
+    from codemod.cst_syntax import call_source
+
     plan = target.plan
     settled = Settled(_problems(target.label, plan, line, column))
     if not plan.args:
@@ -99,25 +109,24 @@ def settle_text(
     text: str,
     position: tuple[int, int],
     indentation: str = "",
-    partial: TextArg | None = None,
+    builder_call: tuple[str, Sequence[TextArg], Sequence[TextArg]] | None = None,
 ) -> Settled:
     """`settle` for a call planned on its text `text` (codemod/call_text.py), in a block of
-    `indentation`; what it comes to in place is `printed`. For a partial, `partial` is its
-    first argument, the builder, whose call the plan's arguments make."""
+    `indentation`; what it comes to in place is `printed`. For a call that makes a builder call
+    by another road (a partial, torch.hub.load), `builder_call` is the builder as written, the
+    call's arguments, and the builder's arguments among them, which the plan replaces."""
     settled = Settled(_problems(label, plan, *position))
     if not plan.args:
         return settled
-    kept = [partial] if partial else []
-    settled.printed = spliced(text, [*kept, *plan.args])
-    before, after = text, settled.printed
-    fix = (unindented(before, indentation), unindented(after, indentation))
+    settled.printed = spliced(text, plan.args)
+    fix = (unindented(text, indentation), unindented(settled.printed, indentation))
     settled.diagnostics.append(_fixed(label, plan, *position, fix))
     if builder:
         rewrite = fix
-        if partial:  # the builder call as LibCST prints the one partial.builder_call makes
-            start = plan.args[0].start
-            before = f"{partial.value.text}({before[start:-1]})"
-            after = f"{partial.value.text}({after[start:-1]})"
+        if builder_call:
+            func, arguments, builder_args = builder_call
+            before = call_of(func, text, arguments, builder_args)
+            after = call_of(func, text, arguments, plan.args)
             rewrite = (unindented(before, indentation), unindented(after, indentation))
         settled.rewrite = CallRewrite(*position, builder, *rewrite)
     return settled

@@ -4,17 +4,27 @@ hypothesis writes from every builder's import paths in many call shapes and surr
 
 from __future__ import annotations
 
+import ast
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codemod import fast_path, legacy_model_urls, legacy_table, prefilter, targets
-from codemod.call_text import Piece, TextSyntax
+from codemod import (
+    fast_path,
+    import_text,
+    legacy_model_urls,
+    legacy_table,
+    prefilter,
+    targets,
+)
+from codemod.call_text import Piece, TextSyntax, call_of
 from codemod.runner import migrate_source, migrate_with_libcst
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -144,7 +154,15 @@ UTILS_WAYS = {
     "path": ("import torchvision\n", f"torchvision.models.utils.{FUNCTION}"),
     "package": ("from torchvision import models\n", f"models.utils.{FUNCTION}"),
 }
-ABOVE = ["", "\n", "# checkpoints\n", "import os\n", "import torch.hub\n", "import torch\n"]
+ABOVE = [
+    "",
+    "\n",
+    "# checkpoints\n",
+    "import os\n",
+    "import torch.hub\n",
+    "import torch\n",
+    'DEVICE = "cpu"\n',
+]
 
 
 @st.composite
@@ -218,6 +236,8 @@ def test_the_fast_path_takes_most_modules_using_removed_api() -> None:
         plain + path,  # the import goes
         plain + path + "y = torchvision.ops.nms\n",  # it stays, for another use
         plain + "import torchvision\ny = torchvision.ops.nms\n",  # another import binds it
+        '"""Doc."""\n\n' + plain.replace("import os\n", "") + "import os\n" + path,  # first
+        "import torchvision\nDEVICE = 1\nimport torch.hub\n" + path,  # not an opening import
     ]
     for source in sources:
         assert takes_fast_path(source.encode()), source
@@ -247,6 +267,12 @@ PLAIN_CALLS = [
     "make = partial(get_model, 'resnet50', pretrained = (flag) , )\n",
     "from functools import partial\nfrom torchvision import models\n\n\ndef f():\n"
     "    return partial(\n        models.resnet50,\n        pretrained=True,  # old\n    )\n",
+    "import torch\nm = torch.hub.load('pytorch/vision', 'resnet50', pretrained=True)\n",
+    "import torch\nm = torch.hub.load('pytorch/vision:v0.10.0', 'resnet50', True)\n",
+    "import torch\nm = torch.hub.load(\n    'pytorch/vision', 'vgg16', True, force_reload=True,\n"
+    "    progress=False  # quiet\n)\n",
+    "from torch.hub import load\nm = load(\n    repo_or_dir=('pytorch/vision'),\n    model=name,\n"
+    "    pretrained=False,\n)\n",
     "from torchvision import models\n\n\nclass Net:\n    def __init__(self):\n"
     "        self.body = models.resnet50(\n            True,\n  num_classes=10,\n\n        )\n",
 ]
@@ -305,6 +331,33 @@ def test_the_comparison_catches_a_faulty_text_syntax(
     assert differences(source)
 
 
+HUB_FAULTS = {  # fault: (what is replaced, by what, a hub call where it matters)
+    "the comma after the builder's last argument lost": (
+        targets,
+        "call_of",
+        lambda *args: call_of(*args).replace(", )", ")"),
+        "m = torch.hub.load('pytorch/vision', 'vgg16', True, force_reload=True)\n",
+    ),
+    "a concatenated repository taken for one string": (
+        TextSyntax,
+        "string_token",
+        lambda self, value: value.text,
+        "m = torch.hub.load('pytorch/vision' '', 'vgg16', pretrained=True)\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(HUB_FAULTS))
+def test_the_comparison_catches_a_faulty_hub_call_on_text(
+    fault: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    where, name, replacement, call = HUB_FAULTS[fault]
+    source = ("import torch\n" + call).encode()
+    assert differences(source) == []
+    monkeypatch.setattr(where, name, replacement)
+    assert differences(source)
+
+
 REMOVED_API = (
     b"import os\nimport torchvision\nfrom torchvision.models.vgg import model_urls as vgg_urls\n\n"
     b"state = torchvision.models.utils.load_state_dict_from_url(vgg_urls['vgg16'])\n"
@@ -319,7 +372,7 @@ INJECTED = {  # fault: (what is replaced, by what, a module where it matters)
         None,
     ),
     "a model_urls import kept": ("_dropped_dicts", lambda survey, text: ({}, []), REMOVED_API),
-    "no import of torch.hub": ("_modules_to_import", lambda tree, survey: [], REMOVED_API),
+    "no import of torch.hub": ("_modules_to_import", lambda tree, text, survey: [], REMOVED_API),
     "another import of torchvision unseen": (
         "_bound_root",
         lambda statement, alias: "",
@@ -363,13 +416,82 @@ def test_benchmark_corpus_same_on_both_paths(tmp_path: Path) -> None:
 def test_names_printed_without_libcst_as_libcst_prints_them(
     parts: list[str], gaps: list[str], parenthesised: bool
 ) -> None:
-    """`arguments.source` prints plain dotted names itself: exactly as LibCST would."""
+    """`cst_syntax.source` prints plain dotted names itself: exactly as LibCST would."""
     import libcst as cst
 
-    from codemod.arguments import _EMPTY_MODULE, source
+    from codemod.cst_syntax import _EMPTY_MODULE, source
 
     text = parts[0]
     for index, part in enumerate(parts[1:]):
         text += f"{gaps[index % 4]}.{gaps[index % 4 + 4]}{part}"
     node = cst.parse_expression(f"({text})" if parenthesised else text)
     assert source(node) == _EMPTY_MODULE.code_for_node(node)
+
+
+IMPORT_LAYOUTS = {  # layout -> (how the names are listed, whether it is edited on its text)
+    "one line": (lambda names: ", ".join(names), True),
+    "black": (lambda names: "(\n" + "".join(f"    {n},\n" for n in names) + ")", True),
+    "two spaces": (lambda names: "(\n" + "".join(f"  {n},\n" for n in names) + ")", True),
+    "spaced commas": (lambda names: " ,  ".join(names), False),
+    "in parentheses": (lambda names: "(" + ", ".join(names) + ")", False),
+    "no trailing comma": (lambda names: "(\n    " + ",\n    ".join(names) + "\n)", False),
+    "commented": (lambda names: "(\n" + "".join(f"    {n},  # c\n" for n in names) + ")", False),
+    "blank line": (lambda names: "(\n" + "".join(f"    {n},\n\n" for n in names) + ")", False),
+}
+
+
+@st.composite
+def import_edit(draw: st.DrawFn) -> tuple[str, str, set[str], list[str]]:
+    """(layout, a `from` import in it, the names to take out, the names to append)."""
+    aliases = ["a", "b", "c as d", "e as e", "f"]
+    listed = draw(st.lists(st.sampled_from(aliases), min_size=1, max_size=4, unique=True))
+    bound = [alias.rpartition(" ")[2] for alias in listed]
+    dropped = set(draw(st.lists(st.sampled_from(bound), unique=True)))
+    added = draw(st.lists(st.sampled_from(["X_Weights", "Y_Weights"]), unique=True))
+    if set(bound) <= dropped and not added:
+        dropped.discard(bound[0])  # some name stays
+    layout = draw(st.sampled_from(sorted(IMPORT_LAYOUTS)))
+    written = f"from torchvision.models import {IMPORT_LAYOUTS[layout][0](listed)}"
+    return layout, written, dropped, added
+
+
+def import_edit_differences(
+    written: str, dropped: set[str], added: list[str], edit: Callable[..., str | None]
+) -> list[str]:
+    """How `edit` (import_text.edited) differs from LibCST's edit: what the full path does."""
+    import libcst as cst
+
+    from codemod.cst_syntax import source
+    from codemod.imports import append_names, remove_names
+
+    node = cst.parse_statement(written + "\n").body[0]
+    if added:
+        node = append_names(node, added)
+    if dropped:
+        node = remove_names(node, dropped)
+    new = edit(ast.parse(written).body[0], written, dropped, added)
+    return [] if new in (None, source(node)) else [f"{new!r} != {source(node)!r}"]
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(case=import_edit())
+def test_imports_edited_on_their_text_as_libcst_edits_them(
+    case: tuple[str, str, set[str], list[str]],
+) -> None:
+    layout, written, dropped, added = case
+    assert import_edit_differences(written, dropped, added, import_text.edited) == []
+    edited_on_text = import_text.edited(ast.parse(written).body[0], written, dropped, added)
+    if IMPORT_LAYOUTS[layout][1] or layout == "spaced commas" and not dropped:
+        assert edited_on_text is not None
+
+
+def test_the_import_comparison_catches_a_kept_comma() -> None:
+    """When the last name goes, LibCST leaves the new last one without its comma."""
+    written = "from torchvision.models import (\n    a,\n    b,\n)"
+
+    def comma_kept(*args: Any) -> str | None:
+        new = import_text.edited(*args)
+        return None if new is None else new.replace("a)", "a,\n)")
+
+    assert import_edit_differences(written, {"b"}, [], import_text.edited) == []
+    assert import_edit_differences(written, {"b"}, [], comma_kept)

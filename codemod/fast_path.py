@@ -30,7 +30,7 @@ from codemod import import_text, removed_api, table
 from codemod.arguments import folded
 from codemod.call_text import is_one_string
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
-from codemod.prefilter import REMOVED_NAMES, might_be_a_flag
+from codemod.prefilter import REMOVED_NAMES, Nodes, might_be_a_flag
 from codemod.safety import Replacement
 
 # Roots of the names the rules act on; an import of these anywhere but at module level, or a
@@ -61,13 +61,10 @@ def _is_ours(qualified_name: str) -> bool:
     return qualified_name.split(".")[0] in RULE_ROOTS
 
 
-# Nodes that bind names; and a Name stored or deleted, which _Names reads where it walks them.
-_BINDING_NODES = frozenset(
-    {
-        ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.arg, ast.ExceptHandler,
-        ast.MatchAs, ast.MatchStar, ast.MatchMapping, ast.Global, ast.Nonlocal, ast.Import,
-        ast.ImportFrom,
-    }
+# Nodes that bind names, other than imports and a Name stored or deleted.
+_BINDING_NODES = (
+    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.arg, ast.ExceptHandler, ast.MatchAs,
+    ast.MatchStar, ast.MatchMapping, ast.Global, ast.Nonlocal,
 )  # fmt: skip
 
 
@@ -118,30 +115,29 @@ class _Names:
     """What each name of the module is bound to: a qualified name for a module-level import,
     None for anything else."""
 
-    def __init__(self, tree: ast.Module, nodes: list[ast.AST]) -> None:
+    def __init__(self, tree: ast.Module, nodes: Nodes) -> None:
         self.bindings: dict[str, set[str | None]] = {}
         module_level = set()
         for statement in _module_level_imports(tree.body):
             module_level.add(id(statement))
             for name, qualified in _imported_names(statement):
                 self.bindings.setdefault(name, set()).add(qualified)
-        for node in nodes:
-            kind = type(node)
-            if kind is ast.Name:  # the commonest node by far, mostly read: no generator for it
-                if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
-                    self.bindings.setdefault(node.id, set()).add(None)  # type: ignore[attr-defined]
-                continue
-            if kind not in _BINDING_NODES:
-                continue
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+        for node in nodes.get(ast.Name, []):
+            if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
+                self.bindings.setdefault(node.id, set()).add(None)  # type: ignore[attr-defined]
+        for kind in (ast.Import, ast.ImportFrom):
+            for statement in nodes.get(kind, []):  # type: ignore[assignment]
+                if isinstance(statement, ast.ImportFrom) and any(
+                    alias.name == "*" for alias in statement.names
+                ):
                     raise _FullPath
-                if id(node) not in module_level:
-                    if any(_is_ours(qualified) for _, qualified in _imported_names(node)):
+                if id(statement) not in module_level:
+                    if any(_is_ours(qualified) for _, qualified in _imported_names(statement)):
                         raise _FullPath
-                    for name, _ in _imported_names(node):
+                    for name, _ in _imported_names(statement):
                         self.bindings.setdefault(name, set()).add(None)
-            else:
+        for kind in _BINDING_NODES:
+            for node in nodes.get(kind, []):
                 for name in _bound_names(node):
                     self.bindings.setdefault(name, set()).add(None)
 
@@ -242,63 +238,66 @@ class _Survey:
         return found
 
 
-def _survey(source: bytes, names: _Names, nodes: list[ast.AST]) -> _Survey:
+def _survey(source: bytes, names: _Names, nodes: Nodes) -> _Survey:
     """The full path for a file with a shape only the full path handles."""
     dicts = b"model_urls" in source  # the model_urls rule's dicts may be named
     survey = _Survey()
-    taken: set[int] = set()  # nodes inside a lookup or a path the survey took
-    for node in nodes:  # breadth-first: an expression before the ones inside it
-        kind = type(node)
-        if kind is ast.Call:
-            call: ast.Call = node  # type: ignore[assignment]
-            callee = names.qualified(call.func)
-            if callee is None:
-                if isinstance(call.func, ast.Name) and call.func.id == "getattr" and call.args:
-                    if (names.qualified(call.args[0]) or "").startswith("torchvision"):
-                        raise _FullPath
-            elif callee == PARTIAL:
-                inner = names.qualified(call.args[0]) if call.args else None
-                if inner and (table.builder_name_at(inner) or table.is_get_model(inner)):
-                    survey.calls.append((call, callee, inner))
-            elif callee == HUB_LOAD:
-                survey.calls.append((call, callee, None))
-            elif table.builder_name_at(callee) and _may_need_a_plan(call, 0):
-                survey.calls.append((call, callee, None))
-            elif table.is_get_model(callee) and _may_need_a_plan(call, 1):
-                survey.calls.append((call, callee, None))
-        elif kind is ast.Attribute and id(node) not in taken:
-            attribute: ast.Attribute = node  # type: ignore[assignment]
-            if attribute.attr == removed_api.FUNCTION:
-                path = attribute.value
-                if isinstance(path, ast.Attribute) and path.attr == "utils":
-                    if names.qualified(attribute) == UTILS_FUNCTION:
-                        survey.utils_paths.append(attribute)
-                        taken.add(id(path))
-            elif attribute.attr in ("__dict__", "utils"):
-                if (names.qualified(attribute.value) or "").startswith("torchvision"):
+    calls: list[ast.Call] = nodes.get(ast.Call, [])  # type: ignore[assignment]
+    for call in calls:
+        callee = names.qualified(call.func)
+        if callee is None:
+            if isinstance(call.func, ast.Name) and call.func.id == "getattr" and call.args:
+                if (names.qualified(call.args[0]) or "").startswith("torchvision"):
                     raise _FullPath
-            elif dicts and _is_model_urls_dict(names.qualified(attribute)):
-                raise _FullPath  # a dict used other than by a lookup
-        elif kind is ast.Name and dicts and id(node) not in taken:
-            if _is_model_urls_dict(names.qualified(node)):  # type: ignore[arg-type]
+        elif callee == PARTIAL:
+            inner = names.qualified(call.args[0]) if call.args else None
+            if inner and (table.builder_name_at(inner) or table.is_get_model(inner)):
+                survey.calls.append((call, callee, inner))
+        elif callee == HUB_LOAD:
+            survey.calls.append((call, callee, None))
+        elif table.builder_name_at(callee) and _may_need_a_plan(call, 0):
+            survey.calls.append((call, callee, None))
+        elif table.is_get_model(callee) and _may_need_a_plan(call, 1):
+            survey.calls.append((call, callee, None))
+    taken: set[int] = set()  # expressions inside a lookup or a path the survey took
+    subscripts: list[ast.Subscript] = nodes.get(ast.Subscript, []) if dicts else []  # type: ignore[assignment]
+    for subscript in subscripts:
+        value = subscript.value
+        if isinstance(value, (ast.Name, ast.Attribute)):
+            qualified = names.qualified(value)
+            defined = table.model_urls_dict(qualified) if qualified else None
+            if defined:
+                survey.lookups.append((subscript, qualified, defined))  # type: ignore[arg-type]
+                taken.add(id(value))
+    attributes: list[ast.Attribute] = nodes.get(ast.Attribute, [])  # type: ignore[assignment]
+    for attribute in attributes:  # breadth-first: a path before the paths inside it
+        if id(attribute) in taken:
+            continue
+        if attribute.attr == removed_api.FUNCTION:
+            path = attribute.value
+            if isinstance(path, ast.Attribute) and path.attr == "utils":
+                if names.qualified(attribute) == UTILS_FUNCTION:
+                    survey.utils_paths.append(attribute)
+                    taken.add(id(path))
+        elif attribute.attr in ("__dict__", "utils"):
+            if (names.qualified(attribute.value) or "").startswith("torchvision"):
                 raise _FullPath
-        elif kind is ast.Subscript and dicts:
-            value = node.value  # type: ignore[attr-defined]
-            if isinstance(value, (ast.Name, ast.Attribute)):
-                qualified = names.qualified(value)
-                defined = table.model_urls_dict(qualified) if qualified else None
-                if defined:
-                    survey.lookups.append((node, qualified, defined))  # type: ignore[arg-type]
-                    taken.add(id(value))
-        elif kind is ast.Import:
-            if any(alias.name.startswith(removed_api.MODULE) for alias in node.names):  # type: ignore[attr-defined]
-                survey.utils_imports.append(node)  # type: ignore[arg-type]
-        elif kind is ast.ImportFrom:
-            imported = [qualified for _, qualified in _imported_names(node)]  # type: ignore[arg-type]
-            if any(qualified.startswith(removed_api.MODULE) for qualified in imported):
-                survey.utils_imports.append(node)  # type: ignore[arg-type]
-            elif dicts and any(_is_model_urls_dict(qualified) for qualified in imported):
-                survey.dict_imports.append(node)  # type: ignore[arg-type]
+        elif dicts and _is_model_urls_dict(names.qualified(attribute)):
+            raise _FullPath  # a dict used other than by a lookup
+    for name in nodes.get(ast.Name, []) if dicts else []:
+        if id(name) not in taken and _is_model_urls_dict(names.qualified(name)):  # type: ignore[arg-type]
+            raise _FullPath
+    imports: list[ast.Import] = nodes.get(ast.Import, [])  # type: ignore[assignment]
+    for statement in imports:
+        if any(alias.name.startswith(removed_api.MODULE) for alias in statement.names):
+            survey.utils_imports.append(statement)
+    imports_from: list[ast.ImportFrom] = nodes.get(ast.ImportFrom, [])  # type: ignore[assignment]
+    for statement_from in imports_from:
+        imported = [qualified for _, qualified in _imported_names(statement_from)]
+        if any(qualified.startswith(removed_api.MODULE) for qualified in imported):
+            survey.utils_imports.append(statement_from)
+        elif dicts and any(_is_model_urls_dict(qualified) for qualified in imported):
+            survey.dict_imports.append(statement_from)
     return survey
 
 
@@ -364,7 +363,7 @@ def _plain_utils_import(
     tree: ast.Module,
     text: _Source,
     names: _Names,
-    nodes: list[ast.AST],
+    nodes: Nodes,
     survey: _Survey,
 ) -> tuple[_Edit | None, Diagnostic]:
     """`import torchvision.models.utils`, which binds `torchvision`: `import torchvision.models`,
@@ -386,7 +385,7 @@ def _plain_utils_import(
         while isinstance(root, ast.Attribute):
             root = root.value
         rewritten.add(id(root))
-    uses = [node for node in nodes if type(node) is ast.Name and node.id == "torchvision"]
+    uses = [node for node in nodes.get(ast.Name, []) if node.id == "torchvision"]  # type: ignore[attr-defined]
     segment = text.text(statement)
     position = statement.lineno, text.column(statement)
     if bound_elsewhere or all(id(use) in rewritten for use in uses):
@@ -711,7 +710,7 @@ def _on_text(
 
 
 def _rewrite(
-    source: bytes, tree: ast.Module, nodes: list[ast.AST], style: str
+    source: bytes, tree: ast.Module, nodes: Nodes, style: str
 ) -> tuple[bytes, list[Diagnostic], list[CallRewrite], list[Replacement]]:
     names = _Names(tree, nodes)
     survey = _survey(source, names, nodes)
@@ -828,10 +827,10 @@ def _modules_to_import(tree: ast.Module, text: _Source, survey: _Survey) -> list
 
 
 def rewrite(
-    source: bytes, tree: ast.Module, nodes: list[ast.AST], style: str
+    source: bytes, tree: ast.Module, nodes: Nodes, style: str
 ) -> tuple[bytes, list[Diagnostic], list[CallRewrite], list[Replacement]] | None:
     """(new source, findings, rewrites, the replacements of the source's bytes that make the new
-    one) for a module (its syntax tree and the tree's nodes), or None when it needs the full
+    one) for a module (its syntax tree and the tree's nodes by type), or None when it needs the full
     path."""
     if b"\r" in source or b"\f" in source:
         return None

@@ -2,10 +2,13 @@
 from the old one only in the expressions a fix was reported at (same line and column), and in
 imports from torchvision or torch (which fixes add and remove).
 
-Given the byte ranges a rewrite replaced (the fast path's), it parses again only the top-level
-statements those touch: it checks that the replacements make the new source and that each run of
-touched statements still starts and ends at a line break, so that the text between the runs is the
-old text between the same statement boundaries, which parses as before."""
+Given the byte ranges a rewrite replaced (the fast path's), it parses again only the statements
+those touch: runs of top-level statements or, inside a statement with blocks, runs of a block's
+statements that start their own lines (parsed at their indentation, inside `if 1:`). It checks
+that the replacements make the new source, and that each run still starts and ends at a line
+break and, in a block, keeps its indentation, so that the text between the runs is the old text
+between the same statement boundaries, which parses as before. Otherwise the whole module is
+parsed again."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from codemod.diagnostics import UnsafeRewrite
 Position = tuple[int, int]  # line, 1-based column in characters, as findings report them
 Replacement = tuple[int, int, bytes]  # bytes [start, end) of the old source, and their new text
 _LINE_END = re.compile(r"\r\n?|\n")  # Python's line ends: not str.splitlines' form feed & co.
+_ELIF = re.compile(rb"elif\b")
 
 
 def _is_managed_import(node: ast.stmt) -> bool:
@@ -108,48 +112,117 @@ def _line_starts(source: bytes) -> list[int]:
     return list(itertools.accumulate(map(len, source.splitlines(keepends=True)), initial=0))
 
 
-def _touched(
-    old: ast.Module, old_starts: list[int], replacements: list[Replacement]
-) -> list[list[int]]:
-    """The runs of whole lines of the old source the replacements touch, widened to the
-    top-level statements on them: [first line, last line], in order."""
-    statements = [
-        (
-            min([s.lineno, *(d.lineno for d in getattr(s, "decorator_list", []))]),
-            s.end_lineno or s.lineno,
-        )
-        for s in old.body
-    ]
-    runs: list[list[int]] = []
-    for start, end, _ in replacements:
-        first = bisect.bisect_right(old_starts, start)
-        last = max(first, bisect.bisect_right(old_starts, end - 1))
+def _start_line(statement: ast.stmt) -> int:
+    decorators = getattr(statement, "decorator_list", None)
+    return decorators[0].lineno if decorators else statement.lineno  # type: ignore[no-any-return]
+
+
+def _blocks(statement: ast.stmt) -> list[list[ast.stmt]]:
+    """The statements of each block a statement opens."""
+    blocks = [getattr(statement, name, []) for name in ("body", "orelse", "finalbody")]
+    clauses = [*getattr(statement, "handlers", []), *getattr(statement, "cases", [])]
+    return [block for block in blocks + [clause.body for clause in clauses] if block]
+
+
+Run = tuple[int, int, list[ast.stmt]]  # first and last line, and the statements on them
+
+
+def _runs(body: list[ast.stmt], ranges: list[tuple[int, int]]) -> list[Run]:
+    """The runs of lines the line ranges touch, widened to the statements of `body` on them,
+    in order, merged."""
+    spans = [(_start_line(s), s.end_lineno or s.lineno) for s in body]
+    widened_ranges = []
+    for first, last in ranges:
         widened = True
         while widened:  # statements that share a line (`a; b`) widen each other
             widened = False
-            for statement_first, statement_last in statements:
+            for statement_first, statement_last in spans:
                 overlaps = statement_first <= last and first <= statement_last
                 if overlaps and (statement_first < first or statement_last > last):
                     first, last = min(first, statement_first), max(last, statement_last)
                     widened = True
-        runs.append([first, last])
-    runs.sort()
+        widened_ranges.append([first, last])
+    widened_ranges.sort()
     merged: list[list[int]] = []
-    for run in runs:
+    for run in widened_ranges:
         if merged and run[0] <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], run[1])
         else:
             merged.append(run)
-    return merged
+    return [
+        (first, last, [s for s, (start, _) in zip(body, spans) if first <= start <= last])
+        for first, last in merged
+    ]
+
+
+Region = tuple[list[ast.stmt], int, int, bool]  # statements, first and last line, in a block?
+
+
+def _regions(
+    body: list[ast.stmt], ranges: list[tuple[int, int]], lines: list[bytes]
+) -> list[Region]:
+    """The runs of top-level statements the line ranges touch; where a run is one statement
+    with blocks, the runs of statements inside them that the ranges touch instead, as deep as
+    each starts its own lines."""
+    regions = []
+    for first, last, run in _runs(body, ranges):
+        inside = _in_blocks(run, [r for r in ranges if first <= r[0] <= last], lines)
+        regions += inside or [(run, first, last, False)]
+    return regions
+
+
+def _in_blocks(
+    run: list[ast.stmt], ranges: list[tuple[int, int]], lines: list[bytes]
+) -> list[Region] | None:
+    """The regions in the blocks of a run's one statement; None unless every range lies inside
+    a block, in runs of statements that start their lines (not after a colon, not `elif`)."""
+    if len(run) != 1:
+        return None
+    found, placed = [], 0
+    for block in _blocks(run[0]):
+        block_first, block_last = _start_line(block[0]), block[-1].end_lineno or block[-1].lineno
+        inside = [r for r in ranges if block_first <= r[0] and r[1] <= block_last]
+        placed += len(inside)
+        for first, last, statements in _runs(block, inside) if inside else []:
+            line = lines[first - 1]
+            indentation = len(line) - len(line.lstrip(b" \t"))
+            if not statements or indentation != statements[0].col_offset:
+                return None
+            if _ELIF.match(line, indentation):
+                return None
+            deeper = _in_blocks(statements, [r for r in inside if first <= r[0] <= last], lines)
+            found += deeper or [(statements, first, last, True)]
+    return found if placed == len(ranges) else None
+
+
+def _reparsed(text: bytes, first: int, in_block: bool) -> list[ast.stmt] | None:
+    """The statements of a region's new text (`first`: its first line in the new source),
+    parsed at their lines; in a block, inside `if 1:` (None where the text is no run of
+    statements of one block)."""
+    if not in_block:
+        return _parsed(b"\n" * (first - 1) + text).body
+    try:
+        module = _parsed(b"\n" * (first - 2) + b"if 1:\n" + text)
+    except UnsafeRewrite:
+        return None  # the whole module's parse tells
+    block = module.body[0] if len(module.body) == 1 else None
+    if not isinstance(block, ast.If) or block.orelse:
+        return None
+    return block.body
 
 
 def _touched_pairs(
-    old_source: bytes, new_source: bytes, old: ast.Module, replacements: list[Replacement]
-) -> list[tuple[list[ast.stmt], list[ast.stmt]]] | None:
-    """For each run of top-level statements the replacements touch: the old statements, and
-    those the run's new text parses to, placed at their lines in the new source; None where a
-    run's new text does not start and end at line breaks. The text between runs is then the
-    old text, between the same statement boundaries."""
+    old_source: bytes,
+    new_source: bytes,
+    old: ast.Module,
+    old_lines: list[bytes],
+    replacements: list[Replacement],
+) -> list[tuple[list[ast.stmt], list[ast.stmt], bool]] | None:
+    """For each region the replacements touch: the old statements, those its new text parses
+    to, placed at their lines in the new source, and whether it is in a block. None where a
+    region's new text does not start and end at line breaks, or is not a run of statements at
+    the old ones' indentation: the whole module is then compared. Otherwise the text between
+    the regions is the old text, between the same statement boundaries."""
     pieces, position = [], 0
     for start, end, text in replacements:
         pieces += [old_source[position:start], text]
@@ -158,8 +231,12 @@ def _touched_pairs(
         raise UnsafeRewrite("the rewritten source is not what its edits make")
     old_starts, new_starts = _line_starts(old_source), _line_starts(new_source)
     old_starts.append(len(old_source) + 1)  # past the end: a line after the last
-    spans = []
-    for first, last in _touched(old, old_starts, replacements):
+    ranges = []
+    for start, end, _ in replacements:
+        first = bisect.bisect_right(old_starts, start)
+        ranges.append((first, max(first, bisect.bisect_right(old_starts, end - 1))))
+    pairs = []
+    for statements, first, last, in_block in _regions(old.body, ranges, old_lines):
         start, end = old_starts[first - 1], min(old_starts[last], len(old_source))
         new_start = start + sum(len(t) - (e - s) for s, e, t in replacements if s < start)
         new_end = end + sum(len(t) - (e - s) for s, e, t in replacements if s < end)
@@ -167,12 +244,11 @@ def _touched_pairs(
             new_end not in new_starts and new_end != len(new_source)
         ):
             return None
-        spans.append((first, last, new_start, new_end))
-    pairs = []
-    for first, last, new_start, new_end in spans:
-        lines_above = b"\n" * (bisect.bisect_right(new_starts, new_start) - 1)  # its line numbers
-        new = _parsed(lines_above + new_source[new_start:new_end])
-        pairs.append(([s for s in old.body if first <= s.lineno <= last], new.body))
+        new_first = bisect.bisect_right(new_starts, new_start)
+        new = _reparsed(new_source[new_start:new_end], new_first, in_block)
+        if new is None or (in_block and new[0].col_offset != statements[0].col_offset):
+            return None
+        pairs.append((statements, new, in_block))
     return pairs
 
 
@@ -185,14 +261,16 @@ def check(
 ) -> None:
     """`old`: the old source's tree, when it is at hand. `replacements`: the old source's bytes
     [start, end) replaced, in order, that make the new source, when known (on the fast path):
-    then only the top-level statements they touch are parsed again and compared, the rest being
-    the same text between the same statement boundaries."""
-    pairs = None
+    then only the statements they touch are parsed again and compared, the rest being the same
+    text between the same statement boundaries."""
+    old_lines, pairs = _Lines(old_source), None
     if old is not None and replacements is not None:
-        pairs = _touched_pairs(old_source, new_source, old, replacements)
+        pairs = _touched_pairs(old_source, new_source, old, old_lines.lines, replacements)
     if pairs is None:
         new = _parsed(new_source)
-        pairs = [((old or ast.parse(old_source)).body, new.body)]
-    comparison = _Comparison(_Lines(old_source), _Lines(new_source), edited)
-    if not all(comparison.same_statements(*pair) for pair in pairs):
-        raise UnsafeRewrite("the rewrite changed code outside the calls it meant to edit")
+        pairs = [((old or ast.parse(old_source)).body, new.body, False)]
+    comparison = _Comparison(old_lines, _Lines(new_source), edited)
+    for old_statements, new_statements, in_block in pairs:
+        compare = comparison.same if in_block else comparison.same_statements
+        if not compare(old_statements, new_statements):
+            raise UnsafeRewrite("the rewrite changed code outside the calls it meant to edit")

@@ -3,6 +3,7 @@ unchanged, and every other file still processed."""
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 from collections.abc import Callable
@@ -164,37 +165,61 @@ OLD = (
     b"import os\nimport torchvision\n\n\ndef build():\n"
     b"    return torchvision.models.resnet50(pretrained=True)\n\n\nSIZE = 1\n"
 )
+NESTED = (
+    b"import torchvision\n\n\nclass Net:\n    def build(self, flag):\n        if flag:\n"
+    b"            return torchvision.models.resnet50(pretrained=True)\n"
+    b"        elif flag is None:\n            return torchvision.models.resnet50(pretrained=True)\n"
+    b"        return None\n"
+)
 CALL = b"torchvision.models.resnet50(pretrained=True)"
 FIXED = b"torchvision.models.resnet50(weights=torchvision.models.ResNet50_Weights.IMAGENET1K_V1)"
-AT = (6, 12)  # where the fix is reported
+AT = {OLD: {(6, 12)}, NESTED: {(7, 20), (9, 20)}}  # where the fixes are reported
 
 
-def _check_replacing(replacements: list[tuple[bytes, bytes]]) -> None:
-    """The safety check on the fast path's terms: OLD with each `old` text replaced by `new`,
-    and the replacements (old bytes [start, end), new text) that make the result."""
+def _check_replacing(replacements: list[tuple[bytes, bytes]], old: bytes = OLD) -> list[bytes]:
+    """The safety check on the fast path's terms: `old` with each old text of `replacements`
+    replaced by its new text, and the replacements (old bytes [start, end), new text) that make
+    the result. The texts parsed again, without the blank lines that place them."""
     from codemod import safety
     from codemod.prefilter import parsed
 
-    edits = sorted((OLD.index(old), OLD.index(old) + len(old), new) for old, new in replacements)
-    new_source, position = b"", 0
-    for start, end, text in edits:
-        new_source += OLD[position:start] + text
-        position = end
-    new_source += OLD[position:]
-    tree = parsed(OLD).tree  # type: ignore[union-attr]
-    safety.check(OLD, new_source, {AT}, tree, edits)
-
-
-def test_only_the_statements_edited_are_parsed_again_and_they_pass(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from codemod import safety
-
     parsed_again: list[bytes] = []
     parse = safety._parsed
-    monkeypatch.setattr(safety, "_parsed", lambda text: parse(parsed_again.append(text) or text))
-    _check_replacing([(CALL, FIXED)])
-    assert [text.strip(b"\n") for text in parsed_again] == [b"def build():\n    return " + FIXED]
+
+    def spied(text: bytes) -> ast.Module:
+        parsed_again.append(text.strip(b"\n"))
+        return parse(text)
+
+    edits, searched_from = [], {}  # a text given twice: its next occurrence
+    for found, new in replacements:
+        start = old.index(found, searched_from.get(found, 0))
+        edits.append((start, start + len(found), new))
+        searched_from[found] = start + len(found)
+    edits.sort()
+    new_source, position = b"", 0
+    for start, end, text in edits:
+        new_source += old[position:start] + text
+        position = end
+    new_source += old[position:]
+    tree = parsed(old).tree  # type: ignore[union-attr]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(safety, "_parsed", spied)
+        safety.check(old, new_source, AT[old], tree, edits)
+    return parsed_again
+
+
+def test_only_the_statements_edited_are_parsed_again_and_they_pass() -> None:
+    """Only the innermost run of statements that starts its lines; the whole statement that
+    holds an `elif` (which is no statement on its own)."""
+    assert _check_replacing([(CALL, FIXED)]) == [b"if 1:\n    return " + FIXED]
+    assert _check_replacing([(CALL, FIXED)], NESTED) == [b"if 1:\n            return " + FIXED]
+    elif_too = _check_replacing([(CALL, FIXED), (CALL, FIXED)], NESTED)
+    statement = NESTED[NESTED.index(b"        if flag") : NESTED.index(b"        return None")]
+    assert elif_too == [b"if 1:\n" + statement.replace(CALL, FIXED).rstrip()]
+    with_import = _check_replacing(
+        [(b"import os\n", b"import os\nimport torch.hub\n"), (CALL, FIXED)]
+    )
+    assert with_import == [b"import os\nimport torch.hub", b"if 1:\n    return " + FIXED]
 
 
 @pytest.mark.parametrize(
@@ -205,9 +230,16 @@ def test_only_the_statements_edited_are_parsed_again_and_they_pass(
         ([(CALL, FIXED), (b"SIZE = 1", b"SIZE = 2")], "changed code outside"),
         ([(CALL, FIXED), (b"import os\n", b"import os")], "does not parse"),  # lines joined
         ([(CALL, FIXED), (b"def build", b"def built")], "changed code outside"),
+        ([(b"    return " + CALL, b"return " + FIXED)], "does not parse"),  # the block emptied
+        ([(CALL, FIXED + b"\n    x = 1")], "changed code outside"),  # a statement added
+        ([(CALL, FIXED + b"\nx = 1")], "changed code outside"),  # the block ended early
+        ([(CALL, FIXED + b"\nelse:\n    pass")], "does not parse"),  # a clause added
     ],
-    ids=["bracket", "string", "other statement", "joined lines", "renamed function"],
-)
+    ids=[
+        "bracket", "string", "other statement", "joined lines", "renamed function",
+        "block emptied", "statement added", "block ended", "clause added",
+    ],
+)  # fmt: skip
 def test_the_check_on_edited_statements_catches_faults(
     replacements: list[tuple[bytes, bytes]], message: str
 ) -> None:
@@ -215,6 +247,28 @@ def test_the_check_on_edited_statements_catches_faults(
 
     with pytest.raises(UnsafeRewrite, match=message):
         _check_replacing(replacements)
+
+
+@pytest.mark.parametrize(
+    "replacements",
+    [
+        [(CALL, FIXED), (b"return None", b"return 1")],  # another statement of the block
+        [(CALL, FIXED), (b"flag is None", b"flag is not None")],  # the elif's test
+        [(CALL, FIXED + b"\n            x = 1")],  # a statement added in the innermost block
+        [(CALL, FIXED + b"\n        return 1")],  # ... or in the block around it
+        [(CALL, FIXED), (b"        if flag:", b"          if flag:")],  # indentation
+        [(b"        return None", b"          return None")],  # ... of a statement alone
+    ],
+    ids=[
+        "other statement", "elif test", "statement added", "outer block", "indentation",
+        "indentation alone",
+    ],
+)  # fmt: skip
+def test_the_check_in_nested_blocks_catches_faults(replacements: list[tuple[bytes, bytes]]) -> None:
+    from codemod.diagnostics import UnsafeRewrite
+
+    with pytest.raises(UnsafeRewrite):
+        _check_replacing(replacements, NESTED)
 
 
 def test_replacements_that_do_not_make_the_new_source_are_refused() -> None:
@@ -226,4 +280,4 @@ def test_replacements_that_do_not_make_the_new_source_are_refused() -> None:
     new_source = OLD.replace(CALL, FIXED).replace(b"SIZE = 1", b"SIZE = 2")
     edits = [(start, start + len(CALL), FIXED)]
     with pytest.raises(UnsafeRewrite, match="not what its edits make"):
-        safety.check(OLD, new_source, {AT}, parsed(OLD).tree, edits)  # type: ignore[union-attr]
+        safety.check(OLD, new_source, AT[OLD], parsed(OLD).tree, edits)  # type: ignore[union-attr]

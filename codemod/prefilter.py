@@ -80,7 +80,9 @@ def _names_the_repository(value: ast.expr) -> bool:
     return isinstance(value, ast.Constant) and HUB_REPOSITORY.decode() in str(value.value)
 
 
-def _needs_rewrite(nodes: Nodes, hub: bool) -> bool:
+def _needs_rewrite(nodes: Nodes, hub: bool, removed_api: bool) -> bool:
+    """`hub`: the source spells the hub repository; `removed_api`: it names `model_urls` or
+    `utils`, without which no name or import of the removed API is worth a look."""
     from codemod import table  # the generated table: only for a file that passed the text check
 
     legacy, new = table.parameter_names()
@@ -94,10 +96,6 @@ def _needs_rewrite(nodes: Nodes, hub: bool) -> bool:
             else:
                 known = {"functools": partials, "torch.hub": loads}.get(statement.module, set())
             known.update(a.asname for a in statement.names if a.asname and a.name in known)
-    for kind in (ast.Import, ast.ImportFrom, ast.Attribute, ast.Name):
-        for node in nodes.get(kind, []):
-            if _is_removed_module(node) or _terminal_name(node) in REMOVED_NAMES:
-                return True
     calls: list[ast.Call] = nodes.get(ast.Call, [])  # type: ignore[assignment]
     for call in calls:
         for keyword in call.keywords:
@@ -113,6 +111,10 @@ def _needs_rewrite(nodes: Nodes, hub: bool) -> bool:
             return True
         if callee in partials and call.args and _terminal_name(call.args[0]) in builders:
             return True
+    for kind in (ast.Import, ast.ImportFrom, ast.Attribute, ast.Name) if removed_api else ():
+        for node in nodes.get(kind, []):
+            if _is_removed_module(node) or _terminal_name(node) in REMOVED_NAMES:
+                return True
     return False
 
 
@@ -372,7 +374,8 @@ def syntax_might_need_migration(source: bytes) -> bool:
     module = parsed(source)
     if module is None:
         return True  # the real parser reports what is wrong
-    return _needs_rewrite(module.nodes, hub=HUB_REPOSITORY in source)
+    removed_api = b"model_urls" in source or b"utils" in source
+    return _needs_rewrite(module.nodes, HUB_REPOSITORY in source, removed_api)
 
 
 def might_need_migration(source: bytes) -> bool:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from codemod.diagnostics import CallRewrite, Code, Diagnostic, NotebookError, UnsafeRewrite
 from codemod.prefilter import (
     mentions_torchvision,
+    might_need_migration,
     might_use_torchvision,
     parsed,
     syntax_might_need_migration,
@@ -120,21 +121,18 @@ class Unparsable(SyntaxError):
 def migrate_source(source: bytes, path: str = "<string>", style: str = "enum") -> FileResult:
     """Rewrite one module's source, on the fast path where it applies. Raises Unparsable for
     code it cannot parse."""
-    if not might_use_torchvision(source):
+    if not might_need_migration(source):
         return FileResult(path, source, source)
     return _migrate_screened(source, path, style)
 
 
 def _migrate_screened(source: bytes, path: str, style: str) -> FileResult:
-    """`migrate_source` once the textual check has let the source through. The fast path runs
-    first: where it takes the file, the walk of its syntax tree would only have told it to."""
+    """`migrate_source` once the pre-filter has let the source through."""
     from codemod import fast_path  # the table: only once a file needs a closer look
 
     module = parsed(source)
     quick = None if module is None else fast_path.rewrite(source, module.tree, module.nodes, style)
     if quick is None:
-        if not syntax_might_need_migration(source):
-            return FileResult(path, source, source)
         return migrate_with_libcst(source, path, style)
     migrated, diagnostics, rewrites, replacements = quick
     _check_safety(source, migrated, diagnostics, replacements)
@@ -199,7 +197,9 @@ def migrate_file(path: Path, style: str = "enum") -> FileResult:
     try:
         if path.suffix == ".ipynb":
             return _migrate_notebook(source, name, style)
-        return _migrate_screened(source, name, style)  # screen_file did the textual check
+        if not syntax_might_need_migration(source):  # screen_file did the textual check
+            return FileResult(name, source, source)
+        return _migrate_screened(source, name, style)
     except UnsafeRewrite as error:
         diagnostic = Diagnostic(1, 1, Code.NOT_WRITTEN, f"{error}; the file is left as it was")
     except NotebookError as error:

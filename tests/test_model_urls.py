@@ -14,7 +14,7 @@ import pytest
 
 models = pytest.importorskip("torchvision.models")
 
-from codemod import generate_model_urls, legacy_model_urls, prefilter, runner  # noqa: E402
+from codemod import generate_model_urls, legacy_model_urls, runner  # noqa: E402
 from codemod.diagnostics import Code  # noqa: E402
 from codemod.runner import migrate_source  # noqa: E402
 
@@ -135,13 +135,12 @@ def test_prefilter_passes_hub_files_that_never_name_torchvision() -> None:
     for case in ("hub_load", "hub_not_fixable"):
         source = (FIXTURES / f"{case}.in.py").read_bytes()
         assert b"torchvision" not in source
-        assert prefilter.might_need_migration(source)
+        assert runner.might_need_migration(source)
         assert migrate_source(source).diagnostics
     concatenated = b'import torch\nm = torch.hub.load("pytorch/" "vision", "resnet50", True)\n'
-    assert not prefilter.might_need_migration(concatenated)
+    assert not runner.might_need_migration(concatenated)
     with pytest.MonkeyPatch.context() as patch:  # the hub rule agrees: not spelled, not rewritten
-        patch.setattr(runner, "might_use_torchvision", lambda source: True)
-        patch.setattr(runner, "syntax_might_need_migration", lambda source: True)
+        patch.setattr(runner, "might_need_migration", lambda source: True)
         assert migrate_source(concatenated).migrated == concatenated
 
 

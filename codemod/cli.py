@@ -25,7 +25,7 @@ from codemod.diagnostics import Code, Diagnostic, UnsafeRewrite
 from codemod.output import FORMATS, JsonFindings, github_annotation
 from codemod.runner import (
     FileResult,
-    Outcome,
+    Tally,
     migrate_file,
     migrate_source,
     python_files,
@@ -44,16 +44,12 @@ PARALLEL_FROM_FILES = 32  # files needing a look: fewer are done sooner than a p
 STDIN = Path("-")
 
 
-def _summary(results: list[Outcome], writing: bool) -> str:
-    changed = sum(result.changed for result in results)
-    codes = [code for result in results for code in result.codes]
-    rewritten = sum(code.code == "MW001" for code in codes)
-    for_a_person = sum(code.needs_a_person for code in codes)
-    failed = sum(result.failed for result in results)
+def _summary(tally: Tally, writing: bool) -> str:
     verb = "changed" if writing else "would change"
     return (
-        f"migrate-weights: {len(results)} files scanned, {changed} {verb}, "
-        f"{rewritten} call sites rewritten, {for_a_person} left for a person, {failed} failed"
+        f"migrate-weights: {tally.files} files scanned, {tally.changed} {verb}, "
+        f"{tally.rewritten} call sites rewritten, {tally.for_a_person} left for a person, "
+        f"{tally.failed} failed"
     )
 
 
@@ -319,25 +315,22 @@ def cli(
 
         verifier = SiteVerifier(device, weights_source)
     printer = _Printer(output_format, show_diff)
-    results: list[Outcome] = []
+    tally = Tally()
     files = _files(paths, settings)
     with _migrations(files, style, jobs) as migrated:
         for result in _with_progress(migrated, len(files)):
-            reported = _report(result, settings, writing, show_diff, printer, paths, verifier)
-            results.append(Outcome.of(reported))
+            tally.add(_report(result, settings, writing, show_diff, printer, paths, verifier))
     printer.close()
-    click.echo(_summary(results, writing), err=True)
-    failed = any(result.failed for result in results)
+    click.echo(_summary(tally, writing), err=True)
     if verifier is not None:  # the exit status reports the verification
         click.echo(verifier.summary(), err=True)
         if verifier.mismatches:
             return EXIT_MISMATCH
-        return EXIT_ERROR if failed or verifier.unverified else EXIT_CLEAN
-    if failed:
+        return EXIT_ERROR if tally.failed or verifier.unverified else EXIT_CLEAN
+    if tally.failed:
         return EXIT_ERROR
-    left_for_a_person = any(code.needs_a_person for r in results for code in r.codes)
-    changed = any(result.changed for result in results) and not exit_zero_even_if_changed
-    return EXIT_CHANGES if left_for_a_person or changed else EXIT_CLEAN
+    changed = tally.changed and not exit_zero_even_if_changed
+    return EXIT_CHANGES if tally.for_a_person or changed else EXIT_CLEAN
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -324,9 +324,8 @@ Nodes = dict[type, list[ast.AST]]  # a tree's nodes by type, each list in breadt
 @dataclass(frozen=True)
 class Parsed:
     tree: ast.Module
-    nodes: (
-        Nodes  # walked once: no contexts (Load, Store) or operators (Add, Eq), which no rule reads
-    )
+    # Walked once; no contexts (Load, Store) or operators (Add, Eq): no rule reads them.
+    nodes: Nodes
 
 
 @lru_cache(maxsize=1)
@@ -345,7 +344,7 @@ _WALKED_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: ()}
 
 def _nodes_by_type(tree: ast.AST) -> Nodes:
     """The nodes `ast.walk` yields, but for contexts and operators (a third of them), grouped by
-    type, at about half its cost."""
+    type, in one pass at less than half the cost of `ast.walk`."""
     queue = [tree]
     append, node_type, walked_fields = queue.append, ast.AST, _WALKED_FIELDS
     groups: Nodes = {}

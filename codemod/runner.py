@@ -51,20 +51,23 @@ class FileResult:
         return self.migrated is None
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What a run keeps of a file once it is reported and written: not its source, so that
-    memory does not grow with the size of the tree."""
+@dataclass
+class Tally:
+    """What a run keeps of the files it reports: counts, not their results, so that memory does
+    not grow with the size of the tree."""
 
-    path: str
-    changed: bool
-    failed: bool
-    codes: tuple[Code, ...]  # of its findings
+    files: int = 0
+    changed: int = 0
+    failed: int = 0
+    rewritten: int = 0  # call sites (MW001)
+    for_a_person: int = 0  # findings a person must look at
 
-    @classmethod
-    def of(cls, result: FileResult) -> Outcome:
-        codes = tuple(d.code for d in result.diagnostics)
-        return cls(result.path, result.changed, result.failed, codes)
+    def add(self, result: FileResult) -> None:
+        self.files += 1
+        self.changed += result.changed
+        self.failed += result.failed
+        self.rewritten += sum(d.code is Code.FIXED for d in result.diagnostics)
+        self.for_a_person += sum(d.code.needs_a_person for d in result.diagnostics)
 
 
 def _skipped(folder: os.DirEntry[str]) -> bool:

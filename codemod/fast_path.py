@@ -30,8 +30,8 @@ from codemod import import_text, removed_api, table
 from codemod.arguments import folded
 from codemod.call_text import is_one_string
 from codemod.diagnostics import CallRewrite, Code, Diagnostic
-from codemod.prefilter import REMOVED_NAMES, Nodes, might_be_a_flag
-from codemod.safety import Replacement
+from codemod.prefilter import REMOVED_NAMES, Nodes, blocks, might_be_a_flag, start_line
+from codemod.safety import Replacement, line_starts
 
 # Roots of the names the rules act on; an import of these anywhere but at module level, or a
 # name bound both to one of them and to something else, sends the file to the full path.
@@ -105,10 +105,8 @@ def _module_level_imports(body: list[ast.stmt]) -> Iterator[ast.Import | ast.Imp
         if isinstance(statement, (ast.Import, ast.ImportFrom)):
             yield statement
         elif not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            for field in ("body", "orelse", "finalbody"):
-                yield from _module_level_imports(getattr(statement, field, []))
-            for clause in [*getattr(statement, "handlers", []), *getattr(statement, "cases", [])]:
-                yield from _module_level_imports(clause.body)
+            for block in blocks(statement):
+                yield from _module_level_imports(block)
 
 
 class _Names:
@@ -168,9 +166,7 @@ class _Source:
 
     def __init__(self, source: bytes) -> None:
         self.source = source
-        self.line_starts = [0]
-        for line in source.splitlines(keepends=True):
-            self.line_starts.append(self.line_starts[-1] + len(line))
+        self.line_starts = line_starts(source)
 
     def offset(self, line: int, column: int) -> int:
         return self.line_starts[line - 1] + column
@@ -416,7 +412,7 @@ def _removals(tree: ast.Module, text: _Source, removed: set[int]) -> dict[int, _
         if not index or index + 1 == len(tree.body) or not _alone_on_its_lines(tree.body, index):
             raise _FullPath
         previous = tree.body[index - 1]
-        if _blocks(previous):
+        if blocks(previous):
             raise _FullPath
         start = text.line_starts[previous.end_lineno]  # type: ignore[index]
         end = text.line_starts[statement.end_lineno]  # type: ignore[index]
@@ -425,7 +421,7 @@ def _removals(tree: ast.Module, text: _Source, removed: set[int]) -> dict[int, _
         if index + 1 in indices:
             edits[id(statement)] = _Edit(start, end, "")  # its blank lines go further
             continue
-        following_has_leading_lines = text.line_starts[_start_line(tree.body[index + 1]) - 1] > end
+        following_has_leading_lines = text.line_starts[start_line(tree.body[index + 1]) - 1] > end
         edits[id(statement)] = _Edit(
             start, end, "" if following_has_leading_lines else blank.decode()
         )
@@ -454,11 +450,6 @@ def _is_module_heading(tree: ast.Module, text: _Source) -> bool:
         target = first.targets[0]
         return isinstance(target, ast.Name) and target.id == "__strict__"
     return False
-
-
-def _start_line(statement: ast.stmt) -> int:
-    decorators = getattr(statement, "decorator_list", [])
-    return min([statement.lineno, *(decorator.lineno for decorator in decorators)])
 
 
 def _opening_imports(body: list[ast.stmt], heading: bool) -> tuple[int, int]:
@@ -497,7 +488,7 @@ def _new_imports(
     if end < len(body):
         previous = tree.body[tree.body.index(body[end]) - 1]  # perhaps a removed statement
         start = text.line_starts[previous.end_lineno]  # type: ignore[index]
-        leading = text.source[start : text.line_starts[_start_line(body[end]) - 1]]
+        leading = text.source[start : text.line_starts[start_line(body[end]) - 1]]
         if not leading and id(previous) in removals:  # the blank lines it leaves behind
             leading = removals[id(previous)].text.encode("utf-8")
         if not leading or leading.lstrip(b" \t").startswith(b"#"):
@@ -594,28 +585,16 @@ def _holding(body: list[ast.stmt], call: ast.Call) -> ast.stmt:
     found = None
     while True:
         for statement in body:
-            if (_start_line(statement), statement.col_offset) <= position and end <= (
+            if (start_line(statement), statement.col_offset) <= position and end <= (
                 statement.end_lineno,
                 statement.end_col_offset,
             ):
-                found, body = statement, _blocks(statement)
+                found, body = statement, [s for block in blocks(statement) for s in block]
                 break
         else:
             if found is None:
                 raise _FullPath
             return found
-
-
-def _blocks(statement: ast.stmt) -> list[ast.stmt]:
-    """The statements of the blocks a statement opens."""
-    blocks = [
-        *getattr(statement, "body", []),
-        *getattr(statement, "orelse", []),
-        *getattr(statement, "finalbody", []),
-    ]
-    for clause in [*getattr(statement, "handlers", []), *getattr(statement, "cases", [])]:
-        blocks += clause.body
-    return blocks
 
 
 class _ParsedCall:

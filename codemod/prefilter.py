@@ -72,6 +72,19 @@ def _is_removed_module(node: ast.AST) -> bool:
     return False
 
 
+def start_line(statement: ast.stmt) -> int:
+    """The statement's first line: its first decorator's, if it has any."""
+    decorators = getattr(statement, "decorator_list", None)
+    return decorators[0].lineno if decorators else statement.lineno  # type: ignore[no-any-return]
+
+
+def blocks(statement: ast.stmt) -> list[list[ast.stmt]]:
+    """The statements of each block a statement opens (body, else, finally, handlers, cases)."""
+    found = [getattr(statement, name, []) for name in ("body", "orelse", "finalbody")]
+    clauses = [*getattr(statement, "handlers", []), *getattr(statement, "cases", [])]
+    return [block for block in found + [clause.body for clause in clauses] if block]
+
+
 def _values(call: ast.Call) -> list[ast.expr]:
     return [*call.args, *(keyword.value for keyword in call.keywords)]
 

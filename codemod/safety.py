@@ -21,6 +21,7 @@ import tokenize
 from typing import Any
 
 from codemod.diagnostics import UnsafeRewrite
+from codemod.prefilter import blocks, start_line
 
 Position = tuple[int, int]  # line, 1-based column in characters, as findings report them
 Replacement = tuple[int, int, bytes]  # bytes [start, end) of the old source, and their new text
@@ -52,7 +53,7 @@ class _Lines:
 
     def statement_text(self, node: ast.stmt) -> bytes:
         """From the start of the statement's first line (its decorators') to its end."""
-        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        first = start_line(node)
         return self._text(first, 0, node.end_lineno or first, node.end_col_offset)
 
     def expression_text(self, node: ast.expr) -> bytes:
@@ -108,20 +109,8 @@ def _parsed(source: bytes) -> ast.Module:
         raise UnsafeRewrite(f"the rewritten source does not parse: {error}") from error
 
 
-def _line_starts(source: bytes) -> list[int]:
+def line_starts(source: bytes) -> list[int]:
     return list(itertools.accumulate(map(len, source.splitlines(keepends=True)), initial=0))
-
-
-def _start_line(statement: ast.stmt) -> int:
-    decorators = getattr(statement, "decorator_list", None)
-    return decorators[0].lineno if decorators else statement.lineno  # type: ignore[no-any-return]
-
-
-def _blocks(statement: ast.stmt) -> list[list[ast.stmt]]:
-    """The statements of each block a statement opens."""
-    blocks = [getattr(statement, name, []) for name in ("body", "orelse", "finalbody")]
-    clauses = [*getattr(statement, "handlers", []), *getattr(statement, "cases", [])]
-    return [block for block in blocks + [clause.body for clause in clauses] if block]
 
 
 Run = tuple[int, int, list[ast.stmt]]  # first and last line, and the statements on them
@@ -130,7 +119,7 @@ Run = tuple[int, int, list[ast.stmt]]  # first and last line, and the statements
 def _runs(body: list[ast.stmt], ranges: list[tuple[int, int]]) -> list[Run]:
     """The runs of lines the line ranges touch, widened to the statements of `body` on them,
     in order, merged."""
-    spans = [(_start_line(s), s.end_lineno or s.lineno) for s in body]
+    spans = [(start_line(s), s.end_lineno or s.lineno) for s in body]
     widened_ranges = []
     for first, last in ranges:
         widened = True
@@ -179,8 +168,8 @@ def _in_blocks(
     if len(run) != 1:
         return None
     found, placed = [], 0
-    for block in _blocks(run[0]):
-        block_first, block_last = _start_line(block[0]), block[-1].end_lineno or block[-1].lineno
+    for block in blocks(run[0]):
+        block_first, block_last = start_line(block[0]), block[-1].end_lineno or block[-1].lineno
         inside = [r for r in ranges if block_first <= r[0] and r[1] <= block_last]
         placed += len(inside)
         for first, last, statements in _runs(block, inside) if inside else []:
@@ -229,7 +218,7 @@ def _touched_pairs(
         position = end
     if b"".join([*pieces, old_source[position:]]) != new_source:
         raise UnsafeRewrite("the rewritten source is not what its edits make")
-    old_starts, new_starts = _line_starts(old_source), _line_starts(new_source)
+    old_starts, new_starts = line_starts(old_source), line_starts(new_source)
     old_starts.append(len(old_source) + 1)  # past the end: a line after the last
     ranges = []
     for start, end, _ in replacements:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import click
 
-from codemod import legacy_table
-from codemod.checkpoints import SOURCES
-from codemod.verify import DEVICES, resolve_device, verify_builder
+from migrate_weights.tables import legacy_table
+from migrate_weights.verify.checkpoints import SOURCES
+from migrate_weights.verify.verifier import DEVICES, resolve_device, verify_builder
 
 PROC_STATUS = Path("/proc/self/status")
 PROC_CLEAR_REFS = Path("/proc/self/clear_refs")

@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from codemod import legacy_table
-from codemod.table import builder_named
+from migrate_weights.tables import legacy_table
+from migrate_weights.tables.table import builder_named
 
 
 @pytest.fixture(scope="module")

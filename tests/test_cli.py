@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from codemod.cli import main
+from migrate_weights.cli import main
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 LEGACY = "from torchvision import models\n\nmodel = models.resnet50(pretrained=True)\n"
@@ -134,7 +134,7 @@ def test_console_script_runs_without_torch(tmp_path: Path) -> None:
     path = tmp_path / "train.py"
     path.write_text(LEGACY)
     code = (
-        "import sys; from codemod.cli import main; status = main([sys.argv[1]]);"
+        "import sys; from migrate_weights.cli import main; status = main([sys.argv[1]]);"
         "assert not {'torch', 'torchvision'} & set(sys.modules), 'torch imported';"
         "sys.exit(status)"
     )
@@ -164,7 +164,7 @@ def test_readme_example_is_real_output() -> None:
     example = readme.split("```python\n", 1)[1].split("```", 1)[0]
     before, after = example.split("# after `migrate-weights train.py`\n")
     before = before.removeprefix("# before\n").rstrip("\n") + "\n"
-    from codemod.runner import migrate_source
+    from migrate_weights.pipeline.migrate import migrate_source
 
     assert migrate_source(before.encode()).migrated == after.encode()
 

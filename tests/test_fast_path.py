@@ -1,4 +1,4 @@
-"""The fast path (codemod/fast_path.py) against the full LibCST path: wherever the fast path
+"""The fast path (codemod/migrate_weights/fast_path.py) against the full LibCST path: wherever the fast path
 takes a file, both must give the same bytes, findings and rewrites. Fixtures, and modules that
 hypothesis writes from every builder's import paths in many call shapes and surroundings."""
 
@@ -16,16 +16,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codemod import (
-    fast_path,
-    import_text,
-    legacy_model_urls,
-    legacy_table,
-    prefilter,
-    targets,
-)
-from codemod.call_text import Piece, TextSyntax, call_of
-from codemod.runner import migrate_source, migrate_with_libcst
+from migrate_weights import fast_path
+from migrate_weights.fast_path import imports as import_text
+from migrate_weights.tables import legacy_model_urls
+from migrate_weights.tables import legacy_table
+from migrate_weights.pipeline import screen as prefilter
+from migrate_weights.full_path import targets
+from migrate_weights.syntax.text import Piece, TextSyntax, call_of
+from migrate_weights.pipeline.migrate import migrate_source, migrate_with_libcst
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SOURCES = sorted(FIXTURES.glob("*.py")) + sorted(FIXTURES.glob("legacy_sample*/**/*.py"))
@@ -388,7 +386,7 @@ def test_the_comparison_catches_a_faulty_fast_path(
     target, replacement, source = INJECTED[fault]
     source = source or (FIXTURES / "positional.in.py").read_bytes()
     assert takes_fast_path(source) and differences(source) == []
-    monkeypatch.setattr(f"codemod.fast_path.{target}", replacement)
+    monkeypatch.setattr(f"migrate_weights.fast_path.{target}", replacement)
     assert takes_fast_path(source)  # the fault is in what it does, not in whether it runs
     assert differences(source)
 
@@ -419,7 +417,7 @@ def test_names_printed_without_libcst_as_libcst_prints_them(
     """`cst_syntax.source` prints plain dotted names itself: exactly as LibCST would."""
     import libcst as cst
 
-    from codemod.cst_syntax import _EMPTY_MODULE, source
+    from migrate_weights.syntax.cst_nodes import _EMPTY_MODULE, source
 
     text = parts[0]
     for index, part in enumerate(parts[1:]):
@@ -461,8 +459,8 @@ def import_edit_differences(
     """How `edit` (import_text.edited) differs from LibCST's edit: what the full path does."""
     import libcst as cst
 
-    from codemod.cst_syntax import source
-    from codemod.imports import append_names, remove_names
+    from migrate_weights.syntax.cst_nodes import source
+    from migrate_weights.full_path.imports import append_names, remove_names
 
     node = cst.parse_statement(written + "\n").body[0]
     if added:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from codemod.diagnostics import Code
-from codemod.runner import migrate_source
+from migrate_weights.diagnostics import Code
+from migrate_weights.pipeline.migrate import migrate_source
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 CASES = sorted(FIXTURES.glob("*.in.py"))

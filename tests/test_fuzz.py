@@ -20,10 +20,11 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from test_runtime_equivalence import run  # noqa: E402
 
-from codemod import legacy_table, table  # noqa: E402
-from codemod.diagnostics import Code  # noqa: E402
-from codemod.runner import migrate_source  # noqa: E402
-from codemod.table import builder_named  # noqa: E402
+from migrate_weights.tables import legacy_table  # noqa: E402
+from migrate_weights.tables import table
+from migrate_weights.diagnostics import Code  # noqa: E402
+from migrate_weights.pipeline.migrate import migrate_source  # noqa: E402
+from migrate_weights.tables.table import builder_named  # noqa: E402
 
 LONG = os.environ.get("MIGRATE_WEIGHTS_FUZZ") == "long"
 # Builders that build on the meta device (RegNet computes while building, and a quantized model

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from codemod import cli
-from codemod.cli import main
-from codemod.runner import screen_file
+from migrate_weights import cli
+from migrate_weights.cli import main
+from migrate_weights.pipeline.migrate import screen_file
 
 ROOT = Path(__file__).resolve().parent.parent
 LEGACY = "from torchvision import models\n\nmodel = models.resnet50(pretrained=True)\n"
@@ -114,7 +114,7 @@ def test_unknown_code_is_a_clear_error(project: Path, capsys: pytest.CaptureFixt
 
 def test_standard_input_to_standard_output() -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "codemod", "-"], input=LEGACY.encode(), capture_output=True
+        [sys.executable, "-m", "migrate_weights", "-"], input=LEGACY.encode(), capture_output=True
     )
     assert completed.returncode == 1
     assert completed.stdout.decode() == LEGACY.replace(
@@ -126,7 +126,7 @@ def test_standard_input_to_standard_output() -> None:
 def test_standard_input_that_does_not_parse_comes_back_unchanged() -> None:
     source = b"import torchvision\nprint torchvision.models.vgg16(True)\n"
     completed = subprocess.run(
-        [sys.executable, "-m", "codemod", "-"], input=source, capture_output=True
+        [sys.executable, "-m", "migrate_weights", "-"], input=source, capture_output=True
     )
     assert completed.returncode == 2 and completed.stdout == source
     assert "MW004" in completed.stderr.decode()
@@ -149,7 +149,7 @@ def outputs_by_jobs(folder: Path, cwd: Path) -> dict[tuple[str, str], tuple[int,
     outputs = {}
     for jobs in ("1", "2"):
         for mode in ("--check", "--diff"):
-            command = [sys.executable, "-m", "codemod", str(folder), mode, "-j", jobs]
+            command = [sys.executable, "-m", "migrate_weights", str(folder), mode, "-j", jobs]
             completed = subprocess.run(command, capture_output=True, cwd=cwd)
             outputs[jobs, mode] = (completed.returncode, completed.stdout, completed.stderr)
     return outputs
@@ -255,8 +255,8 @@ def test_text_format_lines_parse(project: Path, capsys: pytest.CaptureFixture) -
 @pytest.mark.parametrize("count", [0, 1, 3])
 def test_json_findings_are_streamed_as_one_document(count: int) -> None:
     """Written finding by finding, the text is that of json.dumps over the whole list."""
-    from codemod.diagnostics import Code, Diagnostic
-    from codemod.output import JsonFindings
+    from migrate_weights.diagnostics import Code, Diagnostic
+    from migrate_weights.output import JsonFindings
 
     findings = [
         ("a.py", Diagnostic(n + 1, 2, Code.FIXED, f"message {n}", ("old\n", 'new "x"')))

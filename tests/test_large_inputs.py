@@ -29,7 +29,7 @@ def report():
 
 atexit.register(report)
 sys.argv = ["migrate-weights", *sys.argv[1:]]
-runpy.run_module("codemod", run_name="__main__")
+runpy.run_module("migrate_weights", run_name="__main__")
 """
 
 IMPORTS = (

@@ -14,9 +14,11 @@ import pytest
 
 models = pytest.importorskip("torchvision.models")
 
-from codemod import generate_model_urls, legacy_model_urls, runner  # noqa: E402
-from codemod.diagnostics import Code  # noqa: E402
-from codemod.runner import migrate_source  # noqa: E402
+from migrate_weights.tables import generate_model_urls  # noqa: E402
+from migrate_weights.tables import legacy_model_urls
+from migrate_weights.pipeline import migrate as runner
+from migrate_weights.diagnostics import Code  # noqa: E402
+from migrate_weights.pipeline.migrate import migrate_source  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 ENTRIES = [

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from codemod.cli import main
-from codemod.runner import migrate_file, unified_diff
+from migrate_weights.cli import main
+from migrate_weights.pipeline.migrate import migrate_file, unified_diff
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 NOTEBOOK = FIXTURES / "notebook.in.ipynb"

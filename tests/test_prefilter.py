@@ -1,4 +1,4 @@
-"""The pre-filter (codemod/prefilter.py): the textual check and the walk of Python's syntax tree
+"""The pre-filter (codemod/migrate_weights/pipeline/screen.py): the textual check and the walk of Python's syntax tree
 let through every module the rules change or report on, and as little else as they can."""
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_fixtures import CASES, FIXTURES, style_of
 
-from codemod import prefilter
-from codemod.runner import migrate_source, migrate_with_libcst
+from migrate_weights.pipeline import screen as prefilter
+from migrate_weights.pipeline.migrate import migrate_source, migrate_with_libcst
 
 
 def test_prefilter_never_skips_a_fixture_with_findings(monkeypatch: pytest.MonkeyPatch) -> None:
     """The textual pre-filter is conservative: every fixture the tool changes or reports on
     (when run without the filter) passes it."""
-    from codemod import runner
+    from migrate_weights.pipeline import migrate as runner
 
     needing = []
     for case in [*CASES, *FIXTURES.glob("legacy_sample/**/*.py")]:

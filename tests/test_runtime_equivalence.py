@@ -19,9 +19,10 @@ models = pytest.importorskip("torchvision.models")
 
 from torchvision.models._api import WeightsEnum  # noqa: E402
 
-from codemod import legacy_table, table  # noqa: E402
-from codemod.diagnostics import Code  # noqa: E402
-from codemod.runner import migrate_source  # noqa: E402
+from migrate_weights.tables import legacy_table  # noqa: E402
+from migrate_weights.tables import table
+from migrate_weights.diagnostics import Code  # noqa: E402
+from migrate_weights.pipeline.migrate import migrate_source  # noqa: E402
 
 LEGACY_WARNING = "deprecated since 0.13"
 LEGACY_KEYWORDS = {"pretrained", "pretrained_backbone"}

@@ -12,10 +12,12 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from codemod import cli, fast_path, runner
-from codemod.cli import main
-from codemod.rewrite import MigrateWeights
-from codemod.runner import python_files
+from migrate_weights import cli
+from migrate_weights import fast_path
+from migrate_weights.pipeline import migrate as runner
+from migrate_weights.cli import main
+from migrate_weights.full_path.command import MigrateWeights
+from migrate_weights.pipeline.migrate import python_files
 
 LEGACY = b"from torchvision import models\n\nmodel = models.resnet50(pretrained=True)\n"
 
@@ -180,8 +182,8 @@ def _check_replacing(replacements: list[tuple[bytes, bytes]], old: bytes = OLD) 
     """The safety check on the fast path's terms: `old` with each old text of `replacements`
     replaced by its new text, and the replacements (old bytes [start, end), new text) that make
     the result. The texts parsed again, without the blank lines that place them."""
-    from codemod import safety
-    from codemod.prefilter import parsed
+    from migrate_weights.pipeline import safety
+    from migrate_weights.pipeline.screen import parsed
 
     parsed_again: list[bytes] = []
     parse = safety._parsed
@@ -243,7 +245,7 @@ def test_only_the_statements_edited_are_parsed_again_and_they_pass() -> None:
 def test_the_check_on_edited_statements_catches_faults(
     replacements: list[tuple[bytes, bytes]], message: str
 ) -> None:
-    from codemod.diagnostics import UnsafeRewrite
+    from migrate_weights.diagnostics import UnsafeRewrite
 
     with pytest.raises(UnsafeRewrite, match=message):
         _check_replacing(replacements)
@@ -265,16 +267,16 @@ def test_the_check_on_edited_statements_catches_faults(
     ],
 )  # fmt: skip
 def test_the_check_in_nested_blocks_catches_faults(replacements: list[tuple[bytes, bytes]]) -> None:
-    from codemod.diagnostics import UnsafeRewrite
+    from migrate_weights.diagnostics import UnsafeRewrite
 
     with pytest.raises(UnsafeRewrite):
         _check_replacing(replacements, NESTED)
 
 
 def test_replacements_that_do_not_make_the_new_source_are_refused() -> None:
-    from codemod import safety
-    from codemod.diagnostics import UnsafeRewrite
-    from codemod.prefilter import parsed
+    from migrate_weights.pipeline import safety
+    from migrate_weights.diagnostics import UnsafeRewrite
+    from migrate_weights.pipeline.screen import parsed
 
     start = OLD.index(CALL)
     new_source = OLD.replace(CALL, FIXED).replace(b"SIZE = 1", b"SIZE = 2")

@@ -6,15 +6,16 @@ import pytest
 
 pytest.importorskip("torchvision")
 
-from codemod import generate_table, legacy_table  # noqa: E402
-from codemod.table import builder_name_at, builder_named  # noqa: E402
+from migrate_weights.tables import generate_table  # noqa: E402
+from migrate_weights.tables import legacy_table
+from migrate_weights.tables.table import builder_name_at, builder_named  # noqa: E402
 
 
 def test_committed_table_matches_installed_torchvision() -> None:
     expected = generate_table.render(generate_table.collect())
     assert (
         generate_table.TABLE_PATH.read_text(encoding="utf-8") == expected
-    ), "codemod/legacy_table.py is stale: run `python -m codemod.generate_table`"
+    ), "codemod/migrate_weights/tables/legacy_table.py is stale: run `python -m migrate_weights.tables.generate_table`"
 
 
 def test_every_registered_builder_is_in_the_table() -> None:

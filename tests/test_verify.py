@@ -15,12 +15,14 @@ torch = pytest.importorskip("torch")
 
 from torchvision.models import SqueezeNet1_1_Weights, get_model_builder  # noqa: E402
 
-from codemod import checkpoints, legacy_table, table  # noqa: E402
-from codemod.cli import main  # noqa: E402
-from codemod.diagnostics import CallRewrite  # noqa: E402
-from codemod.runner import migrate_source  # noqa: E402
-from codemod.verify import main as verify_table  # noqa: E402
-from codemod.verify import table_variants, verify_builder, verify_rewrite  # noqa: E402
+from migrate_weights.verify import checkpoints  # noqa: E402
+from migrate_weights.tables import legacy_table
+from migrate_weights.tables import table
+from migrate_weights.cli import main  # noqa: E402
+from migrate_weights.diagnostics import CallRewrite  # noqa: E402
+from migrate_weights.pipeline.migrate import migrate_source  # noqa: E402
+from migrate_weights.verify.verifier import main as verify_table  # noqa: E402
+from migrate_weights.verify.verifier import table_variants, verify_builder, verify_rewrite  # noqa: E402
 
 CPU = torch.device("cpu")
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -4,7 +4,7 @@ table knows, rewritten by the real rewrite and proven equal on CPU with syntheti
 Detection models are compared by their state dicts only: their forward pass runs the heads on up
 to 100 boxes at 800 px, minutes per builder on a 2-core runner, while the table's forms differ
 only in which weights they load, which the bitwise state dicts already decide. The sample tree
-test (`--verify` in test_verify.py) runs detection forward passes, and `python -m codemod.verify`
+test (`--verify` in test_verify.py) runs detection forward passes, and `python -m migrate_weights.verify.verifier`
 runs them for every builder."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from codemod import legacy_table  # noqa: E402
-from codemod.verify import task_of, verify_builder  # noqa: E402
+from migrate_weights.tables import legacy_table  # noqa: E402
+from migrate_weights.verify.verifier import task_of, verify_builder  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_thread_per_worker")
 

@@ -1,5 +1,0 @@
-import sys
-
-from codemod.cli import main
-
-sys.exit(main())

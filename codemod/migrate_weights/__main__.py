@@ -1,0 +1,5 @@
+import sys
+
+from migrate_weights.cli import main
+
+sys.exit(main())

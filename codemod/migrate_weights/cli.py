@@ -1,0 +1,343 @@
+"""`migrate-weights PATHS...`: rewrite, diff or check torchvision legacy weights arguments."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+import click
+
+from migrate_weights.config import (
+    STYLES,
+    ConfigError,
+    Settings,
+    find_pyproject,
+    load_settings,
+    validated_codes,
+)
+from migrate_weights.diagnostics import Code, Diagnostic, UnsafeRewrite
+from migrate_weights.output import FORMATS, JsonFindings, github_annotation
+from migrate_weights.pipeline.migrate import (
+    FileResult,
+    Tally,
+    migrate_file,
+    migrate_source,
+    python_files,
+    screen_file,
+    unified_diff,
+    without_codes,
+    write_result,
+)
+
+if TYPE_CHECKING:
+    from migrate_weights.verify.verifier import SiteVerifier  # imports torch: only for --verify
+
+EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR, EXIT_MISMATCH = 0, 1, 2, 3
+PROGRESS_FROM_FILES = 20
+PARALLEL_FROM_FILES = 32  # files needing a look: fewer are done sooner than a pool starts
+STDIN = Path("-")
+
+
+def _summary(tally: Tally, writing: bool) -> str:
+    verb = "changed" if writing else "would change"
+    return (
+        f"migrate-weights: {tally.files} files scanned, {tally.changed} {verb}, "
+        f"{tally.rewritten} call sites rewritten, {tally.for_a_person} left for a person, "
+        f"{tally.failed} failed"
+    )
+
+
+def _settings(config: Path | None, exclude: tuple[str, ...], disable: tuple[str, ...]) -> Settings:
+    try:
+        settings = load_settings(config or find_pyproject(Path.cwd()))
+        disabled = settings.disable | validated_codes(disable, "--disable")
+    except ConfigError as error:
+        raise click.UsageError(str(error)) from error
+    return replace(settings, exclude=settings.exclude + exclude, disable=disabled)
+
+
+def _files(paths: Iterable[Path], settings: Settings) -> list[Path]:
+    return [path for path in python_files(paths) if not settings.excludes(path)]
+
+
+def _with_progress(results: Iterable[FileResult], count: int) -> Iterable[FileResult]:
+    """A progress bar on standard error, only for a person watching a long run."""
+    interactive = sys.stderr.isatty() and not os.environ.get("CI")
+    if not interactive or count < PROGRESS_FROM_FILES:
+        return results
+    return click.progressbar(results, length=count, label="migrate-weights", file=sys.stderr)
+
+
+def _screened(path: Path) -> FileResult | None:
+    """The file's result when the textual check tells all, else None (its bytes are dropped
+    here and read again where it is migrated, so that they are not all held at once)."""
+    result = screen_file(path)
+    return result if isinstance(result, FileResult) else None
+
+
+def _merged(
+    screened: list[FileResult | None], migrated: Iterator[FileResult]
+) -> Iterator[FileResult]:
+    for result in screened:
+        yield next(migrated) if result is None else result
+
+
+@contextmanager
+def _migrations(files: list[Path], style: str, jobs: int) -> Iterator[Iterator[FileResult]]:
+    """Results in the order of `files`, whatever the number of processes. With many files, the
+    textual check runs here first, and a pool of processes is started only when many of them
+    pass it; a few files (the pre-commit case) never pay for a pool."""
+    migrate = partial(migrate_file, style=style)
+    if jobs <= 1 or len(files) < PARALLEL_FROM_FILES:
+        yield map(migrate, files)
+        return
+    screened = [_screened(path) for path in files]
+    needing = [path for path, result in zip(files, screened) if result is None]
+    if len(needing) < PARALLEL_FROM_FILES:
+        yield _merged(screened, map(migrate, needing))
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield _merged(screened, pool.map(migrate, needing, chunksize=8))
+
+
+def _verified(
+    result: FileResult, verifier: SiteVerifier, stream: IO[str], writing: bool
+) -> FileResult:
+    """Verify the file's rewritten call sites; in place, a file is written only when every one
+    of them is proven equal."""
+    from migrate_weights.verify.verifier import DIFFER, EQUAL
+
+    status = verifier.verify_file(result, stream)
+    if status == EQUAL or not (writing and result.changed):
+        return result
+    why = (
+        "found a rewrite that changes the model"
+        if status == DIFFER
+        else "could not verify a rewrite"
+    )
+    diagnostic = Diagnostic(1, 1, Code.NOT_WRITTEN, f"not written: --verify {why}")
+    return replace(result, migrated=None, diagnostics=[*result.diagnostics, diagnostic])
+
+
+class _Printer:
+    """Findings in the chosen format, as the run goes; with --diff, text findings go to standard
+    error, leaving the patch alone on standard output."""
+
+    def __init__(self, output_format: str, show_diff: bool) -> None:
+        self.format = output_format
+        self.text_stream: IO[str] = sys.stderr if show_diff else sys.stdout
+        self.json: JsonFindings | None = None
+        if output_format == "json":
+            self.json = JsonFindings(lambda text: click.echo(text, nl=False))
+
+    @property
+    def verification_stream(self) -> IO[str]:
+        """Verification lines go with text findings, never into a JSON document or annotations."""
+        return self.text_stream if self.format == "text" else sys.stderr
+
+    def finding(self, path: str, diagnostic: Diagnostic) -> None:
+        if self.json is not None:
+            self.json.add(path, diagnostic)
+        elif self.format == "github":
+            click.echo(github_annotation(path, diagnostic))
+        else:
+            click.echo(diagnostic.render(path), file=self.text_stream)
+
+    def close(self) -> None:
+        if self.json is not None:
+            self.json.close()
+
+
+def _report(
+    result: FileResult,
+    settings: Settings,
+    writing: bool,
+    show_diff: bool,
+    printer: _Printer,
+    roots: tuple[Path, ...],
+    verifier: SiteVerifier | None,
+) -> FileResult:
+    """Verify (with --verify) and write one file's result, and print its findings and diff as
+    the run goes."""
+    result = without_codes(result, settings.disable)
+    if verifier is not None:
+        result = _verified(result, verifier, printer.verification_stream, writing)
+    if result.changed and writing:
+        result = write_result(result, roots)
+    for diagnostic in result.diagnostics:
+        printer.finding(result.path, diagnostic)
+    if result.changed and show_diff:
+        click.echo(unified_diff(result), nl=False)
+    return result
+
+
+def _stdin(style: str, disabled: frozenset[str], check: bool, show_diff: bool) -> int:
+    """`-`: source on standard input, the result on standard output (for editors)."""
+    source = sys.stdin.buffer.read()
+    try:
+        result = without_codes(migrate_source(source, "<stdin>", style), disabled)
+    except (UnicodeDecodeError, LookupError, SyntaxError) as error:  # Unparsable too
+        sys.stdout.buffer.write(source)  # what cannot be read goes back unchanged
+        click.echo(f"<stdin>:1:1: MW004 cannot parse: {error}", err=True)
+        return EXIT_ERROR
+    except UnsafeRewrite as error:
+        sys.stdout.buffer.write(source)
+        click.echo(f"<stdin>:1:1: MW005 {error}; the source is left as it was", err=True)
+        return EXIT_ERROR
+    for diagnostic in result.diagnostics:
+        click.echo(diagnostic.render("-"), err=True)
+    if show_diff:
+        click.echo(unified_diff(result) if result.changed else "", nl=False)
+    elif not check:
+        assert result.migrated is not None
+        sys.stdout.buffer.write(result.migrated)
+    return EXIT_CHANGES if result.changed else EXIT_CLEAN
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, allow_dash=True))
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff; write nothing.")
+@click.option("--check", is_flag=True, help="Report what would change; write nothing.")
+@click.option(
+    "--style",
+    type=click.Choice(STYLES),
+    help='enum: weights=ResNet50_Weights.IMAGENET1K_V1; string: weights="IMAGENET1K_V1". '
+    "[default: enum, or `style` in pyproject.toml]",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Findings as `path:line:col: CODE message` lines, one JSON array, or GitHub Actions "
+    "annotations.",
+)
+@click.option(
+    "--exclude",
+    multiple=True,
+    help="Glob of paths to skip, relative to the project root (repeatable; adds to pyproject's).",
+)
+@click.option(
+    "--disable",
+    multiple=True,
+    help="Finding code (MW001...) to neither report nor fix (repeatable; adds to pyproject's).",
+)
+@click.option(
+    "--exit-zero-even-if-changed",
+    is_flag=True,
+    help="Exit 0 when files were rewritten (sites left for a person still exit 1).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default="all cores",
+    help="Processes to use; the output is the same, in the same order, for any number.",
+)
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="pyproject.toml to read [tool.migrate-weights] from (default: the nearest one above "
+    "the current folder).",
+)
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Build every rewritten call both ways (legacy and migrated) and compare weights and "
+    "outputs; in place, write only files whose rewrites all proved equal. Needs torch.",
+)
+@click.option(
+    "--device",
+    type=click.Choice(("auto", "cpu", "cuda")),
+    default="auto",
+    show_default=True,
+    help="--verify: where to build the models; auto picks CUDA when it is available.",
+)
+@click.option(
+    "--weights",
+    "weights_source",
+    type=click.Choice(("auto", "real", "synthetic")),
+    default="auto",
+    show_default=True,
+    help="--verify: checkpoints from the torch hub cache (real), synthesised per member "
+    "(synthetic), or real where cached (auto). Nothing is ever downloaded.",
+)
+@click.version_option(package_name="migrate-weights", prog_name="migrate-weights")
+def cli(
+    paths: tuple[Path, ...],
+    show_diff: bool,
+    check: bool,
+    style: str | None,
+    output_format: str,
+    exclude: tuple[str, ...],
+    disable: tuple[str, ...],
+    exit_zero_even_if_changed: bool,
+    jobs: int,
+    config: Path | None,
+    verify: bool,
+    device: str,
+    weights_source: str,
+) -> int:
+    """Rewrite torchvision's legacy `pretrained=` arguments in PATHS (files, directories, or `-`
+    for standard input) to the `weights=` form that loads the same weights. Rewrites in place
+    unless --diff or --check.
+
+    Exit status: 0 nothing to change, 1 changes made or needed, 2 a file could not be read,
+    parsed or written (the other files are still processed). With --verify it reports the
+    verification instead: 0 every rewritten call proved equal, 3 a rewrite changes the model
+    (in place, its file is left as it was), else 2 if a file could not be read, parsed or
+    written or a call could not be verified."""
+    if show_diff and output_format != "text":
+        raise click.UsageError("--diff prints a patch; use it with --format text")
+    settings = _settings(config, exclude, disable)
+    style = style or settings.style
+    if STDIN in paths:
+        if len(paths) > 1:
+            raise click.UsageError("`-` (standard input) cannot be combined with other paths")
+        if verify:
+            raise click.UsageError("--verify works on files, not on `-` (standard input)")
+        return _stdin(style, settings.disable, check, show_diff)
+
+    writing = not (show_diff or check)
+    verifier = None
+    if verify:
+        from migrate_weights.verify.verifier import SiteVerifier  # torch: only when asked to verify
+
+        verifier = SiteVerifier(device, weights_source)
+    printer = _Printer(output_format, show_diff)
+    tally = Tally()
+    files = _files(paths, settings)
+    with _migrations(files, style, jobs) as migrated:
+        for result in _with_progress(migrated, len(files)):
+            tally.add(_report(result, settings, writing, show_diff, printer, paths, verifier))
+    printer.close()
+    click.echo(_summary(tally, writing), err=True)
+    if verifier is not None:  # the exit status reports the verification
+        click.echo(verifier.summary(), err=True)
+        if verifier.mismatches:
+            return EXIT_MISMATCH
+        return EXIT_ERROR if tally.failed or verifier.unverified else EXIT_CLEAN
+    if tally.failed:
+        return EXIT_ERROR
+    changed = tally.changed and not exit_zero_even_if_changed
+    return EXIT_CHANGES if tally.for_a_person or changed else EXIT_CLEAN
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return cli.main(args=argv, prog_name="migrate-weights", standalone_mode=False)
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except click.Abort:
+        return EXIT_ERROR

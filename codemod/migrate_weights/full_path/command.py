@@ -1,0 +1,172 @@
+"""The LibCST command: find legacy builder calls by resolved name and rewrite their arguments.
+
+The rules for other shapes of the legacy API live in their own modules, called from here:
+`hub` and `partial` (a builder call by another road), `model_urls` and `removed_modules`."""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod.visitors import AddImportsVisitor
+from libcst.helpers import get_full_name_for_node
+from libcst.metadata import (
+    ExpressionContextProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    ScopeProvider,
+)
+
+from migrate_weights.tables import table
+from migrate_weights.syntax.cst_nodes import CST
+from migrate_weights.diagnostics import CallRewrite, Code, Diagnostic
+from migrate_weights.full_path.imports import append_names, remove_statements
+from migrate_weights.rules.builder_call import CallPlan, plan_dynamic_call, plan_named_call
+from migrate_weights.full_path.model_urls import ModelUrls
+from migrate_weights.rules.references import EnumReferences
+from migrate_weights.full_path.models_utils import RemovedModules
+from migrate_weights.full_path.targets import find_target, settle
+
+
+class MigrateWeights(VisitorBasedCodemodCommand):
+    DESCRIPTION = "Rewrite torchvision's legacy pretrained= arguments to weights= enums."
+    # ExpressionContextProvider is resolved for ScopeProvider anyway: no extra pass.
+    METADATA_DEPENDENCIES = (
+        QualifiedNameProvider,
+        PositionProvider,
+        ScopeProvider,
+        ExpressionContextProvider,
+    )
+
+    def __init__(self, context: CodemodContext, style: str = "enum") -> None:
+        super().__init__(context)
+        self.diagnostics: list[Diagnostic] = []
+        self.rewrites: list[CallRewrite] = []
+        self._names_bound_anywhere: set[str] = set()
+        self.references = EnumReferences(style, self._names_bound_anywhere)
+        self._model_urls = ModelUrls(self)
+        self._removed_modules = RemovedModules(self)
+
+    def visit_Module(self, node: cst.Module) -> None:
+        for scope in set(self.metadata[ScopeProvider].values()):
+            if scope is not None:
+                self._names_bound_anywhere.update(a.name for a in scope.assignments)
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        self.references.begin_edit()
+        callee = self.qualified_names(original_node.func)
+        target = find_target(original_node, updated_node, callee, self._plan)
+        if target is None:
+            return updated_node
+        position = self.get_metadata(PositionProvider, original_node).start
+        settled = settle(target, updated_node, position.line, position.column + 1)
+        self.diagnostics += settled.diagnostics
+        if settled.migrated is None:
+            return updated_node
+        self.references.keep_edit()
+        if settled.rewrite:
+            self.rewrites.append(settled.rewrite)
+        return settled.migrated
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        self._model_urls.visit_subscript(node)
+
+    def leave_Subscript(
+        self, original_node: cst.Subscript, updated_node: cst.Subscript
+    ) -> cst.BaseExpression:
+        self.references.begin_edit()
+        migrated = self._model_urls.leave_subscript(original_node, updated_node)
+        if migrated is not updated_node:
+            self.references.keep_edit()
+        return migrated
+
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
+        self._model_urls.leave_attribute(original_node)
+        return self._removed_modules.leave_attribute(original_node, updated_node)
+
+    def leave_ImportFrom(
+        self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
+    ) -> cst.ImportFrom:
+        self._model_urls.leave_import_from(original_node)
+        return self._removed_modules.leave_import_from(original_node, updated_node)
+
+    def leave_Import(self, original_node: cst.Import, updated_node: cst.Import) -> cst.Import:
+        return self._removed_modules.leave_import(original_node, updated_node)
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        """Add needed names to a top-level `from module import ...` where there is one; otherwise
+        let AddImportsVisitor add the statement."""
+        self._model_urls.leave_module()
+        wanted = dict(self.references.imported)
+        body = list(updated_node.body)
+        for index, statement in enumerate(body):
+            node = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) else None
+            if not isinstance(node, cst.ImportFrom) or node.relative or node.module is None:
+                continue
+            if isinstance(node.names, cst.ImportStar):
+                continue
+            module = get_full_name_for_node(node.module)
+            names = [name for name, home in wanted.items() if home == module]
+            if names:
+                body[index] = statement.with_changes(
+                    body=[append_names(node, names), *statement.body[1:]]
+                )
+                for name in names:
+                    del wanted[name]
+        for enum_class, module in wanted.items():
+            AddImportsVisitor.add_needed_import(self.context, module, enum_class)
+        going = (self._model_urls.going, self._removed_modules.going)
+        body = remove_statements(body, lambda statement: any(g(statement) for g in going))
+        self._removed_modules.leave_module()
+        return updated_node.with_changes(body=body)
+
+    def report(
+        self, node: cst.CSTNode, code: Code, message: str, fix: tuple[str, str] | None = None
+    ) -> None:
+        """A finding at an original node, for the rule modules."""
+        position = self.get_metadata(PositionProvider, node).start
+        self.diagnostics.append(Diagnostic(position.line, position.column + 1, code, message, fix))
+
+    def qualified_names(self, node: cst.CSTNode) -> set[str]:
+        return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
+
+    def _plan(
+        self, call: cst.Call, callee: cst.BaseExpression
+    ) -> tuple[CallPlan, str | None] | None:
+        """`callee`: the call's callee in the original tree, where names resolve."""
+        names = self.qualified_names(callee)
+        found = plan_named_call(
+            names, call.args, lambda name: self.reference_maker(callee, name), CST
+        )
+        if found is not None:
+            return found
+        if self._is_runtime_lookup(callee):
+            return plan_dynamic_call(call.args, table.renames_shared_by_all_builders(), CST), None
+        return None
+
+    def _is_runtime_lookup(self, func: cst.BaseExpression) -> bool:
+        """A builder looked up in a torchvision module at run time: `models.__dict__[name]`,
+        `getattr(models, name)`."""
+        if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Attribute):
+            if func.value.attr.value == "__dict__":
+                return self._is_model_module(func.value.value)
+        if isinstance(func, cst.Call) and func.args and not func.args[0].keyword:
+            if self.qualified_names(func.func) == {"builtins.getattr"}:
+                return self._is_model_module(func.args[0].value)
+        return False
+
+    def _is_model_module(self, node: cst.BaseExpression) -> bool:
+        names = self.qualified_names(node)
+        return len(names) == 1 and table.is_model_module(next(iter(names)))
+
+    def reference_maker(  # type: ignore[no-untyped-def]
+        self, func: cst.BaseExpression, qualified_name: str, style: str | None = None
+    ):
+        """Members as expressions, for a call of `func` (which resolves to `qualified_name`)."""
+        scope = self.get_metadata(ScopeProvider, func)
+
+        def visible(name: str) -> set[str]:
+            return {q.name for q in scope.get_qualified_names_for(name)}
+
+        return self.references.maker(func, qualified_name, visible, style)

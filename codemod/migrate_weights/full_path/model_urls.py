@@ -1,0 +1,156 @@
+"""`model_urls["resnet50"]` -> `ResNet50_Weights.IMAGENET1K_V1.url`.
+
+torchvision 0.15 removed the `model_urls` / `quant_model_urls` dicts of its architecture modules;
+importing one raises ImportError. A lookup with a literal key becomes the `.url` of the member
+serving the same file, from `legacy_model_urls.py`, generated from torchvision 0.12.0's sources.
+The import goes (RemoveImportsVisitor) once no use of it is left; any other use is reported.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+from libcst.codemod.visitors import RemoveImportsVisitor
+from libcst.helpers import get_full_name_for_node
+from libcst.metadata import ExpressionContext, ExpressionContextProvider, ScopeProvider
+
+from migrate_weights.tables import table
+from migrate_weights.syntax.arguments import NOT_LITERAL
+from migrate_weights.syntax.cst_nodes import literal_value, one_line, source
+from migrate_weights.diagnostics import Code
+from migrate_weights.pipeline.screen import REMOVED_NAMES as DICT_NAMES
+from migrate_weights.rules.model_urls import DICTS_REMOVED, member_for_key
+
+if TYPE_CHECKING:
+    from migrate_weights.full_path.command import MigrateWeights
+
+
+class ModelUrls:
+    """The rule's state for one module, fed by MigrateWeights' visit and leave methods."""
+
+    def __init__(self, command: MigrateWeights) -> None:
+        self.command = command
+        self.local_names = set(DICT_NAMES)  # names an import may have bound to a dict
+        self.in_subscript: set[int] = set()  # dict references a subscript reports or rewrites
+        self.rewritten: set[int] = set()
+        self.imports: list[tuple[cst.ImportFrom, str]] = []
+        self.unused: set[tuple[str, str, str | None]] = set()  # (module, name, as) with no use left
+
+    def _dict_at(self, node: cst.BaseExpression) -> tuple[str, str] | None:
+        """(qualified name, defining dict) of a reference to a dict."""
+        if isinstance(node, cst.Attribute):
+            if node.attr.value not in DICT_NAMES:
+                return None
+        elif not isinstance(node, cst.Name) or node.value not in self.local_names:
+            return None
+        for name in sorted(self.command.qualified_names(node)):
+            defined = table.model_urls_dict(name)
+            if defined is not None:
+                return name, defined
+        return None
+
+    def visit_subscript(self, node: cst.Subscript) -> None:
+        if self._dict_at(node.value):
+            self.in_subscript.add(id(node.value))
+
+    def leave_subscript(
+        self, original: cst.Subscript, updated: cst.Subscript
+    ) -> cst.BaseExpression:
+        found = self._dict_at(original.value)
+        if found is None:
+            return updated
+        qualified, defined = found
+        context = self.command.get_metadata(ExpressionContextProvider, original, None)
+        member, problem = _lookup(original, defined, context)
+        if member is not None:
+            enum_class = member.split(".")[0]
+            reference = self.command.reference_maker(original.value, qualified, "enum")(member)
+            if isinstance(reference, cst.SimpleString):  # the name is taken in this module
+                home = table.exporting_modules(enum_class)[0]
+                problem = f"`{enum_class}` names something else here; use `{home}.{member}.url`"
+            else:
+                migrated = cst.Attribute(
+                    reference, cst.Name("url"), lpar=updated.lpar, rpar=updated.rpar
+                )
+                message = f"{one_line(original)} -> {one_line(migrated)}{problem}"
+                fix = (source(updated), source(migrated))
+                self.command.report(original, Code.FIXED, message, fix)
+                self.rewritten.add(id(original.value))
+                return migrated
+        self.command.report(original, Code.NOT_FIXABLE, f"{one_line(original)}: {problem}")
+        return updated
+
+    def leave_attribute(self, original: cst.Attribute) -> None:
+        if id(original) not in self.in_subscript and self._dict_at(original):
+            self._report_use(original)
+
+    def leave_import_from(self, original: cst.ImportFrom) -> None:
+        if original.relative:
+            return
+        for module, name, asname in _aliases(original):
+            if name in DICT_NAMES and table.model_urls_dict(f"{module}.{name}"):
+                self.local_names.add(asname or name)
+                self.imports.append((original, asname or name))
+                RemoveImportsVisitor.remove_unused_import(
+                    self.command.context, module, name, asname
+                )
+
+    def leave_module(self) -> None:
+        """Report what keeps each import, or that it goes."""
+        for statement, local in self.imports:
+            scope = self.command.get_metadata(ScopeProvider, statement)
+            uses = [
+                access.node
+                for assignment in scope.assignments[local]
+                if getattr(assignment, "node", None) is statement
+                for access in assignment.references
+            ]
+            left = [use for use in uses if id(use) not in self.rewritten]
+            for use in left:
+                if id(use) not in self.in_subscript:
+                    self._report_use(use)
+            if not left:
+                message = (
+                    f"{one_line(statement)}: `{local}` dropped: {DICTS_REMOVED}, and no use is left"
+                )
+                self.command.report(statement, Code.FIXED, message)
+                self.unused.update(_aliases(statement, local))
+
+    def going(self, statement: cst.BaseStatement) -> bool:
+        """Whether RemoveImportsVisitor will remove this whole (top-level) statement."""
+        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+            return False
+        node = statement.body[0]
+        if not isinstance(node, cst.ImportFrom) or node.relative or node.module is None:
+            return False
+        return bool(self.unused) and set(_aliases(node)) <= self.unused
+
+    def _report_use(self, node: cst.CSTNode) -> None:
+        text = one_line(node)
+        message = f"{text}: {DICTS_REMOVED}; only `{text}[<literal key>]` is rewritten"
+        self.command.report(node, Code.NOT_FIXABLE, message)
+
+
+def _aliases(node: cst.ImportFrom, local: str | None = None) -> list[tuple[str, str, str | None]]:
+    """(module, name, as) of the names a `from` import binds (to `local`, if given), in order."""
+    if isinstance(node.names, cst.ImportStar) or node.module is None:
+        return [("", "*", None)]
+    module = get_full_name_for_node(node.module) or ""
+    return [
+        (module, alias.name.value, alias.evaluated_alias)
+        for alias in node.names
+        if local is None or (alias.evaluated_alias or alias.name.value) == local
+    ]
+
+
+def _lookup(
+    subscript: cst.Subscript, defined: str, context: ExpressionContext | None
+) -> tuple[str | None, str]:
+    """(the member serving `dict[key]`, and a note) or (None, why it is not rewritten)."""
+    key = NOT_LITERAL
+    if len(subscript.slice) == 1 and isinstance(subscript.slice[0].slice, cst.Index):
+        key = literal_value(subscript.slice[0].slice.value)
+    if context in (ExpressionContext.STORE, ExpressionContext.DEL):
+        return None, f"`{one_line(subscript.value)}` is modified here, and {DICTS_REMOVED}"
+    return member_for_key(defined, key)

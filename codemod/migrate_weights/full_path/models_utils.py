@@ -1,0 +1,167 @@
+"""`torchvision.models.utils`, removed in torchvision 0.11: its one name lives on in torch.hub.
+
+Up to 0.10, `torchvision/models/utils.py` only re-exported `torch.hub.load_state_dict_from_url`,
+so each way of reaching it is pointed at `torch.hub`: the module of an import (`from torch.hub
+import ...`, `import torch.hub as alias`, `from torch import hub as utils`) and a path spelled out
+in an expression (`torch.hub.load_state_dict_from_url`, with `import torch.hub` added). A plain
+`import torchvision.models.utils` binds `torchvision`: it becomes `import torchvision.models`,
+dropped when no use of it is left.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+from libcst.codemod.visitors import AddImportsVisitor
+from libcst.helpers import get_full_name_for_node
+from libcst.metadata import ImportAssignment, ScopeProvider
+
+from migrate_weights.syntax.cst_nodes import one_line, source
+from migrate_weights.diagnostics import Code
+from migrate_weights.rules.model_urls import FUNCTION, MODULE, MODULE_REMOVED
+
+if TYPE_CHECKING:
+    from migrate_weights.full_path.command import MigrateWeights
+
+
+def _dotted(*names: str) -> cst.BaseExpression:
+    node: cst.BaseExpression = cst.Name(names[0])
+    for name in names[1:]:
+        node = cst.Attribute(node, cst.Name(name))
+    return node
+
+
+def _import_alias(alias: cst.ImportAlias) -> cst.ImportAlias:
+    """`torchvision.models.utils as u` -> `torch.hub as u`; without `as`, the statement binds
+    `torchvision`, which `import torchvision.models` keeps bound."""
+    if get_full_name_for_node(alias.name) != MODULE:
+        return alias
+    module = ("torch", "hub") if alias.asname else ("torchvision", "models")
+    return alias.with_changes(name=_dotted(*module))
+
+
+class RemovedModules:
+    """The rule's state for one module, fed by MigrateWeights' leave methods."""
+
+    def __init__(self, command: MigrateWeights) -> None:
+        self.command = command
+        # `import torchvision.models.utils` alone in its statement, and what replaced it
+        self.plain_imports: list[tuple[cst.Import, cst.Import]] = []
+        self.dropped: set[int] = set()  # the plain imports `going` removed
+        # `torchvision`, `torchvision.models`, ... of each path rewritten to torch.hub
+        self.rewritten_prefixes: set[int] = set()
+
+    def _fixed(self, original: cst.CSTNode, updated: cst.CSTNode, migrated: cst.CSTNode) -> None:
+        message = f"{one_line(original)} -> {one_line(migrated)}: {MODULE_REMOVED}"
+        self.command.report(original, Code.FIXED, message, (source(updated), source(migrated)))
+
+    def leave_import_from(
+        self, original: cst.ImportFrom, updated: cst.ImportFrom
+    ) -> cst.ImportFrom:
+        if original.relative or original.module is None:
+            return updated
+        module = get_full_name_for_node(original.module)
+        if module == MODULE:
+            names = updated.names
+            if isinstance(names, cst.ImportStar):  # the one public name it had
+                names = [cst.ImportAlias(cst.Name(FUNCTION))]
+            if any(alias.name.value != FUNCTION for alias in names):
+                message = (
+                    f"{one_line(original)}: {MODULE_REMOVED}, which had no name but `{FUNCTION}`"
+                )
+                self.command.report(original, Code.NOT_FIXABLE, message)
+                return updated
+            migrated = updated.with_changes(module=_dotted("torch", "hub"), names=names)
+        elif module == "torchvision.models" and not isinstance(updated.names, cst.ImportStar):
+            migrated = self._utils_from_models(updated)
+        else:
+            return updated
+        if migrated is not updated:
+            self._fixed(original, updated, migrated)
+        return migrated
+
+    def _utils_from_models(self, updated: cst.ImportFrom) -> cst.ImportFrom:
+        """`from torchvision.models import utils as u` -> `from torch import hub as u`."""
+        assert not isinstance(updated.names, cst.ImportStar)
+        moved = [alias for alias in updated.names if alias.name.value == "utils"]
+        kept = [alias for alias in updated.names if alias.name.value != "utils"]
+        if not moved:
+            return updated
+        if not kept:
+            names = [
+                alias.with_changes(
+                    name=cst.Name("hub"), asname=alias.asname or cst.AsName(cst.Name("utils"))
+                )
+                for alias in moved
+            ]
+            return updated.with_changes(module=cst.Name("torch"), names=names)
+        for alias in moved:
+            local = alias.evaluated_alias or "utils"
+            AddImportsVisitor.add_needed_import(self.command.context, "torch", "hub", local)
+        kept[-1] = kept[-1].with_changes(comma=updated.names[-1].comma)
+        return updated.with_changes(names=kept)
+
+    def leave_import(self, original: cst.Import, updated: cst.Import) -> cst.Import:
+        names = [_import_alias(alias) for alias in updated.names]
+        if all(new is old for new, old in zip(names, updated.names)):
+            return updated
+        migrated = updated.with_changes(names=names)
+        if len(names) == 1 and not names[0].asname:
+            self.plain_imports.append((original, migrated))  # reported once `going` decided
+        else:
+            self._fixed(original, updated, migrated)
+        return migrated
+
+    def leave_attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.Attribute:
+        """`torchvision.models.utils.load_state_dict_from_url` -> `torch.hub.<the same>`; a bare
+        `utils.<function>` needs nothing, as its import is rewritten."""
+        module = original.value
+        if original.attr.value != FUNCTION or not isinstance(module, cst.Attribute):
+            return updated
+        if module.attr.value != "utils":
+            return updated
+        if f"{MODULE}.{FUNCTION}" not in self.command.qualified_names(original):
+            return updated
+        migrated = _dotted("torch", "hub", FUNCTION)
+        assert isinstance(migrated, cst.Attribute)
+        migrated = migrated.with_changes(lpar=updated.lpar, rpar=updated.rpar)
+        prefix: cst.BaseExpression = original.value
+        while True:  # scope analysis ties the import to the longest prefix it binds
+            self.rewritten_prefixes.add(id(prefix))
+            if not isinstance(prefix, cst.Attribute):
+                break
+            prefix = prefix.value
+        AddImportsVisitor.add_needed_import(self.command.context, "torch.hub")
+        self._fixed(original, updated, migrated)
+        return migrated
+
+    def going(self, statement: cst.BaseStatement) -> bool:
+        """Whether this is a top-level `import torchvision.models` that replaced `import
+        torchvision.models.utils` and is not needed: another import binds `torchvision` (and so
+        loads torchvision.models), or every use scope analysis ties to it was rewritten."""
+        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+            return False
+        for original, migrated in self.plain_imports:
+            if statement.body[0] is migrated:
+                scope = self.command.get_metadata(ScopeProvider, original)
+                imports = [a for a in scope.assignments if isinstance(a, ImportAssignment)]
+                ours = [a for a in imports if a.node is original]
+                uses = [access.node for assignment in ours for access in assignment.references]
+                elsewhere = any(
+                    a.node is not original and a.name.split(".")[0] == "torchvision"
+                    for a in imports
+                )
+                if elsewhere or all(id(use) in self.rewritten_prefixes for use in uses):
+                    self.dropped.add(id(original))
+                    return True
+        return False
+
+    def leave_module(self) -> None:
+        """Report each replaced `import torchvision.models.utils`, once `going` has decided."""
+        for original, migrated in self.plain_imports:
+            if id(original) in self.dropped:
+                message = f"{one_line(original)}: dropped, as nothing needs it: {MODULE_REMOVED}"
+                self.command.report(original, Code.FIXED, message)
+            else:
+                self._fixed(original, original, migrated)

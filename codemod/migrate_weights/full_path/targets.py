@@ -1,0 +1,142 @@
+"""The builder call a call makes: itself, or one made by another road (torch.hub.load, a
+partial), with the plan for its arguments. `find_target` and `settle` work on LibCST's nodes (the
+full path), `settle_text` on a call's text (the fast path, which does not import LibCST)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from migrate_weights.rules import hub_load as hub
+from migrate_weights.rules import partial
+from migrate_weights.syntax.text import TextArg, call_of, spliced, unindented
+from migrate_weights.diagnostics import CallRewrite, Code, Diagnostic
+from migrate_weights.rules.builder_call import CallPlan
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    # (the builder call, its callee as written in the source) -> the plan and the builder's
+    # registered name, or None when the callee is no builder
+    PlanCall = Callable[[cst.Call, cst.BaseExpression], tuple[CallPlan, str | None] | None]
+
+
+@dataclass
+class Target:
+    label: str  # the callee, for messages
+    call: cst.Call  # the builder call, as the verifier reads it
+    indices: Sequence[int]  # where the builder call's arguments are in the call
+    plan: CallPlan
+    builder: str | None  # registered name of the builder, when known
+
+
+def find_target(
+    original: cst.Call, updated: cst.Call, callee: set[str], plan_call: PlanCall
+) -> Target | None:
+    """`callee`: what the original call's callee resolves to; `updated` is the call with any
+    calls inside it already rewritten."""
+    import libcst as cst
+
+    from migrate_weights.syntax.cst_nodes import CST, one_line
+
+    if hub.LOAD in callee:
+        found = hub.plan_hub_call(updated.args, CST)
+        if found is None:
+            return None
+        label = f"{one_line(original.func)}(..., {found.model})"
+        entry_args = [updated.args[index] for index in found.indices]
+        call = cst.Call(cst.Name(found.entry_point), args=entry_args)
+        return Target(label, call, found.indices, found.plan, found.builder)
+    if partial.FUNCTION in callee:
+        inner_original, inner = partial.builder_call(original), partial.builder_call(updated)
+        if inner_original is None or inner is None:
+            return None
+        planned = plan_call(inner, inner_original.func)
+        if planned is None:
+            return None
+        label = f"{one_line(original.func)}({one_line(inner.func)}, ...)"
+        plan = partial.keep_positionals(inner.args, planned[0])
+        return Target(label, inner, range(1, len(updated.args)), plan, planned[1])
+    planned = plan_call(updated, original.func)
+    if planned is None:
+        return None
+    return Target(one_line(original.func), updated, range(len(updated.args)), *planned)
+
+
+@dataclass
+class Settled:
+    """What a target comes to at its call."""
+
+    diagnostics: list[Diagnostic]
+    migrated: cst.Call | None = None  # None: the call is left as it is
+    printed: str = ""  # the migrated call's source
+    rewrite: CallRewrite | None = None  # the builder call before and after, for the verifier
+
+
+def settle(
+    target: Target, call: cst.Call, line: int, column: int, call_text: str | None = None
+) -> Settled:
+    """The findings at (line, column) and, when the plan changes arguments, `call` (with any
+    calls inside it already rewritten) with the plan's arguments in place. `call_text`: the
+    call's source (as `call_source` prints it), when it is at hand."""
+    from migrate_weights.syntax.cst_nodes import call_source
+
+    plan = target.plan
+    settled = Settled(_problems(target.label, plan, line, column))
+    if not plan.args:
+        return settled
+    args = list(call.args)
+    for index, arg in zip(target.indices, plan.args):
+        args[index] = arg
+    settled.migrated = call.with_changes(args=args)
+    settled.printed = call_source(settled.migrated)
+    fix = (call_text or call_source(call), settled.printed)
+    settled.diagnostics.append(_fixed(target.label, plan, line, column, fix))
+    if target.builder:
+        if target.call is call and len(plan.args) == len(call.args):  # printing is costly
+            before, after = fix
+        else:
+            before = call_source(target.call)
+            after = call_source(target.call.with_changes(args=plan.args))
+        settled.rewrite = CallRewrite(line, column, target.builder, before, after)
+    return settled
+
+
+def settle_text(
+    label: str,
+    plan: CallPlan,
+    builder: str | None,
+    text: str,
+    position: tuple[int, int],
+    indentation: str = "",
+    builder_call: tuple[str, Sequence[TextArg], Sequence[TextArg]] | None = None,
+) -> Settled:
+    """`settle` for a call planned on its text `text` (codemod/migrate_weights/syntax/text.py), in a block of
+    `indentation`; what it comes to in place is `printed`. For a call that makes a builder call
+    by another road (a partial, torch.hub.load), `builder_call` is the builder as written, the
+    call's arguments, and the builder's arguments among them, which the plan replaces."""
+    settled = Settled(_problems(label, plan, *position))
+    if not plan.args:
+        return settled
+    settled.printed = spliced(text, plan.args)
+    fix = (unindented(text, indentation), unindented(settled.printed, indentation))
+    settled.diagnostics.append(_fixed(label, plan, *position, fix))
+    if builder:
+        rewrite = fix
+        if builder_call:
+            func, arguments, builder_args = builder_call
+            before = call_of(func, text, arguments, builder_args)
+            after = call_of(func, text, arguments, plan.args)
+            rewrite = (unindented(before, indentation), unindented(after, indentation))
+        settled.rewrite = CallRewrite(*position, builder, *rewrite)
+    return settled
+
+
+def _problems(label: str, plan: CallPlan, line: int, column: int) -> list[Diagnostic]:
+    return [Diagnostic(line, column, code, f"{label}: {text}") for code, text in plan.problems]
+
+
+def _fixed(label: str, plan: CallPlan, line: int, column: int, fix: tuple[str, str]) -> Diagnostic:
+    message = f"{label}: " + "; ".join(plan.changes)
+    return Diagnostic(line, column, Code.FIXED, message, fix)

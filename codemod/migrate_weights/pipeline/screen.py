@@ -1,0 +1,394 @@
+"""Which files are worth a closer look: a textual check, then a walk of Python's own syntax tree
+(built in C, far cheaper than LibCST's) for anything a rule could act on. Both are conservative:
+they let through more than the rules change, never less (a test runs every fixture with and
+without them)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Every rule resolves names through an import of torchvision in the same module, except
+# torch.hub.load, which needs the repository spelled "pytorch/vision" in one string literal (see
+# codemod/migrate_weights/rules/hub_load.py).
+REMOVED_NAMES = frozenset({"model_urls", "quant_model_urls"})
+REMOVED_MODULE = "models.utils"  # torchvision.models.utils
+HUB_REPOSITORY = b"pytorch/vision"
+
+
+@lru_cache(maxsize=1)
+def _builder_functions() -> frozenset[str]:
+    from migrate_weights.tables import legacy_table
+
+    return frozenset(path.rpartition(".")[2] for path in legacy_table.PATHS)
+
+
+def _terminal_name(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def is_legacy_flag(value: object) -> bool:
+    """Whether a constant passed as `weights=` is a legacy flag, as torchvision's shim reads one:
+    anything but `None` or a string other than "legacy" (a member's name)."""
+    if isinstance(value, str):
+        return value == "legacy"
+    return isinstance(value, (bool, int, float))
+
+
+# The nodes, in Python's tree, of the constants the rules evaluate (LibCST's Name True/False/None,
+# Integer, Float, strings, unary and binary operations: cst_syntax.literal_value).
+LITERAL_NODES = (ast.Constant, ast.UnaryOp, ast.BinOp)
+
+
+def might_be_a_flag(value: ast.expr) -> bool:
+    """Whether a value passed as `weights=` is a legacy flag the rules rewrite: a constant
+    (`True`, `1`, `-1`, `"legacy"`) that is one. The rules evaluate nothing else (names, calls,
+    tuples, f-strings)."""
+    if not isinstance(value, LITERAL_NODES):
+        return False
+    try:
+        return is_legacy_flag(ast.literal_eval(value))
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+
+
+def _is_removed_module(node: ast.AST) -> bool:
+    if isinstance(node, ast.Attribute):
+        return node.attr == "utils" and _terminal_name(node.value) == "models"
+    if isinstance(node, ast.Import):
+        return any(REMOVED_MODULE in alias.name for alias in node.names)
+    if isinstance(node, ast.ImportFrom):
+        module = node.module or ""
+        if any(alias.name in REMOVED_NAMES for alias in node.names):
+            return True
+        named = [f"{module}.{alias.name}" for alias in node.names]
+        return any(REMOVED_MODULE in name for name in [module, *named])
+    return False
+
+
+def start_line(statement: ast.stmt) -> int:
+    """The statement's first line: its first decorator's, if it has any."""
+    decorators = getattr(statement, "decorator_list", None)
+    return decorators[0].lineno if decorators else statement.lineno  # type: ignore[no-any-return]
+
+
+def blocks(statement: ast.stmt) -> list[list[ast.stmt]]:
+    """The statements of each block a statement opens (body, else, finally, handlers, cases)."""
+    found = [getattr(statement, name, []) for name in ("body", "orelse", "finalbody")]
+    clauses = [*getattr(statement, "handlers", []), *getattr(statement, "cases", [])]
+    return [block for block in found + [clause.body for clause in clauses] if block]
+
+
+def _values(call: ast.Call) -> list[ast.expr]:
+    return [*call.args, *(keyword.value for keyword in call.keywords)]
+
+
+def _names_the_repository(value: ast.expr) -> bool:
+    return isinstance(value, ast.Constant) and HUB_REPOSITORY.decode() in str(value.value)
+
+
+def _needs_rewrite(nodes: Nodes, hub: bool, removed_api: bool) -> bool:
+    """`hub`: the source spells the hub repository; `removed_api`: it names `model_urls` or
+    `utils`, without which no name or import of the removed API is worth a look."""
+    from migrate_weights.tables import table  # the generated table: only for a file that passed the text check
+
+    legacy, new = table.parameter_names()
+    builders = set(_builder_functions()) | {"get_model"}
+    partials, loads = {"partial"}, {"load"}
+    imports_from: list[ast.ImportFrom] = nodes.get(ast.ImportFrom, [])  # type: ignore[assignment]
+    for statement in imports_from:  # what imports bind under other names
+        if statement.module:
+            if statement.module.startswith("torchvision.models"):
+                known = builders
+            else:
+                known = {"functools": partials, "torch.hub": loads}.get(statement.module, set())
+            known.update(a.asname for a in statement.names if a.asname and a.name in known)
+    calls: list[ast.Call] = nodes.get(ast.Call, [])  # type: ignore[assignment]
+    for call in calls:
+        for keyword in call.keywords:
+            if keyword.arg in legacy:
+                return True
+            if keyword.arg in new and might_be_a_flag(keyword.value):
+                return True
+        callee = _terminal_name(call.func)
+        passes_on = call.args or any(keyword.arg is None for keyword in call.keywords)
+        if passes_on and callee in builders:
+            return True
+        if hub and callee in loads and any(map(_names_the_repository, _values(call))):
+            return True
+        if callee in partials and call.args and _terminal_name(call.args[0]) in builders:
+            return True
+    for kind in (ast.Import, ast.ImportFrom, ast.Attribute, ast.Name) if removed_api else ():
+        for node in nodes.get(kind, []):
+            if _is_removed_module(node) or _terminal_name(node) in REMOVED_NAMES:
+                return True
+    return False
+
+
+# What the walk of the syntax tree below looks for leaves text behind; a module with none of it
+# is not parsed. Each pattern is tried only where a plain substring search finds its word. A
+# comment may stand where white space may.
+_GAP = rb"(?:[\s\\]|#[^\n]*)*"
+_HUB_STRING = re.compile(rb"['\"]pytorch/vision")  # the repository, not a link to it
+_LOAD = re.compile(rb"load(?<!\wload)(?!\w)")  # at the call, or where an import renames it
+# A pattern that starts with its word is searched for far faster than one that starts with
+# `\b`: the word's start is checked by a look-behind after it.
+_LEGACY_KEYWORD = re.compile(rb"pretrained(?<!\wpretrained)(?:_backbone)?" + _GAP + rb"=(?!=)")
+_FLAG_AS_WEIGHTS = re.compile(  # the keyword, then what a constant may start with
+    rb"weights(?<!\wweights)(?:_backbone)?" + _GAP + rb"(?P<equals>=)(?!=)(?:[\s\\(+-]|#[^\n]*)*"
+    + rb"(?:True|False|\.\.\.|\.?[0-9]|[rRbBuUfF]{0,2}['\"])"
+)  # fmt: skip
+_FROM_MODELS = re.compile(rb"from(?<!\wfrom)[\s\\]+torchvision\.models\b")
+_CALLED = re.compile(_GAP + rb"\(")
+_IMPORTED = re.compile(  # what follows `from torchvision.models[...]`: the names it imports
+    rb"(?:\.\w+)*[\s\\]+import(?:[ \t]*\((?P<enclosed>[^)#]*)\)|(?P<listed>(?:[^\n#\\]|\\\r?\n)*))"
+)
+_IMPORTED_NAME = re.compile(rb"(\w+)(?:\s+as\s+(\w+))?")
+_REMOVED_MODULE_PATH = re.compile(rb"models[\s\\]*\.[\s\\]*utils")
+
+
+def _alternatives(words: list[bytes]) -> bytes:
+    """A pattern for any of `words` (sorted), with shared prefixes factored out: Python's `re`
+    tries a group's alternatives one by one, and a flat group of every builder's name takes
+    several times longer to search for."""
+    groups: dict[bytes, list[bytes]] = {}
+    for word in words:
+        if word:
+            groups.setdefault(word[:1], []).append(word[1:])
+    branches = [re.escape(first) + _alternatives(rest) for first, rest in groups.items()]
+    if not branches:
+        return b""
+    if b"" in words:
+        return rb"(?:" + b"|".join(branches) + rb")?"
+    return branches[0] if len(branches) == 1 else rb"(?:" + b"|".join(branches) + rb")"
+
+
+@lru_cache(maxsize=64)
+def _use_of(names: frozenset[bytes]) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """Any of `names`; and one of them given first to a call, not called (to a partial, under
+    any name)."""
+    name = _alternatives(sorted(names))
+    first = rb"\(" + _GAP + rb"(?:\w+" + _GAP + rb"\." + _GAP + rb")*" + name + _GAP + rb"[,)]"
+    return re.compile(rb"\b" + name + rb"\b"), re.compile(first)
+
+
+_OPENING, _CLOSING, _UNSURE = frozenset(b"([{"), frozenset(b")]}"), frozenset(b"'\"#")
+_KEYWORD = re.compile(rb"\s*[A-Za-z_]\w*\s*=(?!=)")
+
+
+def _passes_on(source: bytes, start: int) -> bool:
+    """Whether the call whose arguments start at `start` passes a positional or starred one
+    (keywords are found by the patterns above). Where a string or a comment makes the text
+    unsure, it does."""
+    depth = 1
+    for end in range(start, len(source)):
+        character = source[end]
+        if character in _UNSURE:
+            return True
+        if character in _OPENING:
+            depth += 1
+        elif character in _CLOSING:
+            depth -= 1
+            if depth == 0:
+                arguments = source[start:end]
+                return b"*" in arguments or (
+                    arguments.strip() != b"" and not _KEYWORD.match(arguments)
+                )
+    return True
+
+
+_VALUE_ENDS = frozenset(b",)]}")
+_VALUE_ENDED = re.compile(rb"\s*[,)\]}]")
+_QUOTES = frozenset(b"'\"")
+
+
+def _holds_a_flag(source: bytes, start: int) -> bool:
+    """Whether the keyword value that starts at `start` (after `=`) is a legacy flag: its text
+    evaluated as the rules evaluate it, by `ast.literal_eval`. Where a comment, a continued line,
+    a string that is not on one line or a line break that does not end the value makes the text
+    unsure, it may be."""
+    depth, end = 0, start
+    while end < len(source):
+        character = source[end]
+        if character == 10 and depth == 0:  # a line break: the value ends only if it did
+            if not _VALUE_ENDED.match(source, end):
+                return True
+        if character in _QUOTES:
+            quote = source[end : end + 1]
+            close = source.find(quote, end + 1)
+            text = source[end + 1 : close]
+            if close < 0 or quote * 3 == source[end : end + 3] or b"\n" in text or b"\\" in text:
+                return True
+            end = close + 1
+            continue
+        if character in b"#\\":
+            return True
+        if character in _OPENING:
+            depth += 1
+        elif depth == 0 and character in _VALUE_ENDS:
+            break
+        elif character in _CLOSING:
+            depth -= 1
+        end += 1
+    try:
+        return is_legacy_flag(ast.literal_eval(source[start:end].decode("utf-8").strip()))
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False  # not a constant: the rules leave it too
+
+
+@lru_cache(maxsize=1)
+def _builder_names() -> frozenset[bytes]:
+    return frozenset(name.encode() for name in _builder_functions())
+
+
+def _builders_imported_as(source: bytes) -> set[bytes] | None:
+    """The other names under which `from torchvision.models... import` binds builders, or None
+    where the statement may import the removed `utils` or cannot be read for sure."""
+    other_names: set[bytes] = set()
+    for statement in _FROM_MODELS.finditer(source):
+        imported = _IMPORTED.match(source, statement.end())
+        if imported is None:
+            return None
+        listed = imported.group("enclosed") or imported.group("listed")
+        for part in listed.replace(b"\\", b" ").split(b","):
+            name = _IMPORTED_NAME.fullmatch(part.strip())
+            if name is None:
+                if part.strip() in (b"", b"*"):
+                    continue
+                return None
+            if name[1].startswith(b"utils"):
+                return None
+            if name[2] and name[1] in _builder_names():
+                other_names.add(name[2])
+    return other_names
+
+
+def _uses_a_builder(source: bytes, other_names: set[bytes]) -> bool:
+    """Whether a builder is called with a positional or starred argument (not defined:
+    torchvision's own sources define them all) or given first to a call (a partial)."""
+    named, given_first = _use_of(
+        _builder_names() | other_names if other_names else _builder_names()
+    )
+    named_at_all = False
+    for found in named.finditer(source):
+        named_at_all = True
+        called = _CALLED.match(source, found.end())
+        defined = source[found.start() - 4 : found.start()] == b"def "
+        if called and not defined and _passes_on(source, called.end()):
+            return True
+    return named_at_all and given_first.search(source) is not None
+
+
+def _has_traces(source: bytes) -> bool:
+    if b"model_urls" in source or b"get_model" in source:
+        return True
+    if b"pretrained" in source and _LEGACY_KEYWORD.search(source):
+        return True
+    if b"weights" in source:
+        for keyword in _FLAG_AS_WEIGHTS.finditer(source):
+            if _holds_a_flag(source, keyword.end("equals")):
+                return True
+    if b"utils" in source and _REMOVED_MODULE_PATH.search(source):
+        return True
+    other_names = _builders_imported_as(source) if b"torchvision.models" in source else set()
+    return other_names is None or _uses_a_builder(source, other_names)
+
+
+def _imports_torchvision(source: bytes) -> bool:
+    """Whether `torchvision` follows `import` or `from` on its line, or ends a continued line:
+    an import statement names it so (a comment or string that does too lets the file through,
+    which is harmless)."""
+    found = source.find(b"torchvision")
+    while found >= 0:
+        line_start = source.rfind(b"\n", 0, found) + 1
+        before = source[line_start:found]
+        if b"import" in before or b"from" in before:
+            return True
+        if source[max(line_start - 3, 0) : line_start].rstrip(b"\r\n").endswith(b"\\"):
+            return True
+        found = source.find(b"torchvision", found + 1)
+    return False
+
+
+def mentions_torchvision(source: bytes) -> bool:
+    """The textual check for notebooks, whose JSON escapes line breaks: the name alone."""
+    return b"torchvision" in source or HUB_REPOSITORY in source
+
+
+def might_use_torchvision(source: bytes) -> bool:
+    """The textual check alone: an import of torchvision (or the hub repository) and a trace of
+    something a rule acts on."""
+    if b"vision" not in source:  # one search of the bytes for most files, where two would do
+        return False
+    if HUB_REPOSITORY in source and _HUB_STRING.search(source) and _LOAD.search(source):
+        return True
+    return _imports_torchvision(source) and _has_traces(source)
+
+
+Nodes = dict[type, list[ast.AST]]  # a tree's nodes by type, each list in breadth-first order
+
+
+@dataclass(frozen=True)
+class Parsed:
+    tree: ast.Module
+    # Walked once; no contexts (Load, Store) or operators (Add, Eq): no rule reads them.
+    nodes: Nodes
+
+
+@lru_cache(maxsize=1)
+def parsed(source: bytes) -> Parsed | None:
+    """Python's syntax tree of a module (None if it does not parse), kept for the fast path."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    return Parsed(tree, _nodes_by_type(tree))
+
+
+_NOT_WALKED = frozenset({"ctx", "op", "ops"})  # fields that hold only contexts and operators
+_WALKED_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: ()}
+
+
+def _nodes_by_type(tree: ast.AST) -> Nodes:
+    """The nodes `ast.walk` yields, but for contexts and operators (a third of them), grouped by
+    type, in one pass at about half the cost of `ast.walk`."""
+    queue = [tree]
+    append, node_type, walked_fields = queue.append, ast.AST, _WALKED_FIELDS
+    groups: Nodes = {}
+    for node in queue:  # grows as it goes
+        kind = type(node)
+        group = groups.get(kind)
+        if group is None:
+            group = groups[kind] = []
+        group.append(node)
+        fields = walked_fields.get(kind)
+        if fields is None:
+            fields = walked_fields[kind] = tuple(f for f in kind._fields if f not in _NOT_WALKED)
+        for field in fields:
+            value = getattr(node, field)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        append(item)
+            elif isinstance(value, node_type):
+                append(value)
+    return groups
+
+
+def syntax_might_need_migration(source: bytes) -> bool:
+    """The walk of the syntax tree, for a module that passed the textual check."""
+    module = parsed(source)
+    if module is None:
+        return True  # the real parser reports what is wrong
+    removed_api = b"model_urls" in source or b"utils" in source
+    return _needs_rewrite(module.nodes, HUB_REPOSITORY in source, removed_api)
+
+
+def might_need_migration(source: bytes) -> bool:
+    return might_use_torchvision(source) and syntax_might_need_migration(source)

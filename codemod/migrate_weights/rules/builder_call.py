@@ -1,0 +1,270 @@
+"""The rules: what a builder call's legacy arguments mean, and the arguments that replace them.
+
+This follows torchvision's shim (`handle_legacy_interface` and `kwonly_to_pos_or_kw`):
+- positional arguments are bound to the builder's current parameters in order, so a flag in the
+  position of `weights` / `weights_backbone` is the legacy `pretrained` / `pretrained_backbone`;
+- a legacy value is anything but `None`, a weights enum or a string other than "legacy";
+- a truthy value means the legacy member from the table (switched by e.g. `quantize=True`, or by
+  the string "legacy"), a falsy one means `None`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from migrate_weights.tables import table
+from migrate_weights.syntax.arguments import NOT_LITERAL, ArgumentLayout, layout_of
+from migrate_weights.diagnostics import Code
+from migrate_weights.pipeline.screen import is_legacy_flag
+from migrate_weights.tables.table import Builder, LegacyParam
+
+# The rules plan on a call's arguments through a syntax: LibCST nodes (cst_syntax.CST), or the
+# call's text (call_text.TEXT), whose expressions and arguments they pass along unread.
+Syntax = Any
+Expression = Any
+Arg = Any
+Reference = Callable[[str], Expression]  # "ResNet50_Weights.IMAGENET1K_V1" -> expression
+
+
+@dataclass
+class CallPlan:
+    """The outcome for one call: new arguments (None: leave it), what changed, what a person must
+    look at."""
+
+    args: tuple[Arg, ...] | None = None
+    changes: list[str] = field(default_factory=list)
+    problems: list[tuple[Code, str]] = field(default_factory=list)
+
+
+class _Problem(Exception):
+    def __init__(self, code: Code, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class _CallRewriter:
+    def __init__(
+        self, builder: Builder, args: Sequence[Arg], reference: Reference, syntax: Syntax
+    ) -> None:
+        self.builder = builder
+        self.args = args
+        self.reference = reference
+        self.syntax = syntax
+        self.layout: ArgumentLayout = layout_of(args, syntax)
+        order = builder.positional_order[: self.layout.positional_count]
+        self.slots = {name: index for index, name in enumerate(order)}
+
+    def argument(self, name: str) -> int | None:
+        """Index of the argument bound to parameter `name`, by keyword or by position."""
+        return self.layout.keywords.get(name, self.slots.get(name))
+
+    def truthy_member(self, param: LegacyParam) -> Expression:
+        if param.pretrained is None:
+            raise _Problem(
+                Code.NO_LEGACY_WEIGHTS,
+                f"{self.builder.name} has no legacy weights: `{param.legacy}=True` raises "
+                f"ValueError; choose a `{param.new}` member",
+            )
+        if param.switch is None:
+            return self.reference(param.pretrained)
+        key, switched_member = param.switch
+        index = self.argument(key)
+        if index is None:
+            if self.layout.star_kwargs or self.layout.star_args:
+                raise _Problem(
+                    Code.NOT_FIXABLE,
+                    f"`{key}` may be passed through */** arguments; it decides the weights",
+                )
+            return self.reference(param.pretrained)
+        syntax = self.syntax
+        switch_value = syntax.value(self.args[index])
+        literal = syntax.literal(switch_value)
+        if literal is not NOT_LITERAL:
+            return self.reference(switched_member if literal else param.pretrained)
+        if not syntax.is_plain_reference(switch_value):
+            raise _Problem(
+                Code.NOT_FIXABLE,
+                f"`{key}={syntax.one_line(switch_value)}` decides the weights and is not a "
+                "plain name",
+            )
+        return syntax.conditional(
+            syntax.clone(switch_value),
+            self.reference(switched_member),
+            self.reference(param.pretrained),
+        )
+
+    def new_value(self, param: LegacyParam, value: Expression) -> Expression:
+        syntax = self.syntax
+        literal = syntax.literal(value)
+        if literal is not NOT_LITERAL:
+            if isinstance(literal, str) and literal in param.strings:
+                replacement = self.reference(param.strings[literal])
+            elif literal:
+                replacement = self.truthy_member(param)
+            else:
+                replacement = syntax.none()
+            # Parentheses around the old value may hold comments: keep them.
+            return syntax.keep_parentheses(replacement, value)
+        if param.pretrained is None:
+            raise _Problem(
+                Code.NO_LEGACY_WEIGHTS,
+                f"{self.builder.name} has no legacy weights: "
+                f"`{param.legacy}={syntax.one_line(value)}` raises when true; choose a member",
+            )
+        expression = syntax.conditional(value, self.truthy_member(param), syntax.none())
+        if param.strings and not syntax.is_plain_reference(value):
+            raise _Problem(
+                Code.NOT_FIXABLE,
+                f"`{param.legacy}={syntax.one_line(value)}` may be "
+                + " or ".join(f'"{text}"' for text in param.strings)
+                + ", which selects other weights, and is not a plain name",
+            )
+        for text, member in param.strings.items():
+            expression = syntax.conditional(
+                syntax.equals(syntax.clone(value), text), self.reference(member), expression
+            )
+        return expression
+
+    def plan(self) -> CallPlan:
+        plan = CallPlan()
+        if self.layout.positional_count > len(self.builder.positional_order):
+            return plan  # not a valid call of this builder: nothing we can map
+        if set(self.slots) & set(self.layout.keywords):
+            return plan
+        syntax = self.syntax
+        new_values: dict[int, Expression] = {}
+        renamed: dict[int, str] = {}
+        implicit: list[str] = []
+        for param in self.builder.legacy:
+            legacy_index = self.layout.keywords.get(param.legacy)
+            new_index = self.argument(param.new)
+            if legacy_index is None and new_index is None:
+                implicit.append(param.legacy)
+                continue
+            if legacy_index is not None and new_index is not None:
+                plan.problems.append(
+                    (Code.NOT_FIXABLE, f"both `{param.legacy}` and `{param.new}` are given")
+                )
+                continue
+            index = legacy_index if legacy_index is not None else new_index
+            value = syntax.value(self.args[index])
+            positional = index < self.layout.positional_count
+            if legacy_index is None:
+                literal = syntax.literal(value)
+                if literal is NOT_LITERAL:
+                    if positional:
+                        plan.problems.append(
+                            (
+                                Code.NOT_FIXABLE,
+                                f"positional `{syntax.one_line(value)}` is bound to "
+                                f"`{param.new}`: a legacy `{param.legacy}` flag or weights, "
+                                "unknown until run time",
+                            )
+                        )
+                    continue
+                if not is_legacy_flag(literal):
+                    continue
+            try:
+                new_values[index] = self.new_value(param, value)
+            except _Problem as problem:
+                plan.problems.append((problem.code, problem.message))
+                continue
+            if legacy_index is not None:
+                renamed[index] = param.new
+            written_as = param.legacy if legacy_index is not None or positional else param.new
+            plan.changes.append(
+                f"{written_as}={syntax.one_line(value)} -> "
+                f"{param.new}={syntax.one_line(new_values[index])}"
+            )
+
+        converted = [i for i in new_values if i < self.layout.positional_count]
+        if converted and self.layout.star_args:
+            plan.problems.append(
+                (Code.NOT_FIXABLE, "positional legacy argument before *args cannot be moved")
+            )
+            plan.changes.clear()
+            return plan
+        if implicit and self.layout.star_kwargs and not plan.changes and not plan.problems:
+            names = " or ".join(f"`{name}`" for name in implicit)
+            plan.problems.append((Code.NOT_FIXABLE, f"**-arguments may carry {names}"))
+        if not plan.changes:
+            return plan
+        first_converted = min(converted, default=self.layout.positional_count)
+        order = self.builder.positional_order
+        new_args = []
+        for index, arg in enumerate(self.args):
+            value = new_values.get(index, syntax.value(arg))
+            if index in renamed:
+                arg = syntax.renamed(arg, renamed[index], value)
+            elif first_converted <= index < self.layout.positional_count:
+                arg = syntax.as_keyword(arg, order[index], value)
+            elif index in new_values:
+                arg = syntax.with_value(arg, value)
+            new_args.append(arg)
+        plan.args = tuple(new_args)
+        return plan
+
+
+def plan_builder_call(
+    builder: Builder, args: Sequence[Arg], reference: Reference, syntax: Syntax
+) -> CallPlan:
+    return _CallRewriter(builder, args, reference, syntax).plan()
+
+
+def plan_dynamic_call(args: Sequence[Arg], renames: dict[str, str], syntax: Syntax) -> CallPlan:
+    """A builder chosen at run time (`getattr(models, name)(...)`): only a false flag has one
+    meaning for every builder (`pretrained=False` -> `weights=None`)."""
+    plan = CallPlan()
+    new_args: list[Arg] = []
+    for arg in args:
+        name = syntax.keyword(arg)
+        if name in renames:
+            value = syntax.value(arg)
+            literal = syntax.literal(value)
+            if literal is not NOT_LITERAL and not literal:
+                plan.changes.append(f"{name}={syntax.one_line(value)} -> {renames[name]}=None")
+                arg = syntax.renamed(arg, renames[name], syntax.none())
+            else:
+                plan.problems.append(
+                    (
+                        Code.NOT_FIXABLE,
+                        f"`{name}={syntax.one_line(value)}` on a builder chosen at run time: "
+                        "the weights depend on which builder it is",
+                    )
+                )
+        new_args.append(arg)
+    if plan.changes:
+        plan.args = tuple(new_args)
+    return plan
+
+
+def plan_named_call(
+    names: set[str],
+    args: Sequence[Arg],
+    reference_for: Callable[[str], Reference],
+    syntax: Syntax,
+) -> tuple[CallPlan, str | None] | None:
+    """A call of what resolves to `names`: a builder, or `get_model` (its first argument names
+    the builder). The plan and the registered name of the builder, when known; None for any
+    other call. `reference_for(qualified name)` writes members for the call."""
+    builder_names = {table.builder_name_at(name) for name in names}
+    if len(builder_names) == 1 and None not in builder_names:
+        builder = table.builder_named(builder_names.pop())
+        assert builder is not None
+        reference = reference_for(min(names))
+        return plan_builder_call(builder, args, reference, syntax), builder.name
+    if not names or not all(table.is_get_model(name) for name in names):
+        return None
+    if not args or syntax.keyword(args[0]) or syntax.star(args[0]):
+        return CallPlan(), None
+    name = syntax.literal(syntax.value(args[0]))
+    builder = table.builder_named(name) if isinstance(name, str) else None
+    if builder is None:
+        return plan_dynamic_call(args, table.renames_shared_by_all_builders(), syntax), None
+    # get_model(name, **config): the name is the only positional argument.
+    builder = dataclasses.replace(builder, positional_order=("name",))
+    return plan_builder_call(builder, args, reference_for(min(names)), syntax), builder.name

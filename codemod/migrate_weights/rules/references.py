@@ -1,0 +1,115 @@
+"""How a weights member is written at a call: through the module the call already spells out
+(`tvm.resnet50` -> `tvm.ResNet50_Weights.IMAGENET1K_V1`), by its class name (imported when the
+file lacks it), or, when that name means something else in the file, as the member's name in a
+string, which builders accept too."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Set
+from typing import TYPE_CHECKING
+
+from migrate_weights.tables import table
+from migrate_weights.rules.builder_call import Reference
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+STRING, BARE = "string", "bare"  # ways to write a member, besides through a module
+
+
+class EnumReferences:
+    def __init__(self, style: str, names_bound_anywhere: Set[str]) -> None:
+        self.style = style
+        self.names_bound_anywhere = names_bound_anywhere
+        self.imported: dict[str, str] = {}  # enum class -> module: imports the file needs
+        self.pending: dict[str, str] = {}  # the same, for the edit being planned
+
+    def begin_edit(self) -> None:
+        self.pending = {}
+
+    def keep_edit(self) -> None:
+        """The planned edit is made: its imports are needed."""
+        self.imported.update(self.pending)
+
+    def maker(
+        self,
+        func: cst.BaseExpression,
+        qualified_name: str,
+        visible: Callable[[str], set[str]],
+        style: str | None = None,
+    ) -> Reference:
+        """Members as expressions, for a call of `func` (which resolves to `qualified_name`);
+        `visible(name)` is what `name` resolves to where the call is."""
+        import libcst as cst  # the full path's: the fast path writes members as text
+
+        depth, node = 0, func
+        while isinstance(node, cst.Attribute):
+            depth, node = depth + 1, node.value
+
+        def reference(member: str) -> cst.BaseExpression:
+            enum_class, member_name = member.split(".")
+            way = self._way(enum_class, depth, qualified_name, visible, style)
+            if way == STRING:
+                return cst.SimpleString(f'"{member_name}"')
+            if way == BARE:
+                return cst.Attribute(cst.Name(enum_class), cst.Name(member_name))
+            module = func
+            for _ in range(way):
+                module = module.value  # type: ignore[attr-defined]
+            return cst.Attribute(
+                cst.Attribute(module.deep_clone(), cst.Name(enum_class)), cst.Name(member_name)
+            )
+
+        return reference
+
+    def text_maker(
+        self,
+        func: str,
+        qualified_name: str,
+        visible: Callable[[str], set[str]],
+        style: str | None = None,
+    ) -> Callable[[str], str]:
+        """`maker` for a callee written as a plain dotted name, `func`: members as source."""
+        parts = func.split(".")
+
+        def reference(member: str) -> str:
+            enum_class, member_name = member.split(".")
+            way = self._way(enum_class, len(parts) - 1, qualified_name, visible, style)
+            if way == STRING:
+                return f'"{member_name}"'
+            if way == BARE:
+                return member
+            return ".".join([*parts[: len(parts) - way], enum_class, member_name])
+
+        return reference
+
+    def _way(
+        self,
+        enum_class: str,
+        depth: int,
+        qualified_name: str,
+        visible: Callable[[str], set[str]],
+        style: str | None,
+    ) -> int | str:
+        """How to write a member of `enum_class` at a callee `depth` attributes deep: as a
+        string, bare (`ResNet50_Weights.IMAGENET1K_V1`, imported when the file lacks it), or
+        through the callee's module reached by dropping that many attributes."""
+        if (style or self.style) == "string":
+            return STRING
+        modules = table.exporting_modules(enum_class)
+        # Reuse a module the call already spells out: `tvm.resnet50` -> `tvm.ResNet50_Weights`.
+        module = qualified_name
+        for dropped in range(1, depth + 1):
+            module = module.rpartition(".")[0]
+            if module in modules:
+                return dropped
+        seen = visible(enum_class)
+        if seen and seen <= {f"{m}.{enum_class}" for m in modules}:
+            return BARE
+        if enum_class in self.imported or enum_class in self.pending:
+            return BARE
+        if not seen and enum_class not in self.names_bound_anywhere:
+            builder_module = qualified_name.rpartition(".")[0]
+            self.pending[enum_class] = builder_module if builder_module in modules else modules[0]
+            return BARE
+        return STRING

@@ -1,0 +1,228 @@
+"""Generate `codemod/migrate_weights/tables/legacy_table.py` from the installed torchvision.
+
+Run `python -m migrate_weights.tables.generate_table` (needs the `verify` extra). Everything in the table is read
+from torchvision's own legacy shim, `torchvision.models._utils.handle_legacy_interface`: the
+`(legacy name, legacy default)` pairs it decorates each builder with, and the builder signature
+that its positional-argument mapping uses.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import inspect
+import pkgutil
+import pprint
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+TABLE_PATH = Path(__file__).with_name("legacy_table.py")
+
+# The shim treats this one string value of a weights argument as a legacy flag (see `weights_arg
+# != "legacy"` in handle_legacy_interface); a callable default may give it its own member.
+LEGACY_STRING = "legacy"
+TRUTHY = (True, 1, "yes")
+FALSY = (False, 0, "", None)
+
+
+class _RecordingKwargs(dict):
+    """The kwargs dict handed to a callable legacy default, recording which keys it reads."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self.read.add(str(key))
+        return super().__contains__(key)
+
+
+def _member(weights: Any) -> str | None:
+    if weights is None:
+        return None
+    return f"{type(weights).__name__}.{weights.name}"
+
+
+def _shim_code() -> Any:
+    """The code object of the shim's inner wrapper, to find it in a builder's wrapper chain."""
+    from torchvision.models import _utils
+
+    probe = _utils.handle_legacy_interface(weights=("pretrained", None))(lambda *, weights=None: 0)
+    return probe.__wrapped__.__code__
+
+
+def _legacy_pairs(builder: Callable[..., Any], shim_code: Any) -> dict[str, tuple[str, Any]]:
+    fn: Any = builder
+    while fn is not None:
+        if getattr(fn, "__code__", None) is shim_code:
+            return inspect.getclosurevars(fn).nonlocals["weights"]
+        fn = getattr(fn, "__wrapped__", None)
+    return {}
+
+
+def _describe_default(builder_name: str, legacy_name: str, default: Any) -> dict[str, Any]:
+    """What `legacy_name=<value>` means, as data: the member for a truthy value, the member a
+    truthy keyword argument switches to (`quantize=True`), and members for special strings."""
+    if not callable(default):
+        return {"pretrained": _member(default), "switch": None, "strings": {}}
+
+    kwargs = _RecordingKwargs({legacy_name: True})
+    when_true = default(kwargs)
+    others = kwargs.read - {legacy_name}
+    if len(others) > 1:
+        raise SystemExit(f"{builder_name}: legacy default reads {sorted(others)}; extend the table")
+    switch = None
+    if others:
+        (key,) = others
+        switched = default({legacy_name: True, key: True})
+        for value in TRUTHY:
+            if default({legacy_name: True, key: value}) is not switched:
+                raise SystemExit(f"{builder_name}: {key}={value!r} is not read as truthy")
+        for value in FALSY:
+            if default({legacy_name: True, key: value}) is not when_true:
+                raise SystemExit(f"{builder_name}: {key}={value!r} is not read as falsy")
+        switch = (key, _member(switched))
+    strings = {}
+    special = default({legacy_name: LEGACY_STRING})
+    if special is not when_true:
+        strings[LEGACY_STRING] = _member(special)
+    return {"pretrained": _member(when_true), "switch": switch, "strings": strings}
+
+
+def _members(builders: dict[str, Any]) -> set[str]:
+    return {
+        member
+        for builder in builders.values()
+        for entry in builder["legacy"]
+        for member in [
+            entry["pretrained"],
+            *(entry["switch"] or ())[1:],
+            *entry["strings"].values(),
+        ]
+        if member
+    }
+
+
+def _positional_order(builder: Callable[..., Any]) -> tuple[str, ...]:
+    # kwonly_to_pos_or_kw maps positional arguments onto the builder's current parameters in order.
+    kinds = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    params = inspect.signature(builder).parameters.values()
+    return tuple(p.name for p in params if p.kind not in kinds)
+
+
+def _public_names(module: Any) -> set[str]:
+    names = getattr(module, "__all__", None)
+    if names is None:
+        names = [n for n in vars(module) if not n.startswith("_")]
+    return set(names)
+
+
+def collect() -> dict[str, Any]:
+    import torchvision
+    from torchvision import models
+    from torchvision.models._api import WeightsEnum
+
+    modules = [models] + [
+        importlib.import_module(info.name)
+        for info in pkgutil.walk_packages(models.__path__, "torchvision.models.")
+        if not any(part.startswith("_") for part in info.name.split("."))
+    ]
+    shim_code = _shim_code()
+    builders: dict[str, Any] = {}
+    ids = {}
+    for name in sorted(models.list_models()):
+        builder = models.get_model_builder(name)
+        ids[id(builder)] = name
+        legacy = [
+            {"legacy": legacy_name, "new": new_name} | _describe_default(name, legacy_name, default)
+            for new_name, (legacy_name, default) in _legacy_pairs(builder, shim_code).items()
+        ]
+        builders[name] = {"parameters": _positional_order(builder), "legacy": tuple(legacy)}
+
+    paths: dict[str, str] = {}
+    get_model_paths = []
+    enum_modules: dict[str, list[str]] = {}
+    for module in modules:
+        public = _public_names(module)
+        for attr, value in sorted(vars(module).items()):
+            if attr.startswith("_"):
+                continue
+            if id(value) in ids and callable(value):
+                paths[f"{module.__name__}.{attr}"] = ids[id(value)]
+            if value is models.get_model:
+                get_model_paths.append(f"{module.__name__}.{attr}")
+            is_enum = isinstance(value, type) and issubclass(value, enum.Enum)
+            if is_enum and issubclass(value, WeightsEnum) and value is not WeightsEnum:
+                if attr in public and attr == value.__name__:
+                    enum_modules.setdefault(attr, []).append(module.__name__)
+    used = {member.split(".")[0] for member in _members(builders)}
+    missing = used - set(enum_modules)
+    if missing:
+        raise SystemExit(f"weights enums exported by no public module: {sorted(missing)}")
+    return {
+        "version": torchvision.__version__.split("+")[0],
+        "builders": builders,
+        "paths": dict(sorted(paths.items())),
+        "get_model_paths": tuple(sorted(get_model_paths)),
+        "model_modules": tuple(sorted(module.__name__ for module in modules)),
+        "enum_modules": {
+            cls: tuple(sorted(mods, key=lambda m: (m.count("."), m)))
+            for cls, mods in sorted(enum_modules.items())
+            if cls in used
+        },
+    }
+
+
+def render(data: dict[str, Any]) -> str:
+    def block(name: str, comment: str, value: Any) -> str:
+        return f"# {comment}\n{name} = {pprint.pformat(value, width=100, sort_dicts=False)}\n"
+
+    return "\n".join(
+        [
+            f'"""Legacy weights table generated by `python -m migrate_weights.tables.generate_table` from '
+            f'torchvision {data["version"]}.\n\nDo not edit: regenerate."""\n',
+            f'TORCHVISION_VERSION = "{data["version"]}"\n',
+            block(
+                "BUILDERS",
+                "Registered builder name -> its parameters in positional order, and per legacy "
+                "parameter the member a truthy value means, the keyword argument that switches it "
+                "(and to what), and members for special string values.",
+                data["builders"],
+            ),
+            block("PATHS", "Every importable path of a builder -> registered name.", data["paths"]),
+            block(
+                "GET_MODEL_PATHS",
+                "Paths of `get_model(name, **config)`, which calls the builder registered as name.",
+                data["get_model_paths"],
+            ),
+            block(
+                "MODEL_MODULES",
+                "Modules whose attributes a builder chosen at run time may come from.",
+                data["model_modules"],
+            ),
+            block(
+                "ENUM_MODULES",
+                "Weights enum class -> the public modules exporting it, shortest first.",
+                data["enum_modules"],
+            ),
+        ]
+    )
+
+
+def main() -> int:
+    TABLE_PATH.write_text(render(collect()), encoding="utf-8")
+    print(f"wrote {TABLE_PATH}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

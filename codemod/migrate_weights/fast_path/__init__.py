@@ -63,10 +63,13 @@ def _is_ours(qualified_name: str) -> bool:
     return qualified_name.split(".")[0] in RULE_ROOTS
 
 
+# Match statements' captures, from Python 3.10 on; 3.9 parses no match statement.
+_CAPTURES = tuple(getattr(ast, kind) for kind in ("MatchAs", "MatchStar") if hasattr(ast, kind))
+_MAPPING_PATTERNS = tuple(getattr(ast, kind) for kind in ("MatchMapping",) if hasattr(ast, kind))
 # Nodes that bind names, other than imports and a Name stored or deleted.
 _BINDING_NODES = (
-    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.arg, ast.ExceptHandler, ast.MatchAs,
-    ast.MatchStar, ast.MatchMapping, ast.Global, ast.Nonlocal,
+    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.arg, ast.ExceptHandler,
+    *_CAPTURES, *_MAPPING_PATTERNS, ast.Global, ast.Nonlocal,
 )  # fmt: skip
 
 
@@ -76,9 +79,9 @@ def _bound_names(node: ast.AST) -> Iterator[str]:
         yield node.name
     elif isinstance(node, ast.arg):
         yield node.arg
-    elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+    elif isinstance(node, (ast.ExceptHandler, *_CAPTURES)) and node.name:
         yield node.name
-    elif isinstance(node, ast.MatchMapping) and node.rest:
+    elif isinstance(node, _MAPPING_PATTERNS) and node.rest:
         yield node.rest
     elif isinstance(node, (ast.Global, ast.Nonlocal)):
         yield from node.names

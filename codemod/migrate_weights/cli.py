@@ -23,17 +23,16 @@ from migrate_weights.config import (
 )
 from migrate_weights.diagnostics import Code, Diagnostic, UnsafeRewrite
 from migrate_weights.output import FORMATS, JsonFindings, github_annotation
+from migrate_weights.pipeline.discover import python_files
 from migrate_weights.pipeline.migrate import (
     FileResult,
     Tally,
     migrate_file,
     migrate_source,
-    python_files,
     screen_file,
-    unified_diff,
     without_codes,
-    write_result,
 )
+from migrate_weights.pipeline.write import unified_diff, write_result
 
 if TYPE_CHECKING:
     from migrate_weights.verify.verifier import SiteVerifier  # imports torch: only for --verify

@@ -25,6 +25,9 @@ class Code(enum.Enum):
         return self in (Code.NOT_FIXABLE, Code.NO_LEGACY_WEIGHTS)
 
 
+Finding = tuple[Code, str]  # what a rule reports, before it is placed at a line and column
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     line: int

@@ -16,15 +16,15 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from migrate_weights.tables import table
-from migrate_weights.syntax.cst_nodes import CST
 from migrate_weights.diagnostics import CallRewrite, Code, Diagnostic
 from migrate_weights.full_path.imports import append_names, remove_statements
-from migrate_weights.rules.builder_call import CallPlan, plan_dynamic_call, plan_named_call
 from migrate_weights.full_path.model_urls import ModelUrls
-from migrate_weights.rules.references import EnumReferences
 from migrate_weights.full_path.models_utils import RemovedModules
 from migrate_weights.full_path.targets import find_target, settle
+from migrate_weights.rules.builder_call import CallPlan, plan_dynamic_call, plan_named_call
+from migrate_weights.rules.references import EnumReferences
+from migrate_weights.syntax.cst_nodes import CST
+from migrate_weights.tables import table
 
 
 class MigrateWeights(VisitorBasedCodemodCommand):

@@ -1,10 +1,5 @@
-"""`model_urls["resnet50"]` -> `ResNet50_Weights.IMAGENET1K_V1.url`.
-
-torchvision 0.15 removed the `model_urls` / `quant_model_urls` dicts of its architecture modules;
-importing one raises ImportError. A lookup with a literal key becomes the `.url` of the member
-serving the same file, from `legacy_model_urls.py`, generated from torchvision 0.12.0's sources.
-The import goes (RemoveImportsVisitor) once no use of it is left; any other use is reported.
-"""
+"""The model_urls rule (rules/model_urls.py) on LibCST's nodes: lookups rewritten, the import
+removed by RemoveImportsVisitor once no use of it is left, any other use reported."""
 
 from __future__ import annotations
 
@@ -15,12 +10,11 @@ from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import ExpressionContext, ExpressionContextProvider, ScopeProvider
 
-from migrate_weights.tables import table
+from migrate_weights.rules import model_urls
+from migrate_weights.rules.model_urls import DICT_NAMES
 from migrate_weights.syntax.arguments import NOT_LITERAL
 from migrate_weights.syntax.cst_nodes import literal_value, one_line, source
-from migrate_weights.diagnostics import Code
-from migrate_weights.pipeline.screen import REMOVED_NAMES as DICT_NAMES
-from migrate_weights.rules.model_urls import DICTS_REMOVED, member_for_key
+from migrate_weights.tables import table
 
 if TYPE_CHECKING:
     from migrate_weights.full_path.command import MigrateWeights
@@ -68,17 +62,16 @@ class ModelUrls:
             reference = self.command.reference_maker(original.value, qualified, "enum")(member)
             if isinstance(reference, cst.SimpleString):  # the name is taken in this module
                 home = table.exporting_modules(enum_class)[0]
-                problem = f"`{enum_class}` names something else here; use `{home}.{member}.url`"
+                problem = model_urls.name_taken(enum_class, home, member)
             else:
                 migrated = cst.Attribute(
                     reference, cst.Name("url"), lpar=updated.lpar, rpar=updated.rpar
                 )
-                message = f"{one_line(original)} -> {one_line(migrated)}{problem}"
-                fix = (source(updated), source(migrated))
-                self.command.report(original, Code.FIXED, message, fix)
+                finding = model_urls.rewritten(one_line(original), one_line(migrated), problem)
+                self.command.report(original, finding, (source(updated), source(migrated)))
                 self.rewritten.add(id(original.value))
                 return migrated
-        self.command.report(original, Code.NOT_FIXABLE, f"{one_line(original)}: {problem}")
+        self.command.report(original, model_urls.not_rewritten(one_line(original), problem))
         return updated
 
     def leave_attribute(self, original: cst.Attribute) -> None:
@@ -111,10 +104,7 @@ class ModelUrls:
                 if id(use) not in self.in_subscript:
                     self._report_use(use)
             if not left:
-                message = (
-                    f"{one_line(statement)}: `{local}` dropped: {DICTS_REMOVED}, and no use is left"
-                )
-                self.command.report(statement, Code.FIXED, message)
+                self.command.report(statement, model_urls.import_dropped(one_line(statement), local))
                 self.unused.update(_aliases(statement, local))
 
     def going(self, statement: cst.BaseStatement) -> bool:
@@ -127,9 +117,7 @@ class ModelUrls:
         return bool(self.unused) and set(_aliases(node)) <= self.unused
 
     def _report_use(self, node: cst.CSTNode) -> None:
-        text = one_line(node)
-        message = f"{text}: {DICTS_REMOVED}; only `{text}[<literal key>]` is rewritten"
-        self.command.report(node, Code.NOT_FIXABLE, message)
+        self.command.report(node, model_urls.other_use(one_line(node)))
 
 
 def _aliases(node: cst.ImportFrom, local: str | None = None) -> list[tuple[str, str, str | None]]:
@@ -152,5 +140,5 @@ def _lookup(
     if len(subscript.slice) == 1 and isinstance(subscript.slice[0].slice, cst.Index):
         key = literal_value(subscript.slice[0].slice.value)
     if context in (ExpressionContext.STORE, ExpressionContext.DEL):
-        return None, f"`{one_line(subscript.value)}` is modified here, and {DICTS_REMOVED}"
-    return member_for_key(defined, key)
+        return None, model_urls.modified(one_line(subscript.value))
+    return model_urls.member_for_key(defined, key)

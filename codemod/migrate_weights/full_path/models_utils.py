@@ -1,12 +1,4 @@
-"""`torchvision.models.utils`, removed in torchvision 0.11: its one name lives on in torch.hub.
-
-Up to 0.10, `torchvision/models/utils.py` only re-exported `torch.hub.load_state_dict_from_url`,
-so each way of reaching it is pointed at `torch.hub`: the module of an import (`from torch.hub
-import ...`, `import torch.hub as alias`, `from torch import hub as utils`) and a path spelled out
-in an expression (`torch.hub.load_state_dict_from_url`, with `import torch.hub` added). A plain
-`import torchvision.models.utils` binds `torchvision`: it becomes `import torchvision.models`,
-dropped when no use of it is left.
-"""
+"""The torchvision.models.utils rule (rules/models_utils.py) on LibCST's nodes."""
 
 from __future__ import annotations
 
@@ -17,17 +9,25 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import ImportAssignment, ScopeProvider
 
+from migrate_weights.rules import models_utils
+from migrate_weights.rules.models_utils import (
+    FUNCTION,
+    MODULE,
+    NEW_MODULE,
+    NEW_PATH,
+    PLAIN_IMPORT_REPLACEMENT,
+    REMOVED_PATH,
+)
 from migrate_weights.syntax.cst_nodes import one_line, source
-from migrate_weights.diagnostics import Code
-from migrate_weights.rules.model_urls import FUNCTION, MODULE, MODULE_REMOVED
 
 if TYPE_CHECKING:
     from migrate_weights.full_path.command import MigrateWeights
 
 
-def _dotted(*names: str) -> cst.BaseExpression:
-    node: cst.BaseExpression = cst.Name(names[0])
-    for name in names[1:]:
+def _dotted(path: str) -> cst.BaseExpression:
+    first, *rest = path.split(".")
+    node: cst.BaseExpression = cst.Name(first)
+    for name in rest:
         node = cst.Attribute(node, cst.Name(name))
     return node
 
@@ -37,8 +37,8 @@ def _import_alias(alias: cst.ImportAlias) -> cst.ImportAlias:
     `torchvision`, which `import torchvision.models` keeps bound."""
     if get_full_name_for_node(alias.name) != MODULE:
         return alias
-    module = ("torch", "hub") if alias.asname else ("torchvision", "models")
-    return alias.with_changes(name=_dotted(*module))
+    module = NEW_MODULE if alias.asname else PLAIN_IMPORT_REPLACEMENT
+    return alias.with_changes(name=_dotted(module))
 
 
 class RemovedModules:
@@ -53,8 +53,8 @@ class RemovedModules:
         self.rewritten_prefixes: set[int] = set()
 
     def _fixed(self, original: cst.CSTNode, updated: cst.CSTNode, migrated: cst.CSTNode) -> None:
-        message = f"{one_line(original)} -> {one_line(migrated)}: {MODULE_REMOVED}"
-        self.command.report(original, Code.FIXED, message, (source(updated), source(migrated)))
+        finding = models_utils.rewritten(one_line(original), one_line(migrated))
+        self.command.report(original, finding, (source(updated), source(migrated)))
 
     def leave_import_from(
         self, original: cst.ImportFrom, updated: cst.ImportFrom
@@ -67,12 +67,9 @@ class RemovedModules:
             if isinstance(names, cst.ImportStar):  # the one public name it had
                 names = [cst.ImportAlias(cst.Name(FUNCTION))]
             if any(alias.name.value != FUNCTION for alias in names):
-                message = (
-                    f"{one_line(original)}: {MODULE_REMOVED}, which had no name but `{FUNCTION}`"
-                )
-                self.command.report(original, Code.NOT_FIXABLE, message)
+                self.command.report(original, models_utils.other_names(one_line(original)))
                 return updated
-            migrated = updated.with_changes(module=_dotted("torch", "hub"), names=names)
+            migrated = updated.with_changes(module=_dotted(NEW_MODULE), names=names)
         elif module == "torchvision.models" and not isinstance(updated.names, cst.ImportStar):
             migrated = self._utils_from_models(updated)
         else:
@@ -88,17 +85,18 @@ class RemovedModules:
         kept = [alias for alias in updated.names if alias.name.value != "utils"]
         if not moved:
             return updated
+        package, _, hub = NEW_MODULE.rpartition(".")
         if not kept:
             names = [
                 alias.with_changes(
-                    name=cst.Name("hub"), asname=alias.asname or cst.AsName(cst.Name("utils"))
+                    name=cst.Name(hub), asname=alias.asname or cst.AsName(cst.Name("utils"))
                 )
                 for alias in moved
             ]
-            return updated.with_changes(module=cst.Name("torch"), names=names)
+            return updated.with_changes(module=cst.Name(package), names=names)
         for alias in moved:
             local = alias.evaluated_alias or "utils"
-            AddImportsVisitor.add_needed_import(self.command.context, "torch", "hub", local)
+            AddImportsVisitor.add_needed_import(self.command.context, package, hub, local)
         kept[-1] = kept[-1].with_changes(comma=updated.names[-1].comma)
         return updated.with_changes(names=kept)
 
@@ -121,9 +119,9 @@ class RemovedModules:
             return updated
         if module.attr.value != "utils":
             return updated
-        if f"{MODULE}.{FUNCTION}" not in self.command.qualified_names(original):
+        if REMOVED_PATH not in self.command.qualified_names(original):
             return updated
-        migrated = _dotted("torch", "hub", FUNCTION)
+        migrated = _dotted(NEW_PATH)
         assert isinstance(migrated, cst.Attribute)
         migrated = migrated.with_changes(lpar=updated.lpar, rpar=updated.rpar)
         prefix: cst.BaseExpression = original.value
@@ -132,7 +130,7 @@ class RemovedModules:
             if not isinstance(prefix, cst.Attribute):
                 break
             prefix = prefix.value
-        AddImportsVisitor.add_needed_import(self.command.context, "torch.hub")
+        AddImportsVisitor.add_needed_import(self.command.context, NEW_MODULE)
         self._fixed(original, updated, migrated)
         return migrated
 
@@ -161,7 +159,6 @@ class RemovedModules:
         """Report each replaced `import torchvision.models.utils`, once `going` has decided."""
         for original, migrated in self.plain_imports:
             if id(original) in self.dropped:
-                message = f"{one_line(original)}: dropped, as nothing needs it: {MODULE_REMOVED}"
-                self.command.report(original, Code.FIXED, message)
+                self.command.report(original, models_utils.import_dropped(one_line(original)))
             else:
                 self._fixed(original, original, migrated)

@@ -8,11 +8,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from migrate_weights.diagnostics import CallRewrite, Code, Diagnostic
 from migrate_weights.rules import hub_load as hub
 from migrate_weights.rules import partial
-from migrate_weights.syntax.text import TextArg, call_of, spliced, unindented
-from migrate_weights.diagnostics import CallRewrite, Code, Diagnostic
 from migrate_weights.rules.builder_call import CallPlan
+from migrate_weights.syntax.text import TextArg, call_of, spliced, unindented
 
 if TYPE_CHECKING:
     import libcst as cst

@@ -1,19 +1,17 @@
-"""Gather files, run the rewrite on each, and produce diffs or write results back."""
+"""One file through the stages: screen, parse, the fast path or the full path, the safety check.
+What comes out is a FileResult; writing it back is pipeline/write.py's."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from migrate_weights.diagnostics import CallRewrite, Code, Diagnostic, NotebookError, UnsafeRewrite
+from migrate_weights.pipeline.parse import Parsed, parse
 from migrate_weights.pipeline.screen import (
     mentions_torchvision,
-    might_need_migration,
     might_use_torchvision,
-    parsed,
     syntax_might_need_migration,
 )
 
@@ -21,15 +19,8 @@ if TYPE_CHECKING:
     from migrate_weights.pipeline.notebooks import CellChange
     from migrate_weights.pipeline.safety import Replacement
 
-# Modules needed only once a file changes (safety, difflib, tempfile) or is a notebook are
-# imported where they are used: a run that changes nothing starts sooner without them.
-
-SUFFIXES = (".py", ".ipynb")
-SKIPPED_DIRECTORIES = {
-    ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", ".eggs", "__pycache__",
-    ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", "dist", "node_modules",
-    "site-packages",
-}  # fmt: skip
+# Modules needed only once a file changes (safety) or is a notebook are imported where they
+# are used: a run that changes nothing starts sooner without them.
 
 
 @dataclass
@@ -70,49 +61,6 @@ class Tally:
         self.for_a_person += sum(d.code.needs_a_person for d in result.diagnostics)
 
 
-def _skipped(folder: os.DirEntry[str]) -> bool:
-    return (
-        folder.name in SKIPPED_DIRECTORIES
-        or folder.name.endswith(".egg-info")
-        or os.path.exists(os.path.join(folder.path, "pyvenv.cfg"))
-    )
-
-
-def python_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files named on the command line as they are; directories walked for `*.py`, in a stable
-    order, skipping version control, virtual environments, build output and symbolic links."""
-    for path in paths:
-        if not path.is_dir():
-            yield path
-            continue
-        unreadable: list[str] = []
-        yield from _walk(str(path), unreadable)
-        # A folder that vanished or cannot be listed: reading it reports why.
-        yield from map(Path, unreadable)
-
-
-def _walk(directory: str, unreadable: list[str]) -> Iterator[Path]:
-    """A folder's files, then its folders' (`os.walk`'s order, sorted by name), without a system
-    call per file: the listing tells what is a link."""
-    try:
-        with os.scandir(directory) as listing:
-            entries = sorted(listing, key=lambda entry: entry.name)
-    except OSError:
-        unreadable.append(directory)
-        return
-    folders = []
-    for entry in entries:
-        if entry.is_symlink():
-            continue
-        if entry.is_dir():
-            folders.append(entry)
-        elif entry.name.endswith(SUFFIXES):
-            yield Path(entry.path)
-    for folder in folders:
-        if not _skipped(folder):
-            yield from _walk(folder.path, unreadable)
-
-
 class Unparsable(SyntaxError):
     """Source LibCST cannot parse, with where it stopped."""
 
@@ -121,29 +69,37 @@ class Unparsable(SyntaxError):
         self.line, self.column = line, column
 
 
-def migrate_source(source: bytes, path: str = "<string>", style: str = "enum") -> FileResult:
+def migrate_source(
+    source: bytes, path: str = "<string>", style: str = "enum", screen: bool = True
+) -> FileResult:
     """Rewrite one module's source, on the fast path where it applies. Raises Unparsable for
-    code it cannot parse."""
-    if not might_need_migration(source):
+    code it cannot parse. `screen=False` skips the screen (to show it skips nothing)."""
+    if screen and not might_use_torchvision(source):
         return FileResult(path, source, source)
-    return _migrate_screened(source, path, style)
+    return _migrate_text_checked(source, path, style, screen)
 
 
-def _migrate_screened(source: bytes, path: str, style: str) -> FileResult:
-    """`migrate_source` once the pre-filter has let the source through."""
+def _migrate_text_checked(source: bytes, path: str, style: str, screen: bool = True) -> FileResult:
+    """`migrate_source` once the textual check has let the source through."""
+    module = parse(source)
+    if screen and module is not None and not syntax_might_need_migration(source, module):
+        return FileResult(path, source, source)
     from migrate_weights import fast_path  # the table: only once a file needs a closer look
 
-    module = parsed(source)
-    quick = None if module is None else fast_path.rewrite(source, module.tree, module.nodes, style)
+    quick = None if module is None else fast_path.rewrite(source, module, style)
     if quick is None:
-        return migrate_with_libcst(source, path, style)
+        return migrate_with_libcst(source, path, style, module)
+    assert module is not None
     migrated, diagnostics, rewrites, replacements = quick
-    _check_safety(source, migrated, diagnostics, replacements)
+    _check_safety(source, migrated, diagnostics, module, replacements)
     return FileResult(path, source, migrated, "utf-8", diagnostics, rewrites)
 
 
-def migrate_with_libcst(source: bytes, path: str = "<string>", style: str = "enum") -> FileResult:
-    """The full path: LibCST's parse of the whole module, with scope analysis."""
+def migrate_with_libcst(
+    source: bytes, path: str = "<string>", style: str = "enum", module: Parsed | None = None
+) -> FileResult:
+    """The full path: LibCST's parse of the whole module, with scope analysis. `module`:
+    Python's parse of it, when there is one."""
     import libcst as cst
     from libcst.codemod import CodemodContext
 
@@ -156,7 +112,7 @@ def migrate_with_libcst(source: bytes, path: str = "<string>", style: str = "enu
     command = MigrateWeights(CodemodContext(filename=path), style=style)
     migrated = command.transform_module(tree).bytes
     diagnostics = sorted(command.diagnostics, key=lambda d: (d.line, d.column))
-    _check_safety(source, migrated, diagnostics)
+    _check_safety(source, migrated, diagnostics, module)
     return FileResult(path, source, migrated, tree.encoding, diagnostics, list(command.rewrites))
 
 
@@ -164,13 +120,13 @@ def _check_safety(
     source: bytes,
     migrated: bytes,
     diagnostics: list[Diagnostic],
+    module: Parsed | None,
     replacements: list[Replacement] | None = None,
 ) -> None:
     if migrated != source:
         from migrate_weights.pipeline import safety
 
         edited = {(d.line, d.column) for d in diagnostics if d.code is Code.FIXED}
-        module = parsed(source)  # cached: the pre-filter parsed it
         tree = None if module is None else module.tree
         safety.check(source, migrated, edited, tree, replacements)
 
@@ -200,9 +156,7 @@ def migrate_file(path: Path, style: str = "enum") -> FileResult:
     try:
         if path.suffix == ".ipynb":
             return _migrate_notebook(source, name, style)
-        if not syntax_might_need_migration(source):  # screen_file did the textual check
-            return FileResult(name, source, source)
-        return _migrate_screened(source, name, style)
+        return _migrate_text_checked(source, name, style)  # screen_file did the textual check
     except UnsafeRewrite as error:
         diagnostic = Diagnostic(1, 1, Code.NOT_WRITTEN, f"{error}; the file is left as it was")
     except NotebookError as error:
@@ -235,67 +189,3 @@ def _migrate_notebook(source: bytes, path: str, style: str) -> FileResult:
     return FileResult(path, source, migrated, "utf-8", diagnostics, rewrites, cells)
 
 
-def _text_diff(before: str, after: str, name: str) -> str:
-    import difflib
-
-    lines = []
-    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
-    for line in difflib.unified_diff(old, new, name, name):
-        lines.append(line)
-        if not line.endswith(("\n", "\r")):
-            lines.append("\n\\ No newline at end of file\n")
-    return "".join(lines)
-
-
-def unified_diff(result: FileResult) -> str:
-    """The change as a unified diff; for a notebook, of each changed cell's source."""
-    assert result.migrated is not None
-    if result.cells:
-        return "".join(
-            _text_diff(cell.before, cell.after, f"{result.path}:cell {cell.number}")
-            for cell in result.cells
-        )
-    before = result.original.decode(result.encoding)
-    return _text_diff(before, result.migrated.decode(result.encoding), result.path)
-
-
-class NotWritten(Exception):
-    pass
-
-
-def write_atomically(path: Path, data: bytes, original: bytes, roots: Iterable[Path]) -> None:
-    """Replace the file's content in one step (a temporary file in the same folder, then a
-    rename), keeping its permission bits. Nothing is written when the file changed since it was
-    read, or when it is a symbolic link to a place outside the paths the run was given."""
-    target = Path(os.path.realpath(path))
-    if path.is_symlink():
-        # A folder given counts with what it holds; a file given is the link, not its target.
-        inside = [Path(os.path.realpath(r) if r.is_dir() else os.path.abspath(r)) for r in roots]
-        if not any(target == root or root in target.parents for root in inside):
-            raise NotWritten(f"a symbolic link to {target}, outside the paths given")
-    if target.read_bytes() != original:
-        raise NotWritten("it changed on disk since it was read")
-    mode = target.stat().st_mode
-    import tempfile
-
-    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        os.chmod(temporary, mode & 0o7777)
-        os.replace(temporary, target)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
-def write_result(result: FileResult, roots: Iterable[Path]) -> FileResult:
-    """Write a changed file; on refusal or failure, the result says why and counts as failed."""
-    assert result.migrated is not None
-    try:
-        write_atomically(Path(result.path), result.migrated, result.original, roots)
-    except (NotWritten, OSError) as error:
-        reason = f"not written: {error.strerror if isinstance(error, OSError) else error}"
-        diagnostic = Diagnostic(1, 1, Code.NOT_WRITTEN, reason)
-        return replace(result, migrated=None, diagnostics=[*result.diagnostics, diagnostic])
-    return result

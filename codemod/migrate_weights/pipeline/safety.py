@@ -21,7 +21,7 @@ import tokenize
 from typing import Any
 
 from migrate_weights.diagnostics import UnsafeRewrite
-from migrate_weights.pipeline.screen import blocks, start_line
+from migrate_weights.pipeline.parse import blocks, start_line
 
 Position = tuple[int, int]  # line, 1-based column in characters, as findings report them
 Replacement = tuple[int, int, bytes]  # bytes [start, end) of the old source, and their new text

@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+
+from migrate_weights.pipeline.parse import Nodes, Parsed
+from migrate_weights.rules import hub_load, models_utils
+from migrate_weights.rules.builder_call import is_legacy_flag
+from migrate_weights.rules.model_urls import DICT_NAMES
+from migrate_weights.syntax.arguments import LITERAL_NODES
 
 # Every rule resolves names through an import of torchvision in the same module, except
 # torch.hub.load, which needs the repository spelled "pytorch/vision" in one string literal (see
-# codemod/migrate_weights/rules/hub_load.py).
-REMOVED_NAMES = frozenset({"model_urls", "quant_model_urls"})
-REMOVED_MODULE = "models.utils"  # torchvision.models.utils
-HUB_REPOSITORY = b"pytorch/vision"
+# rules/hub_load.py).
+REMOVED_MODULE = models_utils.MODULE.partition(".")[2]  # models.utils
+HUB_REPOSITORY = hub_load.REPOSITORY.encode()
 
 
 @lru_cache(maxsize=1)
@@ -31,19 +35,6 @@ def _terminal_name(node: ast.AST) -> str | None:
     if isinstance(node, ast.Attribute):
         return node.attr
     return None
-
-
-def is_legacy_flag(value: object) -> bool:
-    """Whether a constant passed as `weights=` is a legacy flag, as torchvision's shim reads one:
-    anything but `None` or a string other than "legacy" (a member's name)."""
-    if isinstance(value, str):
-        return value == "legacy"
-    return isinstance(value, (bool, int, float))
-
-
-# The nodes, in Python's tree, of the constants the rules evaluate (LibCST's Name True/False/None,
-# Integer, Float, strings, unary and binary operations: cst_syntax.literal_value).
-LITERAL_NODES = (ast.Constant, ast.UnaryOp, ast.BinOp)
 
 
 def might_be_a_flag(value: ast.expr) -> bool:
@@ -65,24 +56,11 @@ def _is_removed_module(node: ast.AST) -> bool:
         return any(REMOVED_MODULE in alias.name for alias in node.names)
     if isinstance(node, ast.ImportFrom):
         module = node.module or ""
-        if any(alias.name in REMOVED_NAMES for alias in node.names):
+        if any(alias.name in DICT_NAMES for alias in node.names):
             return True
         named = [f"{module}.{alias.name}" for alias in node.names]
         return any(REMOVED_MODULE in name for name in [module, *named])
     return False
-
-
-def start_line(statement: ast.stmt) -> int:
-    """The statement's first line: its first decorator's, if it has any."""
-    decorators = getattr(statement, "decorator_list", None)
-    return decorators[0].lineno if decorators else statement.lineno  # type: ignore[no-any-return]
-
-
-def blocks(statement: ast.stmt) -> list[list[ast.stmt]]:
-    """The statements of each block a statement opens (body, else, finally, handlers, cases)."""
-    found = [getattr(statement, name, []) for name in ("body", "orelse", "finalbody")]
-    clauses = [*getattr(statement, "handlers", []), *getattr(statement, "cases", [])]
-    return [block for block in found + [clause.body for clause in clauses] if block]
 
 
 def _values(call: ast.Call) -> list[ast.expr]:
@@ -96,7 +74,9 @@ def _names_the_repository(value: ast.expr) -> bool:
 def _needs_rewrite(nodes: Nodes, hub: bool, removed_api: bool) -> bool:
     """`hub`: the source spells the hub repository; `removed_api`: it names `model_urls` or
     `utils`, without which no name or import of the removed API is worth a look."""
-    from migrate_weights.tables import table  # the generated table: only for a file that passed the text check
+    from migrate_weights.tables import (
+        table,  # the generated table: only for a file that passed the text check
+    )
 
     legacy, new = table.parameter_names()
     builders = set(_builder_functions()) | {"get_model"}
@@ -126,7 +106,7 @@ def _needs_rewrite(nodes: Nodes, hub: bool, removed_api: bool) -> bool:
             return True
     for kind in (ast.Import, ast.ImportFrom, ast.Attribute, ast.Name) if removed_api else ():
         for node in nodes.get(kind, []):
-            if _is_removed_module(node) or _terminal_name(node) in REMOVED_NAMES:
+            if _is_removed_module(node) or _terminal_name(node) in DICT_NAMES:
                 return True
     return False
 
@@ -331,64 +311,7 @@ def might_use_torchvision(source: bytes) -> bool:
     return _imports_torchvision(source) and _has_traces(source)
 
 
-Nodes = dict[type, list[ast.AST]]  # a tree's nodes by type, each list in breadth-first order
-
-
-@dataclass(frozen=True)
-class Parsed:
-    tree: ast.Module
-    # Walked once; no contexts (Load, Store) or operators (Add, Eq): no rule reads them.
-    nodes: Nodes
-
-
-@lru_cache(maxsize=1)
-def parsed(source: bytes) -> Parsed | None:
-    """Python's syntax tree of a module (None if it does not parse), kept for the fast path."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return None
-    return Parsed(tree, _nodes_by_type(tree))
-
-
-_NOT_WALKED = frozenset({"ctx", "op", "ops"})  # fields that hold only contexts and operators
-_WALKED_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: ()}
-
-
-def _nodes_by_type(tree: ast.AST) -> Nodes:
-    """The nodes `ast.walk` yields, but for contexts and operators (a third of them), grouped by
-    type, in one pass at about half the cost of `ast.walk`."""
-    queue = [tree]
-    append, node_type, walked_fields = queue.append, ast.AST, _WALKED_FIELDS
-    groups: Nodes = {}
-    for node in queue:  # grows as it goes
-        kind = type(node)
-        group = groups.get(kind)
-        if group is None:
-            group = groups[kind] = []
-        group.append(node)
-        fields = walked_fields.get(kind)
-        if fields is None:
-            fields = walked_fields[kind] = tuple(f for f in kind._fields if f not in _NOT_WALKED)
-        for field in fields:
-            value = getattr(node, field)
-            if type(value) is list:
-                for item in value:
-                    if isinstance(item, node_type):
-                        append(item)
-            elif isinstance(value, node_type):
-                append(value)
-    return groups
-
-
-def syntax_might_need_migration(source: bytes) -> bool:
+def syntax_might_need_migration(source: bytes, module: Parsed) -> bool:
     """The walk of the syntax tree, for a module that passed the textual check."""
-    module = parsed(source)
-    if module is None:
-        return True  # the real parser reports what is wrong
     removed_api = b"model_urls" in source or b"utils" in source
     return _needs_rewrite(module.nodes, HUB_REPOSITORY in source, removed_api)
-
-
-def might_need_migration(source: bytes) -> bool:
-    return might_use_torchvision(source) and syntax_might_need_migration(source)

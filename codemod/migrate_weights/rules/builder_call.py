@@ -15,10 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from migrate_weights.tables import table
-from migrate_weights.syntax.arguments import NOT_LITERAL, ArgumentLayout, layout_of
 from migrate_weights.diagnostics import Code
-from migrate_weights.pipeline.screen import is_legacy_flag
+from migrate_weights.syntax.arguments import NOT_LITERAL, ArgumentLayout, layout_of
+from migrate_weights.tables import table
 from migrate_weights.tables.table import Builder, LegacyParam
 
 # The rules plan on a call's arguments through a syntax: LibCST nodes (cst_syntax.CST), or the
@@ -27,6 +26,14 @@ Syntax = Any
 Expression = Any
 Arg = Any
 Reference = Callable[[str], Expression]  # "ResNet50_Weights.IMAGENET1K_V1" -> expression
+
+
+def is_legacy_flag(value: object) -> bool:
+    """Whether a constant passed as `weights=` is a legacy flag, as torchvision's shim reads one:
+    anything but `None` or a string other than "legacy" (a member's name)."""
+    if isinstance(value, str):
+        return value == "legacy"
+    return isinstance(value, (bool, int, float))
 
 
 @dataclass

@@ -16,7 +16,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from migrate_weights.tables import table
 from migrate_weights.diagnostics import Code
 from migrate_weights.rules.builder_call import (
     Arg,
@@ -26,6 +25,7 @@ from migrate_weights.rules.builder_call import (
     plan_builder_call,
     plan_dynamic_call,
 )
+from migrate_weights.tables import table
 
 LOAD = "torch.hub.load"
 REPOSITORY = "pytorch/vision"  # as the runner's pre-filter also requires it to be spelled

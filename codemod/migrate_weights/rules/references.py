@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Set
 from typing import TYPE_CHECKING
 
-from migrate_weights.tables import table
 from migrate_weights.rules.builder_call import Reference
+from migrate_weights.tables import table
 
 if TYPE_CHECKING:
     import libcst as cst

@@ -11,6 +11,9 @@ from typing import Any
 
 NOT_LITERAL = object()
 _LITERAL_TYPES = (bool, int, float, str, type(None))
+# The nodes, in Python's tree, of the constants the rules evaluate (LibCST's Name True/False/None,
+# Integer, Float, strings, unary and binary operations: cst_nodes.literal_value).
+LITERAL_NODES = (ast.Constant, ast.UnaryOp, ast.BinOp)
 
 
 def folded(text: str) -> str:

@@ -13,8 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from migrate_weights.syntax.arguments import NOT_LITERAL, evaluated, folded
-from migrate_weights.pipeline.screen import LITERAL_NODES
+from migrate_weights.syntax.arguments import LITERAL_NODES, NOT_LITERAL, evaluated, folded
 
 # Expressions that bind wrongly as a conditional's test or body unless in parentheses.
 _BARE = (ast.IfExp, ast.Lambda, ast.NamedExpr, ast.Yield, ast.YieldFrom)

@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from migrate_weights.pipeline.screen import REMOVED_NAMES as DICT_NAMES
+from migrate_weights.rules.model_urls import DICT_NAMES
 
 DATA_PATH = Path(__file__).with_name("legacy_model_urls.py")
 OLD_VERSION = "0.12.0"

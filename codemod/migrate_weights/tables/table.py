@@ -26,9 +26,6 @@ class Builder:
     legacy: tuple[LegacyParam, ...]
 
 
-TORCHVISION_VERSION = legacy_table.TORCHVISION_VERSION
-
-
 @cache
 def builder_named(name: str) -> Builder | None:
     """The builder registered under `name` (what `torchvision.models.get_model` takes)."""

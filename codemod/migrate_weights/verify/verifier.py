@@ -28,11 +28,10 @@ import click
 import torch
 from torchvision.models import get_model_builder, get_model_weights, get_weight
 
-from migrate_weights.tables import legacy_table
-from migrate_weights.tables import table
-from migrate_weights.verify.checkpoints import SOURCES, MissingCheckpoint, offline_weights
 from migrate_weights.diagnostics import CallRewrite, Code
 from migrate_weights.pipeline.migrate import FileResult, migrate_source
+from migrate_weights.tables import legacy_table, table
+from migrate_weights.verify.checkpoints import SOURCES, MissingCheckpoint, offline_weights
 
 DEVICES = ("auto", "cpu", "cuda")
 EXIT_MISMATCH = 3

@@ -1,0 +1,50 @@
+"""Where the fast path edits: byte offsets and character columns of a module's source, an edit of
+its bytes, and the signal that a file needs the full path."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from migrate_weights.pipeline.safety import line_starts
+
+
+class FullPath(Exception):
+    """The file needs the full path."""
+
+
+@dataclass
+class Edit:
+    start: int  # byte offsets in the source
+    end: int
+    text: str
+
+
+class Source:
+    """Byte offsets and character columns of a module's source."""
+
+    def __init__(self, source: bytes) -> None:
+        self.source = source
+        self.line_starts = line_starts(source)
+
+    def offset(self, line: int, column: int) -> int:
+        return self.line_starts[line - 1] + column
+
+    def span(self, node: ast.AST) -> tuple[int, int]:
+        start = self.offset(node.lineno, node.col_offset)  # type: ignore[attr-defined]
+        return start, self.offset(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+
+    def text(self, node: ast.AST) -> str:
+        start, end = self.span(node)
+        return self.source[start:end].decode("utf-8")
+
+    def indentation(self, node: ast.stmt) -> str:
+        start = self.line_starts[node.lineno - 1]
+        line = self.source[start : self.line_starts[node.lineno]]
+        return line[: len(line) - len(line.lstrip(b" \t"))].decode("utf-8")
+
+    def column(self, node: ast.AST) -> int:
+        """1-based, in characters, as LibCST reports positions."""
+        start = self.line_starts[node.lineno - 1]  # type: ignore[attr-defined]
+        prefix = self.source[start : start + node.col_offset]  # type: ignore[attr-defined]
+        return len(prefix.decode("utf-8")) + 1

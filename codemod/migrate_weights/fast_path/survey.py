@@ -1,0 +1,120 @@
+"""What the rules may act on in a module, found by Python's parser: builder calls (direct, through
+torch.hub.load or a partial), model_urls lookups, torchvision.models.utils paths and imports."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from migrate_weights.fast_path.names import Names, imported_names
+from migrate_weights.fast_path.source import FullPath
+from migrate_weights.pipeline.parse import Nodes
+from migrate_weights.pipeline.screen import might_be_a_flag
+from migrate_weights.rules import hub_load, models_utils, partial
+from migrate_weights.tables import table
+
+
+def _may_need_a_plan(call: ast.Call, own_positionals: int) -> bool:
+    """Whether the rules could change or report on a builder call (`own_positionals`: leading
+    positional arguments that are not the builder's, as get_model's name): not when it passes
+    only keywords that are no legacy name and hold no legacy flag, as code written for
+    torchvision 0.13 and later does."""
+    if len(call.args) > own_positionals or any(k.arg is None for k in call.keywords):
+        return True
+    legacy, new = table.parameter_names()
+    for keyword in call.keywords:
+        if keyword.arg in legacy:
+            return True
+        if keyword.arg in new and might_be_a_flag(keyword.value):
+            return True
+    return False
+
+
+def is_model_urls_dict(qualified_name: str | None) -> bool:
+    return qualified_name is not None and table.model_urls_dict(qualified_name) is not None
+
+
+@dataclass
+class Survey:
+    """What the rules may act on, found by Python's parser."""
+
+    # (call, what its callee resolves to, and for a partial, what its first argument does)
+    calls: list[tuple[ast.Call, str, str | None]] = field(default_factory=list)
+    # `model_urls[key]`: (the lookup, the dict's name where it is used, the dict it is)
+    lookups: list[tuple[ast.Subscript, str, str]] = field(default_factory=list)
+    utils_paths: list[ast.Attribute] = field(default_factory=list)  # torchvision.models.utils.f
+    utils_imports: list[ast.Import | ast.ImportFrom] = field(default_factory=list)
+    dict_imports: list[ast.ImportFrom] = field(default_factory=list)  # of a model_urls dict
+
+    def sites(self) -> list[ast.expr]:
+        """The expressions that may be edited, in source order; the full path if one holds
+        another (the outer one's text would change with the inner one's)."""
+        found = [node for node, *_ in self.calls + self.lookups] + self.utils_paths  # type: ignore[operator]
+        found.sort(key=lambda node: (node.lineno, node.col_offset))
+        for outer, inner in zip(found, found[1:]):
+            if (inner.lineno, inner.col_offset) < (outer.end_lineno, outer.end_col_offset):
+                raise FullPath
+        return found
+
+
+def survey_module(source: bytes, names: Names, nodes: Nodes) -> Survey:
+    """The full path for a file with a shape only the full path handles."""
+    dicts = b"model_urls" in source  # the model_urls rule's dicts may be named
+    survey = Survey()
+    calls: list[ast.Call] = nodes.get(ast.Call, [])  # type: ignore[assignment]
+    for call in calls:
+        callee = names.qualified(call.func)
+        if callee is None:
+            if isinstance(call.func, ast.Name) and call.func.id == "getattr" and call.args:
+                if (names.qualified(call.args[0]) or "").startswith("torchvision"):
+                    raise FullPath
+        elif callee == partial.FUNCTION:
+            inner = names.qualified(call.args[0]) if call.args else None
+            if inner and (table.builder_name_at(inner) or table.is_get_model(inner)):
+                survey.calls.append((call, callee, inner))
+        elif callee == hub_load.LOAD:
+            survey.calls.append((call, callee, None))
+        elif table.builder_name_at(callee) and _may_need_a_plan(call, 0):
+            survey.calls.append((call, callee, None))
+        elif table.is_get_model(callee) and _may_need_a_plan(call, 1):
+            survey.calls.append((call, callee, None))
+    taken: set[int] = set()  # expressions inside a lookup or a path the survey took
+    subscripts: list[ast.Subscript] = nodes.get(ast.Subscript, []) if dicts else []  # type: ignore[assignment]
+    for subscript in subscripts:
+        value = subscript.value
+        if isinstance(value, (ast.Name, ast.Attribute)):
+            qualified = names.qualified(value)
+            defined = table.model_urls_dict(qualified) if qualified else None
+            if defined:
+                survey.lookups.append((subscript, qualified, defined))  # type: ignore[arg-type]
+                taken.add(id(value))
+    attributes: list[ast.Attribute] = nodes.get(ast.Attribute, [])  # type: ignore[assignment]
+    for attribute in attributes:  # breadth-first: a path before the paths inside it
+        if id(attribute) in taken:
+            continue
+        if attribute.attr == models_utils.FUNCTION:
+            path = attribute.value
+            if isinstance(path, ast.Attribute) and path.attr == "utils":
+                if names.qualified(attribute) == models_utils.REMOVED_PATH:
+                    survey.utils_paths.append(attribute)
+                    taken.add(id(path))
+        elif attribute.attr in ("__dict__", "utils"):
+            if (names.qualified(attribute.value) or "").startswith("torchvision"):
+                raise FullPath
+        elif dicts and is_model_urls_dict(names.qualified(attribute)):
+            raise FullPath  # a dict used other than by a lookup
+    for name in nodes.get(ast.Name, []) if dicts else []:
+        if id(name) not in taken and is_model_urls_dict(names.qualified(name)):  # type: ignore[arg-type]
+            raise FullPath
+    imports: list[ast.Import] = nodes.get(ast.Import, [])  # type: ignore[assignment]
+    for statement in imports:
+        if any(alias.name.startswith(models_utils.MODULE) for alias in statement.names):
+            survey.utils_imports.append(statement)
+    imports_from: list[ast.ImportFrom] = nodes.get(ast.ImportFrom, [])  # type: ignore[assignment]
+    for statement_from in imports_from:
+        imported = [qualified for _, qualified in imported_names(statement_from)]
+        if any(qualified.startswith(models_utils.MODULE) for qualified in imported):
+            survey.utils_imports.append(statement_from)
+        elif dicts and any(is_model_urls_dict(qualified) for qualified in imported):
+            survey.dict_imports.append(statement_from)
+    return survey

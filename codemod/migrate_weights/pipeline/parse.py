@@ -1,0 +1,71 @@
+"""Python's own parse of a module, done once per file and passed along: the screen, the fast path
+and the safety check read the same tree."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+Nodes = dict[type, list[ast.AST]]  # a tree's nodes by type, each list in breadth-first order
+
+
+@dataclass(frozen=True)
+class Parsed:
+    tree: ast.Module
+    # Walked once; no contexts (Load, Store) or operators (Add, Eq): no rule reads them.
+    nodes: Nodes
+
+
+def parse(source: bytes) -> Parsed | None:
+    """Python's syntax tree of a module, or None if it does not parse (LibCST's parser, on the
+    full path, then says why)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    return Parsed(tree, _nodes_by_type(tree))
+
+
+_NOT_WALKED = frozenset({"ctx", "op", "ops"})  # fields that hold only contexts and operators
+_WALKED_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: ()}
+
+
+def _nodes_by_type(tree: ast.AST) -> Nodes:
+    """The nodes `ast.walk` yields, but for contexts and operators (a third of them), grouped by
+    type, in one pass at about half the cost of `ast.walk`."""
+    queue = [tree]
+    append, node_type, walked_fields = queue.append, ast.AST, _WALKED_FIELDS
+    groups: Nodes = {}
+    for node in queue:  # grows as it goes
+        kind = type(node)
+        group = groups.get(kind)
+        if group is None:
+            group = groups[kind] = []
+        group.append(node)
+        fields = walked_fields.get(kind)
+        if fields is None:
+            fields = walked_fields[kind] = tuple(f for f in kind._fields if f not in _NOT_WALKED)
+        for field in fields:
+            value = getattr(node, field)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        append(item)
+            elif isinstance(value, node_type):
+                append(value)
+    return groups
+
+
+
+
+def start_line(statement: ast.stmt) -> int:
+    """The statement's first line: its first decorator's, if it has any."""
+    decorators = getattr(statement, "decorator_list", None)
+    return decorators[0].lineno if decorators else statement.lineno  # type: ignore[no-any-return]
+
+
+def blocks(statement: ast.stmt) -> list[list[ast.stmt]]:
+    """The statements of each block a statement opens (body, else, finally, handlers, cases)."""
+    found = [getattr(statement, name, []) for name in ("body", "orelse", "finalbody")]
+    clauses = [*getattr(statement, "handlers", []), *getattr(statement, "cases", [])]
+    return [block for block in found + [clause.body for clause in clauses] if block]

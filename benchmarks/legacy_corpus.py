@@ -1,5 +1,6 @@
 """The "legacy" benchmark corpus: generated modules that mix ordinary training code with legacy
-weights calls of every builder of `codemod/migrate_weights/tables/legacy_table.py` in every form the tool rewrites.
+weights calls of every builder of the legacy table (`migrate_weights/tables/legacy_table.py`) in
+every form the tool rewrites.
 
     write_legacy_corpus(directory, files=2000, seed=0) -> CorpusStats
 
@@ -18,9 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 
-from migrate_weights.tables import legacy_model_urls
-from migrate_weights.tables import legacy_table
-from migrate_weights.tables import table
+from migrate_weights.tables import legacy_model_urls, legacy_table, table
 
 PACKAGE = "torchvision.models"
 POPULAR = ("resnet18", "resnet50", "resnet101", "vgg16", "mobilenet_v2", "efficientnet_b0")

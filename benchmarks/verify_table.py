@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 import click
-
 from migrate_weights.tables import legacy_table
+from migrate_weights.verify import DEVICES
 from migrate_weights.verify.checkpoints import SOURCES
-from migrate_weights.verify.verifier import DEVICES, resolve_device, verify_builder
+from migrate_weights.verify.verifier import resolve_device, verify_builder
 
 PROC_STATUS = Path("/proc/self/status")
 PROC_CLEAR_REFS = Path("/proc/self/clear_refs")

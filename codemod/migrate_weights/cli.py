@@ -21,7 +21,7 @@ from migrate_weights.config import (
     load_settings,
     validated_codes,
 )
-from migrate_weights.diagnostics import Code, Diagnostic, UnsafeRewrite
+from migrate_weights.diagnostics import Code, Diagnostic, ExitStatus, UnsafeRewrite
 from migrate_weights.output import FORMATS, JsonFindings, github_annotation
 from migrate_weights.pipeline.discover import python_files
 from migrate_weights.pipeline.migrate import (
@@ -33,11 +33,11 @@ from migrate_weights.pipeline.migrate import (
     without_codes,
 )
 from migrate_weights.pipeline.write import unified_diff, write_result
+from migrate_weights.verify import DEVICES, WEIGHT_SOURCES
 
 if TYPE_CHECKING:
     from migrate_weights.verify.verifier import SiteVerifier  # imports torch: only for --verify
 
-EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR, EXIT_MISMATCH = 0, 1, 2, 3
 PROGRESS_FROM_FILES = 20
 PARALLEL_FROM_FILES = 32  # files needing a look: fewer are done sooner than a pool starts
 STDIN = Path("-")
@@ -186,11 +186,11 @@ def _stdin(style: str, disabled: frozenset[str], check: bool, show_diff: bool) -
     except (UnicodeDecodeError, LookupError, SyntaxError) as error:  # Unparsable too
         sys.stdout.buffer.write(source)  # what cannot be read goes back unchanged
         click.echo(f"<stdin>:1:1: MW004 cannot parse: {error}", err=True)
-        return EXIT_ERROR
+        return ExitStatus.ERROR
     except UnsafeRewrite as error:
         sys.stdout.buffer.write(source)
         click.echo(f"<stdin>:1:1: MW005 {error}; the source is left as it was", err=True)
-        return EXIT_ERROR
+        return ExitStatus.ERROR
     for diagnostic in result.diagnostics:
         click.echo(diagnostic.render("-"), err=True)
     if show_diff:
@@ -198,7 +198,7 @@ def _stdin(style: str, disabled: frozenset[str], check: bool, show_diff: bool) -
     elif not check:
         assert result.migrated is not None
         sys.stdout.buffer.write(result.migrated)
-    return EXIT_CHANGES if result.changed else EXIT_CLEAN
+    return ExitStatus.CHANGES if result.changed else ExitStatus.CLEAN
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -257,7 +257,7 @@ def _stdin(style: str, disabled: frozenset[str], check: bool, show_diff: bool) -
 )
 @click.option(
     "--device",
-    type=click.Choice(("auto", "cpu", "cuda")),
+    type=click.Choice(DEVICES),
     default="auto",
     show_default=True,
     help="--verify: where to build the models; auto picks CUDA when it is available.",
@@ -265,7 +265,7 @@ def _stdin(style: str, disabled: frozenset[str], check: bool, show_diff: bool) -
 @click.option(
     "--weights",
     "weights_source",
-    type=click.Choice(("auto", "real", "synthetic")),
+    type=click.Choice(WEIGHT_SOURCES),
     default="auto",
     show_default=True,
     help="--verify: checkpoints from the torch hub cache (real), synthesised per member "
@@ -324,12 +324,12 @@ def cli(
     if verifier is not None:  # the exit status reports the verification
         click.echo(verifier.summary(), err=True)
         if verifier.mismatches:
-            return EXIT_MISMATCH
-        return EXIT_ERROR if tally.failed or verifier.unverified else EXIT_CLEAN
+            return ExitStatus.MISMATCH
+        return ExitStatus.ERROR if tally.failed or verifier.unverified else ExitStatus.CLEAN
     if tally.failed:
-        return EXIT_ERROR
+        return ExitStatus.ERROR
     changed = tally.changed and not exit_zero_even_if_changed
-    return EXIT_CHANGES if tally.for_a_person or changed else EXIT_CLEAN
+    return ExitStatus.CHANGES if tally.for_a_person or changed else ExitStatus.CLEAN
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -339,4 +339,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         error.show()
         return error.exit_code
     except click.Abort:
-        return EXIT_ERROR
+        return ExitStatus.ERROR

@@ -3,7 +3,7 @@
 torchvision.models.utils) is rewritten without LibCST's parse of the whole module and its scope
 analysis, which cost about a hundred times more. Python's own parser finds the sites and
 resolves their names; a builder call (directly, through torch.hub.load or a partial) is planned
-by the same rules on its own text (codemod/migrate_weights/syntax/text.py) and put back in place of the old text,
+by the same rules on its own text (syntax/text.py) and put back in place of the old text,
 or, where its text holds what that does not read, parsed by LibCST and planned on the nodes (the
 only use of LibCST here, imported then); lookups and imports of removed API are edited as text;
 imports are added and removed as the full path adds and removes them.
@@ -15,7 +15,6 @@ key, a torchvision.models.utils import of another form, an import statement remo
 LibCST would move the lines around it, builders looked up at run time, encodings other than
 plain UTF-8, line endings other than LF. A test runs every fixture and generated modules
 through both paths and requires the same result."""
-
 
 from __future__ import annotations
 
@@ -74,13 +73,15 @@ def _rewrite(
         callee, inner_callee = calls[id(node)]
         segment = text.text(node)
         position = node.lineno, text.column(node)
-        settled = on_text(
-            node, segment, position, callee, inner_callee, text, tree, references, names
-        )
+        with references.edit() as edit:
+            settled = on_text(
+                node, segment, position, callee, inner_callee, text, tree, references, names
+            )
+            if settled is not None and settled.printed:
+                edit.made()
         if settled is not None:
             diagnostics += settled.diagnostics
             if settled.printed:
-                references.keep_edit()
                 rewrites += [settled.rewrite] if settled.rewrite else []
                 edits.append(Edit(*text.span(node), settled.printed))
             continue
@@ -100,16 +101,16 @@ def _rewrite(
                 CST,
             )
 
-        references.begin_edit()
-        target = find_target(call, call, {callee}, plan_call)
-        if target is None:
-            continue
-        printed = segment if parsed.module is None else None  # as LibCST prints the call
-        settled = settle(target, call, *position, printed)
-        diagnostics += settled.diagnostics
-        if settled.migrated is None:
-            continue
-        references.keep_edit()
+        with references.edit() as edit:
+            target = find_target(call, call, {callee}, plan_call)
+            if target is None:
+                continue
+            printed = segment if parsed.module is None else None  # as LibCST prints the call
+            settled = settle(target, call, *position, printed)
+            diagnostics += settled.diagnostics
+            if settled.migrated is None:
+                continue
+            edit.made()
         if settled.rewrite:
             rewrites.append(settled.rewrite)
         edits.append(Edit(*text.span(node), parsed.in_place(settled.migrated, settled.printed)))

@@ -76,7 +76,7 @@ def on_text(
     names: Names,
 ) -> Any:
     """What a call (a builder's, or one through a partial or torch.hub.load) comes to, planned
-    on its text by the rules (codemod/migrate_weights/syntax/text.py): settled, or None where LibCST plans it
+    on its text by the rules (syntax/text.py): settled, or None where LibCST plans it
     (text that is not ASCII or is beyond call_text's reading, a callee that is no plain dotted
     name)."""
     from migrate_weights.full_path.targets import Settled, settle_text
@@ -100,7 +100,6 @@ def on_text(
     if arguments is None or not DOTTED_NAME.fullmatch(func):
         return None
     label, planned, builder_call = folded(func), arguments, None
-    references.begin_edit()
     if callee == hub_load.LOAD:
         loaded = plan_hub_call(arguments, TEXT)
         if loaded is None:

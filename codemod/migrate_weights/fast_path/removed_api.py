@@ -7,7 +7,7 @@ import ast
 import re
 from typing import Any
 
-from migrate_weights.diagnostics import Code, Diagnostic
+from migrate_weights.diagnostics import Diagnostic
 from migrate_weights.fast_path.calls import DOTTED_NAME
 from migrate_weights.fast_path.imports import is_module_heading, opening_imports
 from migrate_weights.fast_path.names import Names, module_level_imports
@@ -45,18 +45,16 @@ def lookup_edit(
     member, note = model_urls.member_for_key(defined, key.value)
     if member is None:
         raise FullPath
-    references.begin_edit()
     value = segment[: segment.index("[")]
-    reference = references.text_maker(value, qualified, names.visible, "enum")(member)
-    if reference.startswith('"'):
-        raise FullPath  # the enum's name means something else here: reported
-    references.keep_edit()
+    with references.edit() as edit:
+        reference = references.text_maker(value, qualified, names.visible, "enum")(member)
+        if reference.startswith('"'):
+            raise FullPath  # the enum's name means something else here: reported
+        edit.made()
     printed = f"{reference}.url"
-    message = f"{segment} -> {printed}{note}"
+    finding = model_urls.rewritten(segment, printed, note)
     position = lookup.lineno, text.column(lookup)
-    return Edit(*text.span(lookup), printed), Diagnostic(
-        *position, Code.FIXED, message, (segment, printed)
-    )
+    return Edit(*text.span(lookup), printed), Diagnostic(*position, *finding, (segment, printed))
 
 
 def utils_edit(node: ast.AST, text: Source) -> tuple[Edit, Diagnostic]:
@@ -78,9 +76,9 @@ def utils_edit(node: ast.AST, text: Source) -> tuple[Edit, Diagnostic]:
         if match is None:
             raise FullPath
         new = f"{match[1]}torch.hub{match[2]}"
-    message = f"{folded(segment)} -> {folded(new)}: {models_utils.REMOVED}"
+    finding = models_utils.rewritten(folded(segment), folded(new))
     position = node.lineno, text.column(node)  # type: ignore[attr-defined]
-    return Edit(*text.span(node), new), Diagnostic(*position, Code.FIXED, message, (segment, new))
+    return Edit(*text.span(node), new), Diagnostic(*position, *finding, (segment, new))
 
 
 def plain_utils_import(
@@ -114,12 +112,11 @@ def plain_utils_import(
     segment = text.text(statement)
     position = statement.lineno, text.column(statement)
     if bound_elsewhere or all(id(use) in rewritten for use in uses):
-        message = f"{segment}: dropped, as nothing needs it: {models_utils.REMOVED}"
-        return None, Diagnostic(*position, Code.FIXED, message)
+        return None, Diagnostic(*position, *models_utils.import_dropped(segment))
     new = "import torchvision.models"
     fix = (segment, new)
-    message = f"{segment} -> {new}: {models_utils.REMOVED}"
-    return Edit(*text.span(statement), new), Diagnostic(*position, Code.FIXED, message, fix)
+    finding = models_utils.rewritten(segment, new)
+    return Edit(*text.span(statement), new), Diagnostic(*position, *finding, fix)
 
 
 def bound_root(statement: ast.Import | ast.ImportFrom, alias: ast.alias) -> str:
@@ -144,10 +141,8 @@ def dropped_dicts(survey: Survey, text: Source) -> tuple[dict[int, set[str]], li
             ):
                 local = alias.asname or alias.name
                 dropped.setdefault(id(statement), set()).add(local)
-                removed = model_urls.REMOVED
-                message = f"{segment}: `{local}` dropped: {removed}, and no use is left"
-                position = statement.lineno, text.column(statement)
-                diagnostics.append(Diagnostic(*position, Code.FIXED, message))
+                finding = model_urls.import_dropped(segment, local)
+                diagnostics.append(Diagnostic(statement.lineno, text.column(statement), *finding))
     return dropped, diagnostics
 
 
@@ -161,9 +156,9 @@ def modules_to_import(tree: ast.Module, text: Source, survey: Survey) -> list[st
     top_level = {id(statement) for statement in tree.body}
     for statement in module_level_imports(tree.body):
         if isinstance(statement, ast.Import):
-            if any(a.name == "torch.hub" and a.asname is None for a in statement.names):
+            if any(a.name == models_utils.NEW_MODULE and a.asname is None for a in statement.names):
                 if id(statement) not in top_level:
                     raise FullPath  # whether AddImportsVisitor counts it is its own affair
                 if id(statement) in opening:
                     return []
-    return ["torch.hub"]
+    return [models_utils.NEW_MODULE]

@@ -22,7 +22,7 @@ from migrate_weights.full_path.model_urls import ModelUrls
 from migrate_weights.full_path.models_utils import RemovedModules
 from migrate_weights.full_path.targets import find_target, settle
 from migrate_weights.rules.builder_call import CallPlan, plan_dynamic_call, plan_named_call
-from migrate_weights.rules.references import EnumReferences
+from migrate_weights.rules.references import EnumReferences, PlannedEdit
 from migrate_weights.syntax.cst_nodes import CST
 from migrate_weights.tables import table
 
@@ -52,7 +52,12 @@ class MigrateWeights(VisitorBasedCodemodCommand):
                 self._names_bound_anywhere.update(a.name for a in scope.assignments)
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
-        self.references.begin_edit()
+        with self.references.edit() as edit:
+            return self._migrated_call(original_node, updated_node, edit)
+
+    def _migrated_call(
+        self, original_node: cst.Call, updated_node: cst.Call, edit: PlannedEdit
+    ) -> cst.Call:
         callee = self.qualified_names(original_node.func)
         target = find_target(original_node, updated_node, callee, self._plan)
         if target is None:
@@ -62,7 +67,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         self.diagnostics += settled.diagnostics
         if settled.migrated is None:
             return updated_node
-        self.references.keep_edit()
+        edit.made()
         if settled.rewrite:
             self.rewrites.append(settled.rewrite)
         return settled.migrated
@@ -73,10 +78,10 @@ class MigrateWeights(VisitorBasedCodemodCommand):
     def leave_Subscript(
         self, original_node: cst.Subscript, updated_node: cst.Subscript
     ) -> cst.BaseExpression:
-        self.references.begin_edit()
-        migrated = self._model_urls.leave_subscript(original_node, updated_node)
-        if migrated is not updated_node:
-            self.references.keep_edit()
+        with self.references.edit() as edit:
+            migrated = self._model_urls.leave_subscript(original_node, updated_node)
+            if migrated is not updated_node:
+                edit.made()
         return migrated
 
     def leave_Attribute(

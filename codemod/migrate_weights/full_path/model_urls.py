@@ -104,7 +104,9 @@ class ModelUrls:
                 if id(use) not in self.in_subscript:
                     self._report_use(use)
             if not left:
-                self.command.report(statement, model_urls.import_dropped(one_line(statement), local))
+                self.command.report(
+                    statement, model_urls.import_dropped(one_line(statement), local)
+                )
                 self.unused.update(_aliases(statement, local))
 
     def going(self, statement: cst.BaseStatement) -> bool:

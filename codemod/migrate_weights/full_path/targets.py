@@ -112,7 +112,7 @@ def settle_text(
     indentation: str = "",
     builder_call: tuple[str, Sequence[TextArg], Sequence[TextArg]] | None = None,
 ) -> Settled:
-    """`settle` for a call planned on its text `text` (codemod/migrate_weights/syntax/text.py), in a block of
+    """`settle` for a call planned on its text `text` (syntax/text.py), in a block of
     `indentation`; what it comes to in place is `printed`. For a call that makes a builder call
     by another road (a partial, torch.hub.load), `builder_call` is the builder as written, the
     call's arguments, and the builder's arguments among them, which the plan replaces."""

@@ -187,5 +187,3 @@ def _migrate_notebook(source: bytes, path: str, style: str) -> FileResult:
 
     migrated, diagnostics, rewrites, cells = migrate_notebook(source, path, migrate_module)
     return FileResult(path, source, migrated, "utf-8", diagnostics, rewrites, cells)
-
-

@@ -56,8 +56,6 @@ def _nodes_by_type(tree: ast.AST) -> Nodes:
     return groups
 
 
-
-
 def start_line(statement: ast.stmt) -> int:
     """The statement's first line: its first decorator's, if it has any."""
     decorators = getattr(statement, "decorator_list", None)

@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 
 from migrate_weights.pipeline.parse import Nodes, Parsed
-from migrate_weights.rules import hub_load, models_utils
+from migrate_weights.rules import hub_load, models_utils, partial
 from migrate_weights.rules.builder_call import is_legacy_flag
 from migrate_weights.rules.model_urls import DICT_NAMES
 from migrate_weights.syntax.arguments import LITERAL_NODES
@@ -27,6 +27,10 @@ def _builder_functions() -> frozenset[str]:
     from migrate_weights.tables import legacy_table
 
     return frozenset(path.rpartition(".")[2] for path in legacy_table.PATHS)
+
+
+def _module_of(qualified_name: str) -> str:
+    return qualified_name.rpartition(".")[0]
 
 
 def _terminal_name(node: ast.AST) -> str | None:
@@ -80,14 +84,15 @@ def _needs_rewrite(nodes: Nodes, hub: bool, removed_api: bool) -> bool:
 
     legacy, new = table.parameter_names()
     builders = set(_builder_functions()) | {"get_model"}
-    partials, loads = {"partial"}, {"load"}
+    partials, loads = {partial.FUNCTION.rpartition(".")[2]}, {hub_load.LOAD.rpartition(".")[2]}
     imports_from: list[ast.ImportFrom] = nodes.get(ast.ImportFrom, [])  # type: ignore[assignment]
     for statement in imports_from:  # what imports bind under other names
         if statement.module:
             if statement.module.startswith("torchvision.models"):
                 known = builders
             else:
-                known = {"functools": partials, "torch.hub": loads}.get(statement.module, set())
+                modules = {_module_of(partial.FUNCTION): partials, _module_of(hub_load.LOAD): loads}
+                known = modules.get(statement.module, set())
             known.update(a.asname for a in statement.names if a.asname and a.name in known)
     calls: list[ast.Call] = nodes.get(ast.Call, [])  # type: ignore[assignment]
     for call in calls:
@@ -115,7 +120,7 @@ def _needs_rewrite(nodes: Nodes, hub: bool, removed_api: bool) -> bool:
 # is not parsed. Each pattern is tried only where a plain substring search finds its word. A
 # comment may stand where white space may.
 _GAP = rb"(?:[\s\\]|#[^\n]*)*"
-_HUB_STRING = re.compile(rb"['\"]pytorch/vision")  # the repository, not a link to it
+_HUB_STRING = re.compile(rb"['\"]" + re.escape(HUB_REPOSITORY))  # the repository, not a link
 _LOAD = re.compile(rb"load(?<!\wload)(?!\w)")  # at the call, or where an import renames it
 # A pattern that starts with its word is searched for far faster than one that starts with
 # `\b`: the word's start is checked by a look-behind after it.

@@ -17,7 +17,9 @@ MODULE = "torchvision.models.utils"
 FUNCTION = "load_state_dict_from_url"
 NEW_MODULE = "torch.hub"
 REMOVED_PATH, NEW_PATH = f"{MODULE}.{FUNCTION}", f"{NEW_MODULE}.{FUNCTION}"
-PLAIN_IMPORT_REPLACEMENT = "torchvision.models"  # what keeps `import torchvision.models.utils`'s name
+PLAIN_IMPORT_REPLACEMENT = (
+    "torchvision.models"  # what keeps `import torchvision.models.utils`'s name
+)
 REMOVED = f"torchvision 0.11 removed `{MODULE}`"
 
 

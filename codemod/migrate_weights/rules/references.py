@@ -5,7 +5,8 @@ string, which builders accept too."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Set
+from collections.abc import Callable, Iterator, Set
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from migrate_weights.rules.builder_call import Reference
@@ -17,6 +18,13 @@ if TYPE_CHECKING:
 STRING, BARE = "string", "bare"  # ways to write a member, besides through a module
 
 
+class PlannedEdit:
+    is_made = False
+
+    def made(self) -> None:
+        self.is_made = True
+
+
 class EnumReferences:
     def __init__(self, style: str, names_bound_anywhere: Set[str]) -> None:
         self.style = style
@@ -24,12 +32,17 @@ class EnumReferences:
         self.imported: dict[str, str] = {}  # enum class -> module: imports the file needs
         self.pending: dict[str, str] = {}  # the same, for the edit being planned
 
-    def begin_edit(self) -> None:
+    @contextmanager
+    def edit(self) -> Iterator[PlannedEdit]:
+        """Planning one edit: the imports its members need are kept if it is `made()`."""
         self.pending = {}
-
-    def keep_edit(self) -> None:
-        """The planned edit is made: its imports are needed."""
-        self.imported.update(self.pending)
+        planned = PlannedEdit()
+        try:
+            yield planned
+        finally:
+            if planned.is_made:
+                self.imported.update(self.pending)
+            self.pending = {}
 
     def maker(
         self,

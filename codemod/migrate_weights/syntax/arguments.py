@@ -1,6 +1,6 @@
 """What a call's arguments hold, whatever the syntax they are read in: their layout, and the
-value of a constant. Shared by the LibCST syntax (codemod/migrate_weights/syntax/cst_nodes.py) and the text syntax
-(codemod/migrate_weights/syntax/text.py); imports nothing heavy."""
+value of a constant. Shared by the LibCST syntax (syntax/cst_nodes.py) and the text syntax
+(syntax/text.py); imports nothing heavy."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Reading and editing a call's arguments as LibCST nodes, independent of any torchvision rule:
-the syntax the full path plans in (the fast path's is codemod/migrate_weights/syntax/text.py)."""
+the syntax the full path plans in (the fast path's is syntax/text.py)."""
 
 from __future__ import annotations
 
@@ -117,7 +117,7 @@ def equals(left: cst.BaseExpression, text: str) -> cst.Comparison:
 
 class CstSyntax:
     """What the rules read and write in a call's arguments, as LibCST nodes. The fast path plans
-    plain calls on their text instead (codemod/migrate_weights/syntax/text.py: the same methods)."""
+    plain calls on their text instead (syntax/text.py: the same methods)."""
 
     def keyword(self, arg: cst.Arg) -> str | None:
         return arg.keyword.value if arg.keyword else None

@@ -1,5 +1,5 @@
 """A plain call's arguments, read from Python's syntax tree and the call's own text, and edited
-as text. The fast path plans most builder calls on these (the rules of codemod/migrate_weights/rules/builder_call.py,
+as text. The fast path plans most builder calls on these (the rules of rules/builder_call.py,
 through `TEXT`), so that neither LibCST's parser nor its printer runs for them; what this does not
 read for sure (see `read_arguments`) is left to LibCST."""
 

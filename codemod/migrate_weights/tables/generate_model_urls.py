@@ -1,9 +1,9 @@
-"""Generate `codemod/migrate_weights/tables/legacy_model_urls.py`: every `model_urls` / `quant_model_urls` dict of
+"""Generate `tables/legacy_model_urls.py`: every `model_urls` / `quant_model_urls` dict of
 torchvision 0.12.0, the last release before the weights enums, with each URL mapped to the member
 of the installed torchvision whose `.url` is the same file.
 
-Run `python -m migrate_weights.tables.generate_model_urls [WHEEL]` (needs the `verify` extra). Without WHEEL, pip
-downloads the 0.12.0 wheel into a temporary folder. The old sources are read from the wheel with
+Run `python -m migrate_weights.tables.generate_model_urls [WHEEL]` (needs the `verify` extra).
+Without WHEEL, pip downloads the 0.12.0 wheel into a temporary folder. The old sources are read from the wheel with
 `ast`; the old package is never imported or installed.
 """
 

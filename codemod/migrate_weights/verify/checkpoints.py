@@ -16,7 +16,8 @@ import torch
 from torch import nn
 from torchvision.models import WeightsEnum
 
-SOURCES = ("auto", "real", "synthetic")
+from migrate_weights.verify import WEIGHT_SOURCES
+
 SYNTHETIC_CACHE_BYTES = 1 << 30  # recent members: a builder's forms reuse the same few
 
 
@@ -129,8 +130,8 @@ def offline_weights(source: str = "auto") -> Iterator[list[str]]:
     """While active, weights members load from the hub cache (`real`), are synthesised
     (`synthetic`), or the first where the file is there and the second otherwise (`auto`).
     Yields a list that records "real" or "synthetic" for each checkpoint loaded."""
-    if source not in SOURCES:
-        raise ValueError(f"weights source must be one of {SOURCES}, not {source!r}")
+    if source not in WEIGHT_SOURCES:
+        raise ValueError(f"weights source must be one of {WEIGHT_SOURCES}, not {source!r}")
     loaded: list[str] = []
     original_get_state_dict = WeightsEnum.get_state_dict
     original_load_state_dict = nn.Module.load_state_dict

@@ -6,8 +6,8 @@ with `ast.literal_eval`, `Any.Cls.MEMBER` with `torchvision.models.get_weight("C
 any other expression is replaced by the builder's default (and reported), except the tests of the
 conditionals the rewrite wrote, which are verified for each value they can take.
 
-`python -m migrate_weights.verify.verifier` runs the table-wide mode: every builder x every legacy form the table
-knows, each rewritten by the real rewrite and verified.
+`python -m migrate_weights.verify` runs the table-wide mode: every builder x every legacy form
+the table knows, each rewritten by the real rewrite and verified.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import ast
 import inspect
 import itertools
 import os
-import sys
 import time
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -28,13 +27,13 @@ import click
 import torch
 from torchvision.models import get_model_builder, get_model_weights, get_weight
 
-from migrate_weights.diagnostics import CallRewrite, Code
+from migrate_weights.diagnostics import CallRewrite, Code, ExitStatus
 from migrate_weights.pipeline.migrate import FileResult, migrate_source
+from migrate_weights.syntax.arguments import NOT_LITERAL
 from migrate_weights.tables import legacy_table, table
-from migrate_weights.verify.checkpoints import SOURCES, MissingCheckpoint, offline_weights
+from migrate_weights.verify import DEVICES, WEIGHT_SOURCES
+from migrate_weights.verify.checkpoints import MissingCheckpoint, offline_weights
 
-DEVICES = ("auto", "cpu", "cuda")
-EXIT_MISMATCH = 3
 # What verifying a rewrite can show: equal, a difference, or nothing (a checkpoint is missing).
 EQUAL, DIFFER, NOT_VERIFIED = "equal", "differ", "not verified"
 SEED = 0
@@ -45,8 +44,6 @@ FLOW_UPDATES = 3
 # on free workspace), which sum in a different order even with deterministic algorithms on. The
 # weights are still compared bitwise, so a wrong member cannot hide behind this tolerance.
 CUDA_OUTPUT_TOLERANCE = 1e-4
-
-_NOT_LITERAL = object()
 
 
 @dataclass
@@ -108,20 +105,20 @@ def _weights_member(node: ast.AST) -> Any:
 
 
 def _value(node: ast.AST, assignment: Mapping[str, Any]) -> Any:
-    """The value of an argument under `assignment` (condition -> value), or _NOT_LITERAL."""
+    """The value of an argument under `assignment` (condition -> value), or NOT_LITERAL."""
     key = ast.dump(node)
     if key in assignment:
         return assignment[key]
     if isinstance(node, ast.IfExp):
         test = _value(node.test, assignment)
-        if test is _NOT_LITERAL:
-            return _NOT_LITERAL
+        if test is NOT_LITERAL:
+            return NOT_LITERAL
         return _value(node.body if test else node.orelse, assignment)
     if _is_equality(node):
         left = _value(node.left, assignment)  # type: ignore[attr-defined]
         right = _value(node.comparators[0], assignment)  # type: ignore[attr-defined]
-        if left is _NOT_LITERAL or right is _NOT_LITERAL:
-            return _NOT_LITERAL
+        if left is NOT_LITERAL or right is NOT_LITERAL:
+            return NOT_LITERAL
         return (left == right) == isinstance(node.ops[0], ast.Eq)  # type: ignore[attr-defined]
     member = _weights_member(node)
     if member is not None:
@@ -129,7 +126,7 @@ def _value(node: ast.AST, assignment: Mapping[str, Any]) -> Any:
     try:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return _NOT_LITERAL
+        return NOT_LITERAL
 
 
 def _is_equality(node: ast.AST) -> bool:
@@ -144,11 +141,11 @@ def _conditions(call: ast.Call) -> dict[str, tuple[str, list[Any]]]:
     """The non-literal tests of the call's conditionals: ast dump -> (source, values to try)."""
     found: dict[str, tuple[str, list[Any]]] = {}
 
-    def add(node: ast.AST, compared_with: Any = _NOT_LITERAL) -> None:
-        if _value(node, {}) is not _NOT_LITERAL:
+    def add(node: ast.AST, compared_with: Any = NOT_LITERAL) -> None:
+        if _value(node, {}) is not NOT_LITERAL:
             return
         _, values = found.setdefault(ast.dump(node), (ast.unparse(node), [True, False]))
-        if compared_with is not _NOT_LITERAL and compared_with not in values:
+        if compared_with is not NOT_LITERAL and compared_with not in values:
             values.insert(0, compared_with)
 
     for node in ast.walk(call):
@@ -186,8 +183,8 @@ def _bind(call: ast.Call, builder: str, assignment: Mapping[str, Any]) -> _Argum
         if p.kind is not p.VAR_KEYWORD
     ]
     for index, node in enumerate(positional):
-        value = _NOT_LITERAL if isinstance(node, ast.Starred) else _value(node, assignment)
-        if value is _NOT_LITERAL:
+        value = NOT_LITERAL if isinstance(node, ast.Starred) else _value(node, assignment)
+        if value is NOT_LITERAL:
             bound.defaulted.append(ast.unparse(node))
             if isinstance(node, ast.Starred) or index >= len(parameters):
                 continue
@@ -195,7 +192,7 @@ def _bind(call: ast.Call, builder: str, assignment: Mapping[str, Any]) -> _Argum
         bound.args.append(value)
     for keyword in call.keywords:
         value = _value(keyword.value, assignment)
-        if keyword.arg is None or value is _NOT_LITERAL:
+        if keyword.arg is None or value is NOT_LITERAL:
             bound.defaulted.append(ast.unparse(keyword))
             continue
         bound.kwargs[keyword.arg] = value
@@ -588,7 +585,7 @@ def verify_builder(
     help="Verify only this builder (repeatable). Default: every builder in the table.",
 )
 @click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
-@click.option("--weights", type=click.Choice(SOURCES), default="auto", show_default=True)
+@click.option("--weights", type=click.Choice(WEIGHT_SOURCES), default="auto", show_default=True)
 def table_command(builders: tuple[str, ...], device: str, weights: str) -> int:
     """Verify every legacy form of every builder in the table: rewrite it with the real rewrite,
     build both calls, compare weights and outputs. Exit status 3 on any mismatch."""
@@ -615,20 +612,16 @@ def table_command(builders: tuple[str, ...], device: str, weights: str) -> int:
         f"({time.perf_counter() - start:.0f} s)",
         err=True,
     )
-    return EXIT_MISMATCH if failed else 0
+    return ExitStatus.MISMATCH if failed else ExitStatus.CLEAN
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return table_command.main(
-            args=argv, prog_name="python -m migrate_weights.verify.verifier", standalone_mode=False
+            args=argv, prog_name="python -m migrate_weights.verify", standalone_mode=False
         )
     except click.ClickException as error:
         error.show()
         return error.exit_code
     except click.Abort:
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        return ExitStatus.ERROR

@@ -36,8 +36,11 @@ from migrate_weights.fast_path.removed_api import (
 )
 from migrate_weights.fast_path.source import Edit, FullPath, Source
 from migrate_weights.fast_path.survey import survey_module
+from migrate_weights.full_path.targets import find_target, settle
 from migrate_weights.pipeline.parse import Nodes, Parsed
 from migrate_weights.pipeline.safety import Replacement
+from migrate_weights.rules.builder_call import plan_named_call
+from migrate_weights.rules.references import EnumReferences
 
 
 def _rewrite(
@@ -48,10 +51,6 @@ def _rewrite(
     sites = survey.sites()
     if not (sites or survey.utils_imports or survey.dict_imports):
         return source, [], [], []
-
-    from migrate_weights.full_path.targets import find_target, settle
-    from migrate_weights.rules.builder_call import plan_named_call
-    from migrate_weights.rules.references import EnumReferences
 
     text = Source(source)
     bound_anywhere = {name for name, found in names.bindings.items() if found}
@@ -86,6 +85,7 @@ def _rewrite(
                 edits.append(Edit(*text.span(node), settled.printed))
             continue
         from migrate_weights.syntax.cst_nodes import CST
+        from migrate_weights.syntax.cst_nodes import member_reference as cst_member_reference
 
         parsed = ParsedCall(segment, text.indentation(holding(tree.body, node)))
         call = parsed.call
@@ -97,7 +97,7 @@ def _rewrite(
             return plan_named_call(
                 {qualified},
                 builder_call.args,
-                lambda name: references.maker(func, name, names.visible),
+                lambda name: cst_member_reference(references, func, name, names.visible),
                 CST,
             )
 

@@ -6,13 +6,29 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Sequence
 from typing import Any
 
+from migrate_weights.diagnostics import CallRewrite
 from migrate_weights.fast_path.names import Names
 from migrate_weights.fast_path.source import FullPath, Source
+from migrate_weights.full_path.targets import Settled
 from migrate_weights.pipeline.parse import blocks, start_line
 from migrate_weights.rules import hub_load, partial
+from migrate_weights.rules.builder_call import CallPlan, plan_named_call
+from migrate_weights.rules.hub_load import plan_hub_call
+from migrate_weights.rules.partial import keep_positionals
 from migrate_weights.syntax.arguments import folded
+from migrate_weights.syntax.text import (
+    TEXT,
+    TextArg,
+    call_of,
+    member_reference,
+    read_arguments,
+    reference,
+    spliced,
+    unindented,
+)
 
 DOTTED_NAME = re.compile(r"[\w.]+")  # a callee written plainly
 
@@ -79,11 +95,6 @@ def on_text(
     on its text by the rules (syntax/text.py): settled, or None where LibCST plans it
     (text that is not ASCII or is beyond call_text's reading, a callee that is no plain dotted
     name)."""
-    from migrate_weights.full_path.targets import Settled, settle_text
-    from migrate_weights.rules.builder_call import plan_named_call
-    from migrate_weights.rules.hub_load import plan_hub_call
-    from migrate_weights.rules.partial import keep_positionals
-    from migrate_weights.syntax.text import TEXT, read_arguments, reference
 
     if not segment.isascii():
         return None
@@ -115,11 +126,41 @@ def on_text(
             return None
         label = f"{label}({func}, ...)"
         builder_call = (func, arguments, planned)
-    spell = references.text_maker(func, callee, names.visible)
+    spell = member_reference(references, func, callee, names.visible)
     found = plan_named_call({callee}, planned, lambda _: reference(spell), TEXT)
     if found is None:
         return Settled([])
     plan, builder = found
     if builder_call:
-        plan = keep_positionals(planned, plan)
+        plan = keep_positionals(planned, plan, TEXT)
     return settle_text(label, plan, builder, segment, position, indentation, builder_call)
+
+
+def settle_text(
+    label: str,
+    plan: CallPlan[TextArg],
+    builder: str | None,
+    text: str,
+    position: tuple[int, int],
+    indentation: str = "",
+    builder_call: tuple[str, Sequence[TextArg], Sequence[TextArg]] | None = None,
+) -> Settled:
+    """`settle` for a call planned on its text `text` (syntax/text.py), in a block of
+    `indentation`; what it comes to in place is `printed`. For a call that makes a builder call
+    by another road (a partial, torch.hub.load), `builder_call` is the builder as written, the
+    call's arguments, and the builder's arguments among them, which the plan replaces."""
+    settled = Settled(plan.problem_diagnostics(label, *position))
+    if not plan.args:
+        return settled
+    settled.printed = spliced(text, plan.args)
+    fix = (unindented(text, indentation), unindented(settled.printed, indentation))
+    settled.diagnostics.append(plan.fixed_diagnostic(label, *position, fix))
+    if builder:
+        rewrite = fix
+        if builder_call:
+            func, arguments, builder_args = builder_call
+            before = call_of(func, text, arguments, builder_args)
+            after = call_of(func, text, arguments, plan.args)
+            rewrite = (unindented(before, indentation), unindented(after, indentation))
+        settled.rewrite = CallRewrite(*position, builder, *rewrite)
+    return settled

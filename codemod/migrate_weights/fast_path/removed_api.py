@@ -16,6 +16,7 @@ from migrate_weights.fast_path.survey import Survey, is_model_urls_dict
 from migrate_weights.pipeline.parse import Nodes
 from migrate_weights.rules import model_urls, models_utils
 from migrate_weights.syntax.arguments import folded
+from migrate_weights.syntax.text import member_reference
 
 # The shapes of lookups and imports edited here as text; others (a key with spaces, an import
 # over several lines or with a comment) take the full path.
@@ -47,7 +48,7 @@ def lookup_edit(
         raise FullPath
     value = segment[: segment.index("[")]
     with references.edit() as edit:
-        reference = references.text_maker(value, qualified, names.visible, "enum")(member)
+        reference = member_reference(references, value, qualified, names.visible, "enum")(member)
         if reference.startswith('"'):
             raise FullPath  # the enum's name means something else here: reported
         edit.made()

@@ -1,7 +1,8 @@
-"""The LibCST command: find legacy builder calls by resolved name and rewrite their arguments.
+"""The full path: a LibCST command that finds legacy builder calls by resolved name (scope
+analysis) and rewrites their arguments as the rules decide (rules/), on LibCST's nodes.
 
-The rules for other shapes of the legacy API live in their own modules, called from here:
-`hub` and `partial` (a builder call by another road), `model_urls` and `removed_modules`."""
+Other legacy forms are fed from here to their adapters: targets.py (a builder call made through
+torch.hub.load or a partial), model_urls.py and models_utils.py (the removed API)."""
 
 from __future__ import annotations
 
@@ -10,20 +11,23 @@ from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import (
+    ExpressionContext,
     ExpressionContextProvider,
     PositionProvider,
     QualifiedNameProvider,
+    Scope,
     ScopeProvider,
 )
 
-from migrate_weights.diagnostics import CallRewrite, Code, Diagnostic
+from migrate_weights.diagnostics import CallRewrite, Diagnostic, Finding
 from migrate_weights.full_path.imports import append_names, remove_statements
 from migrate_weights.full_path.model_urls import ModelUrls
 from migrate_weights.full_path.models_utils import RemovedModules
 from migrate_weights.full_path.targets import find_target, settle
 from migrate_weights.rules.builder_call import CallPlan, plan_dynamic_call, plan_named_call
 from migrate_weights.rules.references import EnumReferences, PlannedEdit
-from migrate_weights.syntax.cst_nodes import CST
+from migrate_weights.rules.syntax import Reference
+from migrate_weights.syntax.cst_nodes import CST, member_reference
 from migrate_weights.tables import table
 
 
@@ -127,11 +131,11 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         return updated_node.with_changes(body=body)
 
     def report(
-        self, node: cst.CSTNode, code: Code, message: str, fix: tuple[str, str] | None = None
+        self, node: cst.CSTNode, finding: Finding, fix: tuple[str, str] | None = None
     ) -> None:
         """A finding at an original node, for the rule modules."""
         position = self.get_metadata(PositionProvider, node).start
-        self.diagnostics.append(Diagnostic(position.line, position.column + 1, code, message, fix))
+        self.diagnostics.append(Diagnostic(position.line, position.column + 1, *finding, fix))
 
     def qualified_names(self, node: cst.CSTNode) -> set[str]:
         return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
@@ -142,7 +146,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         """`callee`: the call's callee in the original tree, where names resolve."""
         names = self.qualified_names(callee)
         found = plan_named_call(
-            names, call.args, lambda name: self.reference_maker(callee, name), CST
+            names, call.args, lambda name: self.member_reference(callee, name), CST
         )
         if found is not None:
             return found
@@ -165,13 +169,21 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         names = self.qualified_names(node)
         return len(names) == 1 and table.is_model_module(next(iter(names)))
 
-    def reference_maker(  # type: ignore[no-untyped-def]
+    def member_reference(
         self, func: cst.BaseExpression, qualified_name: str, style: str | None = None
-    ):
+    ) -> Reference[cst.BaseExpression]:
         """Members as expressions, for a call of `func` (which resolves to `qualified_name`)."""
-        scope = self.get_metadata(ScopeProvider, func)
+        scope = self.scope(func)
 
         def visible(name: str) -> set[str]:
             return {q.name for q in scope.get_qualified_names_for(name)}
 
-        return self.references.maker(func, qualified_name, visible, style)
+        return member_reference(self.references, func, qualified_name, visible, style)
+
+    def scope(self, node: cst.CSTNode) -> Scope:
+        scope = self.get_metadata(ScopeProvider, node)
+        assert scope is not None  # every node of a module has one
+        return scope
+
+    def expression_context(self, node: cst.CSTNode) -> ExpressionContext | None:
+        return self.get_metadata(ExpressionContextProvider, node, None)

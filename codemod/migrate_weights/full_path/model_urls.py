@@ -3,27 +3,23 @@ removed by RemoveImportsVisitor once no use of it is left, any other use reporte
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import libcst as cst
 from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.helpers import get_full_name_for_node
-from libcst.metadata import ExpressionContext, ExpressionContextProvider, ScopeProvider
+from libcst.metadata import ExpressionContext
 
+from migrate_weights.full_path.rule_context import RuleContext
 from migrate_weights.rules import model_urls
 from migrate_weights.rules.model_urls import DICT_NAMES
 from migrate_weights.syntax.arguments import NOT_LITERAL
 from migrate_weights.syntax.cst_nodes import literal_value, one_line, source
 from migrate_weights.tables import table
 
-if TYPE_CHECKING:
-    from migrate_weights.full_path.command import MigrateWeights
-
 
 class ModelUrls:
     """The rule's state for one module, fed by MigrateWeights' visit and leave methods."""
 
-    def __init__(self, command: MigrateWeights) -> None:
+    def __init__(self, command: RuleContext) -> None:
         self.command = command
         self.local_names = set(DICT_NAMES)  # names an import may have bound to a dict
         self.in_subscript: set[int] = set()  # dict references a subscript reports or rewrites
@@ -55,11 +51,11 @@ class ModelUrls:
         if found is None:
             return updated
         qualified, defined = found
-        context = self.command.get_metadata(ExpressionContextProvider, original, None)
+        context = self.command.expression_context(original)
         member, problem = _lookup(original, defined, context)
         if member is not None:
             enum_class = member.split(".")[0]
-            reference = self.command.reference_maker(original.value, qualified, "enum")(member)
+            reference = self.command.member_reference(original.value, qualified, "enum")(member)
             if isinstance(reference, cst.SimpleString):  # the name is taken in this module
                 home = table.exporting_modules(enum_class)[0]
                 problem = model_urls.name_taken(enum_class, home, member)
@@ -92,7 +88,7 @@ class ModelUrls:
     def leave_module(self) -> None:
         """Report what keeps each import, or that it goes."""
         for statement, local in self.imports:
-            scope = self.command.get_metadata(ScopeProvider, statement)
+            scope = self.command.scope(statement)
             uses = [
                 access.node
                 for assignment in scope.assignments[local]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.helpers import get_full_name_for_node
-from libcst.metadata import ImportAssignment, ScopeProvider
+from libcst.metadata import ImportAssignment
 
+from migrate_weights.full_path.rule_context import RuleContext
 from migrate_weights.rules import models_utils
 from migrate_weights.rules.models_utils import (
     FUNCTION,
@@ -19,9 +18,6 @@ from migrate_weights.rules.models_utils import (
     REMOVED_PATH,
 )
 from migrate_weights.syntax.cst_nodes import one_line, source
-
-if TYPE_CHECKING:
-    from migrate_weights.full_path.command import MigrateWeights
 
 
 def _dotted(path: str) -> cst.BaseExpression:
@@ -44,7 +40,7 @@ def _import_alias(alias: cst.ImportAlias) -> cst.ImportAlias:
 class RemovedModules:
     """The rule's state for one module, fed by MigrateWeights' leave methods."""
 
-    def __init__(self, command: MigrateWeights) -> None:
+    def __init__(self, command: RuleContext) -> None:
         self.command = command
         # `import torchvision.models.utils` alone in its statement, and what replaced it
         self.plain_imports: list[tuple[cst.Import, cst.Import]] = []
@@ -142,7 +138,7 @@ class RemovedModules:
             return False
         for original, migrated in self.plain_imports:
             if statement.body[0] is migrated:
-                scope = self.command.get_metadata(ScopeProvider, original)
+                scope = self.command.scope(original)
                 imports = [a for a in scope.assignments if isinstance(a, ImportAssignment)]
                 ours = [a for a in imports if a.node is original]
                 uses = [access.node for assignment in ours for access in assignment.references]

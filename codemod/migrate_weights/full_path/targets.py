@@ -1,6 +1,6 @@
 """The builder call a call makes: itself, or one made by another road (torch.hub.load, a
-partial), with the plan for its arguments. `find_target` and `settle` work on LibCST's nodes (the
-full path), `settle_text` on a call's text (the fast path, which does not import LibCST)."""
+partial), with the plan for its arguments, on LibCST's nodes. The fast path settles calls planned
+on their text in fast_path/calls.py, and uses these for calls it hands to LibCST."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from migrate_weights.diagnostics import CallRewrite, Code, Diagnostic
+from migrate_weights.diagnostics import CallRewrite, Diagnostic
 from migrate_weights.rules import hub_load as hub
 from migrate_weights.rules import partial
 from migrate_weights.rules.builder_call import CallPlan
-from migrate_weights.syntax.text import TextArg, call_of, spliced, unindented
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -49,19 +48,28 @@ def find_target(
         call = cst.Call(cst.Name(found.entry_point), args=entry_args)
         return Target(label, call, found.indices, found.plan, found.builder)
     if partial.FUNCTION in callee:
-        inner_original, inner = partial.builder_call(original), partial.builder_call(updated)
+        inner_original, inner = _partial_builder_call(original), _partial_builder_call(updated)
         if inner_original is None or inner is None:
             return None
         planned = plan_call(inner, inner_original.func)
         if planned is None:
             return None
         label = f"{one_line(original.func)}({one_line(inner.func)}, ...)"
-        plan = partial.keep_positionals(inner.args, planned[0])
+        plan = partial.keep_positionals(inner.args, planned[0], CST)
         return Target(label, inner, range(1, len(updated.args)), plan, planned[1])
     planned = plan_call(updated, original.func)
     if planned is None:
         return None
     return Target(one_line(original.func), updated, range(len(updated.args)), *planned)
+
+
+def _partial_builder_call(call: cst.Call) -> cst.Call | None:
+    """The call a partial stands for: its first argument called with the others."""
+    import libcst as cst
+
+    if not call.args or call.args[0].keyword or call.args[0].star:
+        return None
+    return cst.Call(func=call.args[0].value, args=call.args[1:])
 
 
 @dataclass
@@ -83,7 +91,7 @@ def settle(
     from migrate_weights.syntax.cst_nodes import call_source
 
     plan = target.plan
-    settled = Settled(_problems(target.label, plan, line, column))
+    settled = Settled(plan.problem_diagnostics(target.label, line, column))
     if not plan.args:
         return settled
     args = list(call.args)
@@ -92,7 +100,7 @@ def settle(
     settled.migrated = call.with_changes(args=args)
     settled.printed = call_source(settled.migrated)
     fix = (call_text or call_source(call), settled.printed)
-    settled.diagnostics.append(_fixed(target.label, plan, line, column, fix))
+    settled.diagnostics.append(plan.fixed_diagnostic(target.label, line, column, fix))
     if target.builder:
         if target.call is call and len(plan.args) == len(call.args):  # printing is costly
             before, after = fix
@@ -101,42 +109,3 @@ def settle(
             after = call_source(target.call.with_changes(args=plan.args))
         settled.rewrite = CallRewrite(line, column, target.builder, before, after)
     return settled
-
-
-def settle_text(
-    label: str,
-    plan: CallPlan,
-    builder: str | None,
-    text: str,
-    position: tuple[int, int],
-    indentation: str = "",
-    builder_call: tuple[str, Sequence[TextArg], Sequence[TextArg]] | None = None,
-) -> Settled:
-    """`settle` for a call planned on its text `text` (syntax/text.py), in a block of
-    `indentation`; what it comes to in place is `printed`. For a call that makes a builder call
-    by another road (a partial, torch.hub.load), `builder_call` is the builder as written, the
-    call's arguments, and the builder's arguments among them, which the plan replaces."""
-    settled = Settled(_problems(label, plan, *position))
-    if not plan.args:
-        return settled
-    settled.printed = spliced(text, plan.args)
-    fix = (unindented(text, indentation), unindented(settled.printed, indentation))
-    settled.diagnostics.append(_fixed(label, plan, *position, fix))
-    if builder:
-        rewrite = fix
-        if builder_call:
-            func, arguments, builder_args = builder_call
-            before = call_of(func, text, arguments, builder_args)
-            after = call_of(func, text, arguments, plan.args)
-            rewrite = (unindented(before, indentation), unindented(after, indentation))
-        settled.rewrite = CallRewrite(*position, builder, *rewrite)
-    return settled
-
-
-def _problems(label: str, plan: CallPlan, line: int, column: int) -> list[Diagnostic]:
-    return [Diagnostic(line, column, code, f"{label}: {text}") for code, text in plan.problems]
-
-
-def _fixed(label: str, plan: CallPlan, line: int, column: int, fix: tuple[str, str]) -> Diagnostic:
-    message = f"{label}: " + "; ".join(plan.changes)
-    return Diagnostic(line, column, Code.FIXED, message, fix)

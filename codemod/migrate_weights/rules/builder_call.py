@@ -13,19 +13,20 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Generic
 
-from migrate_weights.diagnostics import Code
-from migrate_weights.syntax.arguments import NOT_LITERAL, ArgumentLayout, layout_of
+from migrate_weights.diagnostics import Code, Diagnostic, Finding
+from migrate_weights.rules.syntax import (
+    Arg,
+    ArgumentLayout,
+    CallSyntax,
+    Expr,
+    Reference,
+    layout_of,
+)
+from migrate_weights.syntax.arguments import NOT_LITERAL
 from migrate_weights.tables import table
 from migrate_weights.tables.table import Builder, LegacyParam
-
-# The rules plan on a call's arguments through a syntax: LibCST nodes (cst_syntax.CST), or the
-# call's text (call_text.TEXT), whose expressions and arguments they pass along unread.
-Syntax = Any
-Expression = Any
-Arg = Any
-Reference = Callable[[str], Expression]  # "ResNet50_Weights.IMAGENET1K_V1" -> expression
 
 
 def is_legacy_flag(value: object) -> bool:
@@ -37,13 +38,22 @@ def is_legacy_flag(value: object) -> bool:
 
 
 @dataclass
-class CallPlan:
+class CallPlan(Generic[Arg]):
     """The outcome for one call: new arguments (None: leave it), what changed, what a person must
     look at."""
 
     args: tuple[Arg, ...] | None = None
     changes: list[str] = field(default_factory=list)
-    problems: list[tuple[Code, str]] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
+
+    def problem_diagnostics(self, label: str, line: int, column: int) -> list[Diagnostic]:
+        """The problems as findings at the call (`label`: its callee)."""
+        return [Diagnostic(line, column, code, f"{label}: {text}") for code, text in self.problems]
+
+    def fixed_diagnostic(
+        self, label: str, line: int, column: int, fix: tuple[str, str]
+    ) -> Diagnostic:
+        return Diagnostic(line, column, Code.FIXED, f"{label}: " + "; ".join(self.changes), fix)
 
 
 class _Problem(Exception):
@@ -53,9 +63,13 @@ class _Problem(Exception):
         self.message = message
 
 
-class _CallRewriter:
+class _CallRewriter(Generic[Arg, Expr]):
     def __init__(
-        self, builder: Builder, args: Sequence[Arg], reference: Reference, syntax: Syntax
+        self,
+        builder: Builder,
+        args: Sequence[Arg],
+        reference: Reference[Expr],
+        syntax: CallSyntax[Arg, Expr],
     ) -> None:
         self.builder = builder
         self.args = args
@@ -69,7 +83,7 @@ class _CallRewriter:
         """Index of the argument bound to parameter `name`, by keyword or by position."""
         return self.layout.keywords.get(name, self.slots.get(name))
 
-    def truthy_member(self, param: LegacyParam) -> Expression:
+    def truthy_member(self, param: LegacyParam) -> Expr:
         if param.pretrained is None:
             raise _Problem(
                 Code.NO_LEGACY_WEIGHTS,
@@ -104,7 +118,7 @@ class _CallRewriter:
             self.reference(param.pretrained),
         )
 
-    def new_value(self, param: LegacyParam, value: Expression) -> Expression:
+    def new_value(self, param: LegacyParam, value: Expr) -> Expr:
         syntax = self.syntax
         literal = syntax.literal(value)
         if literal is not NOT_LITERAL:
@@ -136,28 +150,28 @@ class _CallRewriter:
             )
         return expression
 
-    def plan(self) -> CallPlan:
-        plan = CallPlan()
+    def plan(self) -> CallPlan[Arg]:
+        plan: CallPlan[Arg] = CallPlan()
         if self.layout.positional_count > len(self.builder.positional_order):
             return plan  # not a valid call of this builder: nothing we can map
         if set(self.slots) & set(self.layout.keywords):
             return plan
         syntax = self.syntax
-        new_values: dict[int, Expression] = {}
+        new_values: dict[int, Expr] = {}
         renamed: dict[int, str] = {}
         implicit: list[str] = []
         for param in self.builder.legacy:
             legacy_index = self.layout.keywords.get(param.legacy)
-            new_index = self.argument(param.new)
-            if legacy_index is None and new_index is None:
+            given = [i for i in (legacy_index, self.argument(param.new)) if i is not None]
+            if not given:
                 implicit.append(param.legacy)
                 continue
-            if legacy_index is not None and new_index is not None:
+            if len(given) == 2:
                 plan.problems.append(
                     (Code.NOT_FIXABLE, f"both `{param.legacy}` and `{param.new}` are given")
                 )
                 continue
-            index = legacy_index if legacy_index is not None else new_index
+            index = given[0]
             value = syntax.value(self.args[index])
             positional = index < self.layout.positional_count
             if legacy_index is None:
@@ -217,15 +231,20 @@ class _CallRewriter:
 
 
 def plan_builder_call(
-    builder: Builder, args: Sequence[Arg], reference: Reference, syntax: Syntax
-) -> CallPlan:
+    builder: Builder,
+    args: Sequence[Arg],
+    reference: Reference[Expr],
+    syntax: CallSyntax[Arg, Expr],
+) -> CallPlan[Arg]:
     return _CallRewriter(builder, args, reference, syntax).plan()
 
 
-def plan_dynamic_call(args: Sequence[Arg], renames: dict[str, str], syntax: Syntax) -> CallPlan:
+def plan_dynamic_call(
+    args: Sequence[Arg], renames: dict[str, str], syntax: CallSyntax[Arg, Expr]
+) -> CallPlan[Arg]:
     """A builder chosen at run time (`getattr(models, name)(...)`): only a false flag has one
     meaning for every builder (`pretrained=False` -> `weights=None`)."""
-    plan = CallPlan()
+    plan: CallPlan[Arg] = CallPlan()
     new_args: list[Arg] = []
     for arg in args:
         name = syntax.keyword(arg)
@@ -252,9 +271,9 @@ def plan_dynamic_call(args: Sequence[Arg], renames: dict[str, str], syntax: Synt
 def plan_named_call(
     names: set[str],
     args: Sequence[Arg],
-    reference_for: Callable[[str], Reference],
-    syntax: Syntax,
-) -> tuple[CallPlan, str | None] | None:
+    reference_for: Callable[[str], Reference[Expr]],
+    syntax: CallSyntax[Arg, Expr],
+) -> tuple[CallPlan[Arg], str | None] | None:
     """A call of what resolves to `names`: a builder, or `get_model` (its first argument names
     the builder). The plan and the registered name of the builder, when known; None for any
     other call. `reference_for(qualified name)` writes members for the call."""

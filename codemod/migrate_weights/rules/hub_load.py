@@ -15,16 +15,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Generic
 
 from migrate_weights.diagnostics import Code
-from migrate_weights.rules.builder_call import (
-    Arg,
-    CallPlan,
-    Expression,
-    Syntax,
-    plan_builder_call,
-    plan_dynamic_call,
-)
+from migrate_weights.rules.builder_call import CallPlan, plan_builder_call, plan_dynamic_call
+from migrate_weights.rules.syntax import Arg, CallSyntax, Expr
 from migrate_weights.tables import table
 
 LOAD = "torch.hub.load"
@@ -36,8 +31,8 @@ _HUB_KEYWORDS = frozenset({"source", "trust_repo", "force_reload", "verbose", "s
 
 
 @dataclass
-class HubPlan:
-    plan: CallPlan
+class HubPlan(Generic[Arg]):
+    plan: CallPlan[Arg]
     model: str  # the model argument's source, for messages
     indices: tuple[int, ...] = ()  # where the entry point's arguments are in the hub call
     entry_point: str = "entry_point"  # the builder's name when the model names one, for its call
@@ -66,7 +61,9 @@ def _ref_problem(ref: str) -> str | None:
     return None
 
 
-def _bind(args: Sequence[Arg], syntax: Syntax) -> tuple[dict[str, Arg], list[int]] | None:
+def _bind(
+    args: Sequence[Arg], syntax: CallSyntax[Arg, Expr]
+) -> tuple[dict[str, Arg], list[int]] | None:
     """torch.hub.load's own arguments by name, and the indices of the entry point's; None when a
     * or ** argument may hold the repository or the model."""
     own: dict[str, Arg] = {}
@@ -89,7 +86,7 @@ def _bind(args: Sequence[Arg], syntax: Syntax) -> tuple[dict[str, Arg], list[int
     return own, entry
 
 
-def plan_hub_call(args: Sequence[Arg], syntax: Syntax) -> HubPlan | None:
+def plan_hub_call(args: Sequence[Arg], syntax: CallSyntax[Arg, Expr]) -> HubPlan[Arg] | None:
     """The plan for the entry point's arguments, or None when the call does not load from
     torchvision's GitHub repository (as far as the source shows)."""
     bound = _bind(args, syntax)
@@ -130,7 +127,7 @@ def plan_hub_call(args: Sequence[Arg], syntax: Syntax) -> HubPlan | None:
         if builder is None or not table.is_function_name(model_name):
             return None  # no builder entry point: nothing this tool knows of
 
-        def member_name(member: str) -> Expression:
+        def member_name(member: str) -> Expr:
             return syntax.string(member.split(".")[1])
 
         plan = plan_builder_call(builder, entry_args, member_name, syntax)

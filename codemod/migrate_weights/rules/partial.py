@@ -9,32 +9,24 @@ keyword; that is reported instead.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from migrate_weights.diagnostics import Code
-from migrate_weights.rules.builder_call import Arg, CallPlan
-
-if TYPE_CHECKING:
-    import libcst as cst
+from migrate_weights.rules.builder_call import CallPlan
+from migrate_weights.rules.syntax import Arg, CallSyntax, Expr
 
 FUNCTION = "functools.partial"
 
 
-def builder_call(call: cst.Call) -> cst.Call | None:
-    """The call the partial stands for: its first argument called with the others."""
-    import libcst as cst  # the full path's: the fast path reads a partial's text
-
-    if not call.args or call.args[0].keyword or call.args[0].star:
-        return None
-    return cst.Call(func=call.args[0].value, args=call.args[1:])
-
-
-def keep_positionals(args: Sequence[Arg], plan: CallPlan) -> CallPlan:
+def keep_positionals(
+    args: Sequence[Arg], plan: CallPlan[Arg], syntax: CallSyntax[Arg, Expr]
+) -> CallPlan[Arg]:
     """The plan, unless it turns a positional argument into a keyword."""
     if plan.args is None:
         return plan
     moved = [
-        old for old, new in zip(args, plan.args) if not old.keyword and not old.star and new.keyword
+        old
+        for old, new in zip(args, plan.args)
+        if not syntax.keyword(old) and not syntax.star(old) and syntax.keyword(new)
     ]
     if not moved:
         return plan

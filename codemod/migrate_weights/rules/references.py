@@ -1,21 +1,21 @@
 """How a weights member is written at a call: through the module the call already spells out
 (`tvm.resnet50` -> `tvm.ResNet50_Weights.IMAGENET1K_V1`), by its class name (imported when the
 file lacks it), or, when that name means something else in the file, as the member's name in a
-string, which builders accept too."""
+string, which builders accept too. The syntaxes write what is decided here: member_reference in
+syntax/cst_nodes.py and syntax/text.py."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Set
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import Literal, Union
 
-from migrate_weights.rules.builder_call import Reference
 from migrate_weights.tables import table
 
-if TYPE_CHECKING:
-    import libcst as cst
-
-STRING, BARE = "string", "bare"  # ways to write a member, besides through a module
+STRING, BARE = "string", "bare"
+# As a string, bare, or through the callee's module, reached by dropping that many attributes.
+Way = Union[Literal["string", "bare"], int]
+Visible = Callable[[str], set[str]]  # what a name resolves to where the call is
 
 
 class PlannedEdit:
@@ -44,66 +44,14 @@ class EnumReferences:
                 self.imported.update(self.pending)
             self.pending = {}
 
-    def maker(
-        self,
-        func: cst.BaseExpression,
-        qualified_name: str,
-        visible: Callable[[str], set[str]],
-        style: str | None = None,
-    ) -> Reference:
-        """Members as expressions, for a call of `func` (which resolves to `qualified_name`);
-        `visible(name)` is what `name` resolves to where the call is."""
-        import libcst as cst  # the full path's: the fast path writes members as text
-
-        depth, node = 0, func
-        while isinstance(node, cst.Attribute):
-            depth, node = depth + 1, node.value
-
-        def reference(member: str) -> cst.BaseExpression:
-            enum_class, member_name = member.split(".")
-            way = self._way(enum_class, depth, qualified_name, visible, style)
-            if way == STRING:
-                return cst.SimpleString(f'"{member_name}"')
-            if way == BARE:
-                return cst.Attribute(cst.Name(enum_class), cst.Name(member_name))
-            module = func
-            for _ in range(way):
-                module = module.value  # type: ignore[attr-defined]
-            return cst.Attribute(
-                cst.Attribute(module.deep_clone(), cst.Name(enum_class)), cst.Name(member_name)
-            )
-
-        return reference
-
-    def text_maker(
-        self,
-        func: str,
-        qualified_name: str,
-        visible: Callable[[str], set[str]],
-        style: str | None = None,
-    ) -> Callable[[str], str]:
-        """`maker` for a callee written as a plain dotted name, `func`: members as source."""
-        parts = func.split(".")
-
-        def reference(member: str) -> str:
-            enum_class, member_name = member.split(".")
-            way = self._way(enum_class, len(parts) - 1, qualified_name, visible, style)
-            if way == STRING:
-                return f'"{member_name}"'
-            if way == BARE:
-                return member
-            return ".".join([*parts[: len(parts) - way], enum_class, member_name])
-
-        return reference
-
-    def _way(
+    def way(
         self,
         enum_class: str,
         depth: int,
         qualified_name: str,
-        visible: Callable[[str], set[str]],
-        style: str | None,
-    ) -> int | str:
+        visible: Visible,
+        style: str | None = None,
+    ) -> Way:
         """How to write a member of `enum_class` at a callee `depth` attributes deep: as a
         string, bare (`ResNet50_Weights.IMAGENET1K_V1`, imported when the file lacks it), or
         through the callee's module reached by dropping that many attributes."""

@@ -7,6 +7,8 @@ from typing import Any
 
 import libcst as cst
 
+from migrate_weights.rules.references import STRING, EnumReferences, Visible
+from migrate_weights.rules.syntax import Reference
 from migrate_weights.syntax.arguments import NOT_LITERAL, evaluated, folded
 
 _EMPTY_MODULE = cst.Module(body=[])
@@ -162,3 +164,34 @@ class CstSyntax:
 
 
 CST = CstSyntax()
+
+
+def member_reference(
+    references: EnumReferences,
+    func: cst.BaseExpression,
+    qualified_name: str,
+    visible: Visible,
+    style: str | None = None,
+) -> Reference[cst.BaseExpression]:
+    """Members as expressions, for a call of `func` (which resolves to `qualified_name`), written
+    as `references` decides."""
+    depth, node = 0, func
+    while isinstance(node, cst.Attribute):
+        depth, node = depth + 1, node.value
+
+    def reference(member: str) -> cst.BaseExpression:
+        enum_class, member_name = member.split(".")
+        way = references.way(enum_class, depth, qualified_name, visible, style)
+        if isinstance(way, int):
+            module = func
+            for _ in range(way):
+                assert isinstance(module, cst.Attribute)
+                module = module.value
+            return cst.Attribute(
+                cst.Attribute(module.deep_clone(), cst.Name(enum_class)), cst.Name(member_name)
+            )
+        if way == STRING:
+            return cst.SimpleString(f'"{member_name}"')
+        return cst.Attribute(cst.Name(enum_class), cst.Name(member_name))
+
+    return reference

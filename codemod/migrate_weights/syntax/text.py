@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from migrate_weights.rules.references import STRING, EnumReferences, Visible
 from migrate_weights.syntax.arguments import LITERAL_NODES, NOT_LITERAL, evaluated, folded
 
 # Expressions that bind wrongly as a conditional's test or body unless in parentheses.
@@ -226,3 +227,24 @@ def unindented(text: str, indentation: str) -> str:
     return "\n".join(
         [first, *(line[cut:] if line.startswith(indentation) else line for line in rest)]
     )
+
+
+def member_reference(
+    references: EnumReferences,
+    func: str,
+    qualified_name: str,
+    visible: Visible,
+    style: str | None = None,
+) -> Callable[[str], str]:
+    """Members as source, for a call of `func`, a plain dotted name that resolves to
+    `qualified_name`, written as `references` decides."""
+    parts = func.split(".")
+
+    def reference(member: str) -> str:
+        enum_class, member_name = member.split(".")
+        way = references.way(enum_class, len(parts) - 1, qualified_name, visible, style)
+        if isinstance(way, int):
+            return ".".join([*parts[: len(parts) - way], enum_class, member_name])
+        return f'"{member_name}"' if way == STRING else member
+
+    return reference

@@ -3,8 +3,8 @@ torchvision 0.12.0, the last release before the weights enums, with each URL map
 of the installed torchvision whose `.url` is the same file.
 
 Run `python -m migrate_weights.tables.generate_model_urls [WHEEL]` (needs the `verify` extra).
-Without WHEEL, pip downloads the 0.12.0 wheel into a temporary folder. The old sources are read from the wheel with
-`ast`; the old package is never imported or installed.
+Without WHEEL, pip downloads the 0.12.0 wheel into a temporary folder. The old sources are read
+from the wheel with `ast`; the old package is never imported or installed.
 """
 
 from __future__ import annotations

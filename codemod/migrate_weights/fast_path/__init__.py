@@ -21,10 +21,9 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
-from typing import Any
 
 from migrate_weights.diagnostics import CallRewrite, Diagnostic
-from migrate_weights.fast_path.calls import ParsedCall, holding, on_text
+from migrate_weights.fast_path.calls import CallPlanner
 from migrate_weights.fast_path.imports import import_edits
 from migrate_weights.fast_path.names import Names
 from migrate_weights.fast_path.removed_api import (
@@ -36,121 +35,95 @@ from migrate_weights.fast_path.removed_api import (
 )
 from migrate_weights.fast_path.source import Edit, FullPath, Source
 from migrate_weights.fast_path.survey import survey_module
-from migrate_weights.full_path.targets import find_target, settle
-from migrate_weights.pipeline.parse import Nodes, Parsed
+from migrate_weights.pipeline.parse import Parsed
 from migrate_weights.pipeline.safety import Replacement
-from migrate_weights.rules.builder_call import plan_named_call
 from migrate_weights.rules.references import EnumReferences
+from migrate_weights.syntax.text import TEXT, TextSyntax
+from migrate_weights.tables.table import LegacyTable
+
+Rewritten = tuple[bytes, list[Diagnostic], list[CallRewrite], list[Replacement]]
+
+
+def rewrite(
+    source: bytes, module: Parsed, style: str, table: LegacyTable, syntax: TextSyntax = TEXT
+) -> Rewritten | None:
+    """(new source, findings, rewrites, the replacements of the source's bytes that make the new
+    one) for a module and Python's parse of it, or None when it needs the full path. `syntax`:
+    how calls are read and edited as text."""
+    if b"\r" in source or b"\f" in source:
+        return None
+    try:
+        if tokenize.detect_encoding(io.BytesIO(source).readline)[0] != "utf-8":
+            return None  # a BOM ("utf-8-sig") or another encoding
+        return _rewrite(source, module, style, table, syntax)
+    except (FullPath, UnicodeDecodeError, SyntaxError):
+        return None
 
 
 def _rewrite(
-    source: bytes, tree: ast.Module, nodes: Nodes, style: str
-) -> tuple[bytes, list[Diagnostic], list[CallRewrite], list[Replacement]]:
+    source: bytes, module: Parsed, style: str, table: LegacyTable, syntax: TextSyntax
+) -> Rewritten:
+    tree, nodes = module.tree, module.nodes
     names = Names(tree, nodes)
-    survey = survey_module(source, names, nodes)
+    survey = survey_module(source, names, nodes, table)
     sites = survey.sites()
     if not (sites or survey.utils_imports or survey.dict_imports):
         return source, [], [], []
 
     text = Source(source)
     bound_anywhere = {name for name, found in names.bindings.items() if found}
-    references = EnumReferences(style, bound_anywhere)
-    edits, diagnostics, rewrites = [], [], []
+    references = EnumReferences(style, bound_anywhere, table)
+    planner = CallPlanner(text, tree, names, references, table, syntax)
+    edits: list[Edit] = []
+    diagnostics: list[Diagnostic] = []
+    rewrites: list[CallRewrite] = []
     lookups = {id(node): (qualified, defined) for node, qualified, defined in survey.lookups}
     calls = {id(node): (callee, inner) for node, callee, inner in survey.calls}
     for node in sites:  # in source order, as the enum imports are decided
-        if id(node) in lookups:
-            edit, diagnostic = lookup_edit(node, *lookups[id(node)], text, references, names)  # type: ignore[arg-type]
-            edits.append(edit)
-            diagnostics.append(diagnostic)
-            continue
-        if id(node) not in calls:
+        if isinstance(node, ast.Subscript):
+            edit, diagnostic = lookup_edit(node, *lookups[id(node)], text, references, names)
+        elif isinstance(node, ast.Attribute):
             edit, diagnostic = utils_edit(node, text)
-            edits.append(edit)
-            diagnostics.append(diagnostic)
-            continue
-        callee, inner_callee = calls[id(node)]
-        segment = text.text(node)
-        position = node.lineno, text.column(node)
-        with references.edit() as edit:
-            settled = on_text(
-                node, segment, position, callee, inner_callee, text, tree, references, names
-            )
-            if settled is not None and settled.printed:
-                edit.made()
-        if settled is not None:
+        else:
+            settled, printed = planner.settle(node, *calls[id(node)])
             diagnostics += settled.diagnostics
-            if settled.printed:
+            if printed:
                 rewrites += [settled.rewrite] if settled.rewrite else []
-                edits.append(Edit(*text.span(node), settled.printed))
+                edits.append(Edit(*text.span(node), printed))
             continue
-        from migrate_weights.syntax.cst_nodes import CST
-        from migrate_weights.syntax.cst_nodes import member_reference as cst_member_reference
-
-        parsed = ParsedCall(segment, text.indentation(holding(tree.body, node)))
-        call = parsed.call
-
-        def plan_call(builder_call: Any, func: Any) -> Any:
-            qualified = callee if func is call.func else inner_callee  # noqa: B023
-            if qualified is None:
-                return None
-            return plan_named_call(
-                {qualified},
-                builder_call.args,
-                lambda name: cst_member_reference(references, func, name, names.visible),
-                CST,
-            )
-
-        with references.edit() as edit:
-            target = find_target(call, call, {callee}, plan_call)
-            if target is None:
-                continue
-            printed = segment if parsed.module is None else None  # as LibCST prints the call
-            settled = settle(target, call, *position, printed)
-            diagnostics += settled.diagnostics
-            if settled.migrated is None:
-                continue
-            edit.made()
-        if settled.rewrite:
-            rewrites.append(settled.rewrite)
-        edits.append(Edit(*text.span(node), parsed.in_place(settled.migrated, settled.printed)))
+        edits.append(edit)
+        diagnostics.append(diagnostic)
     removed = set()  # statements that go with their lines
     for statement in survey.utils_imports:
         if isinstance(statement, ast.Import) and not statement.names[0].asname:
-            edit, diagnostic = plain_utils_import(statement, tree, text, names, nodes, survey)
-            if edit is None:
+            plain, diagnostic = plain_utils_import(statement, tree, text, names, nodes, survey)
+            if plain is None:
                 removed.add(id(statement))
+            edits += [plain] if plain else []
         else:
             edit, diagnostic = utils_edit(statement, text)
-        edits += [edit] if edit else []
+            edits.append(edit)
         diagnostics.append(diagnostic)
     dropped, drop_findings = dropped_dicts(survey, text)
     diagnostics += drop_findings
     modules = modules_to_import(tree, text, survey)
     edits += import_edits(tree, text, references.imported, dropped, modules, removed)
-    edits.sort(key=lambda edit: (edit.start, edit.end))
-    replacements, pieces, position = [], [], 0
-    for edit in edits:
+    diagnostics.sort(key=lambda d: (d.line, d.column))
+    migrated, replacements = _applied(source, edits)
+    return migrated, diagnostics, rewrites, replacements
+
+
+def _applied(source: bytes, edits: list[Edit]) -> tuple[bytes, list[Replacement]]:
+    """The source with the edits made, and the replacements of its bytes they are."""
+    replacements: list[Replacement] = []
+    pieces: list[bytes] = []
+    position = 0
+    for edit in sorted(edits, key=lambda edit: (edit.start, edit.end)):
         if edit.start < position:
             raise FullPath  # two edits of one statement: an import the rules rewrite twice
-        replacements.append((edit.start, edit.end, edit.text.encode("utf-8")))
-        pieces += [source[position : edit.start], replacements[-1][2]]
+        replacement = (edit.start, edit.end, edit.text.encode("utf-8"))
+        replacements.append(replacement)
+        pieces += [source[position : edit.start], replacement[2]]
         position = edit.end
     pieces.append(source[position:])
-    diagnostics.sort(key=lambda d: (d.line, d.column))
-    return b"".join(pieces), diagnostics, rewrites, replacements
-
-
-def rewrite(
-    source: bytes, module: Parsed, style: str
-) -> tuple[bytes, list[Diagnostic], list[CallRewrite], list[Replacement]] | None:
-    """(new source, findings, rewrites, the replacements of the source's bytes that make the new
-    one) for a module and Python's parse of it, or None when it needs the full path."""
-    if b"\r" in source or b"\f" in source:
-        return None
-    try:
-        if tokenize.detect_encoding(io.BytesIO(source).readline)[0] != "utf-8":
-            return None  # a BOM ("utf-8-sig") or another encoding
-        return _rewrite(source, module.tree, module.nodes, style)
-    except (FullPath, UnicodeDecodeError, SyntaxError):
-        return None
+    return b"".join(pieces), replacements

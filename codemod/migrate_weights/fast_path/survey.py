@@ -10,18 +10,18 @@ from migrate_weights.fast_path.names import Names, imported_names
 from migrate_weights.fast_path.source import FullPath
 from migrate_weights.pipeline.parse import Nodes
 from migrate_weights.pipeline.screen import might_be_a_flag
-from migrate_weights.rules import hub_load, models_utils, partial
-from migrate_weights.tables import table
+from migrate_weights.rules import hub_load, model_urls, models_utils, partial
+from migrate_weights.tables.table import LegacyTable
 
 
-def _may_need_a_plan(call: ast.Call, own_positionals: int) -> bool:
+def _may_need_a_plan(call: ast.Call, own_positionals: int, table: LegacyTable) -> bool:
     """Whether the rules could change or report on a builder call (`own_positionals`: leading
     positional arguments that are not the builder's, as get_model's name): not when it passes
     only keywords that are no legacy name and hold no legacy flag, as code written for
     torchvision 0.13 and later does."""
     if len(call.args) > own_positionals or any(k.arg is None for k in call.keywords):
         return True
-    legacy, new = table.parameter_names()
+    legacy, new = table.parameter_names
     for keyword in call.keywords:
         if keyword.arg in legacy:
             return True
@@ -31,7 +31,7 @@ def _may_need_a_plan(call: ast.Call, own_positionals: int) -> bool:
 
 
 def is_model_urls_dict(qualified_name: str | None) -> bool:
-    return qualified_name is not None and table.model_urls_dict(qualified_name) is not None
+    return qualified_name is not None and model_urls.dict_at(qualified_name) is not None
 
 
 @dataclass
@@ -57,7 +57,7 @@ class Survey:
         return found
 
 
-def survey_module(source: bytes, names: Names, nodes: Nodes) -> Survey:
+def survey_module(source: bytes, names: Names, nodes: Nodes, table: LegacyTable) -> Survey:
     """The full path for a file with a shape only the full path handles."""
     dicts = b"model_urls" in source  # the model_urls rule's dicts may be named
     survey = Survey()
@@ -74,9 +74,9 @@ def survey_module(source: bytes, names: Names, nodes: Nodes) -> Survey:
                 survey.calls.append((call, callee, inner))
         elif callee == hub_load.LOAD:
             survey.calls.append((call, callee, None))
-        elif table.builder_name_at(callee) and _may_need_a_plan(call, 0):
+        elif table.builder_name_at(callee) and _may_need_a_plan(call, 0, table):
             survey.calls.append((call, callee, None))
-        elif table.is_get_model(callee) and _may_need_a_plan(call, 1):
+        elif table.is_get_model(callee) and _may_need_a_plan(call, 1, table):
             survey.calls.append((call, callee, None))
     taken: set[int] = set()  # expressions inside a lookup or a path the survey took
     subscripts: list[ast.Subscript] = nodes.get(ast.Subscript, []) if dicts else []  # type: ignore[assignment]
@@ -84,7 +84,7 @@ def survey_module(source: bytes, names: Names, nodes: Nodes) -> Survey:
         value = subscript.value
         if isinstance(value, (ast.Name, ast.Attribute)):
             qualified = names.qualified(value)
-            defined = table.model_urls_dict(qualified) if qualified else None
+            defined = model_urls.dict_at(qualified) if qualified else None
             if defined:
                 survey.lookups.append((subscript, qualified, defined))  # type: ignore[arg-type]
                 taken.add(id(value))

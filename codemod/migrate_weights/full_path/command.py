@@ -28,7 +28,7 @@ from migrate_weights.rules.builder_call import CallPlan, plan_dynamic_call, plan
 from migrate_weights.rules.references import EnumReferences, PlannedEdit
 from migrate_weights.rules.syntax import Reference
 from migrate_weights.syntax.cst_nodes import CST, member_reference
-from migrate_weights.tables import table
+from migrate_weights.tables.table import LegacyTable
 
 
 class MigrateWeights(VisitorBasedCodemodCommand):
@@ -41,12 +41,13 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         ExpressionContextProvider,
     )
 
-    def __init__(self, context: CodemodContext, style: str = "enum") -> None:
+    def __init__(self, context: CodemodContext, style: str, table: LegacyTable) -> None:
         super().__init__(context)
+        self.table = table
         self.diagnostics: list[Diagnostic] = []
         self.rewrites: list[CallRewrite] = []
         self._names_bound_anywhere: set[str] = set()
-        self.references = EnumReferences(style, self._names_bound_anywhere)
+        self.references = EnumReferences(style, self._names_bound_anywhere, table)
         self._model_urls = ModelUrls(self)
         self._removed_modules = RemovedModules(self)
 
@@ -63,7 +64,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         self, original_node: cst.Call, updated_node: cst.Call, edit: PlannedEdit
     ) -> cst.Call:
         callee = self.qualified_names(original_node.func)
-        target = find_target(original_node, updated_node, callee, self._plan)
+        target = find_target(original_node, updated_node, callee, self._plan, self.table)
         if target is None:
             return updated_node
         position = self.get_metadata(PositionProvider, original_node).start
@@ -142,16 +143,17 @@ class MigrateWeights(VisitorBasedCodemodCommand):
 
     def _plan(
         self, call: cst.Call, callee: cst.BaseExpression
-    ) -> tuple[CallPlan, str | None] | None:
+    ) -> tuple[CallPlan[cst.Arg], str | None] | None:
         """`callee`: the call's callee in the original tree, where names resolve."""
         names = self.qualified_names(callee)
         found = plan_named_call(
-            names, call.args, lambda name: self.member_reference(callee, name), CST
+            names, call.args, lambda name: self.member_reference(callee, name), CST, self.table
         )
         if found is not None:
             return found
         if self._is_runtime_lookup(callee):
-            return plan_dynamic_call(call.args, table.renames_shared_by_all_builders(), CST), None
+            renames = self.table.renames_shared_by_all_builders
+            return plan_dynamic_call(call.args, renames, CST), None
         return None
 
     def _is_runtime_lookup(self, func: cst.BaseExpression) -> bool:
@@ -167,7 +169,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
 
     def _is_model_module(self, node: cst.BaseExpression) -> bool:
         names = self.qualified_names(node)
-        return len(names) == 1 and table.is_model_module(next(iter(names)))
+        return len(names) == 1 and self.table.is_model_module(next(iter(names)))
 
     def member_reference(
         self, func: cst.BaseExpression, qualified_name: str, style: str | None = None

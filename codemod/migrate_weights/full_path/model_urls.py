@@ -13,7 +13,6 @@ from migrate_weights.rules import model_urls
 from migrate_weights.rules.model_urls import DICT_NAMES
 from migrate_weights.syntax.arguments import NOT_LITERAL
 from migrate_weights.syntax.cst_nodes import literal_value, one_line, source
-from migrate_weights.tables import table
 
 
 class ModelUrls:
@@ -35,7 +34,7 @@ class ModelUrls:
         elif not isinstance(node, cst.Name) or node.value not in self.local_names:
             return None
         for name in sorted(self.command.qualified_names(node)):
-            defined = table.model_urls_dict(name)
+            defined = model_urls.dict_at(name)
             if defined is not None:
                 return name, defined
         return None
@@ -57,7 +56,7 @@ class ModelUrls:
             enum_class = member.split(".")[0]
             reference = self.command.member_reference(original.value, qualified, "enum")(member)
             if isinstance(reference, cst.SimpleString):  # the name is taken in this module
-                home = table.exporting_modules(enum_class)[0]
+                home = self.command.table.exporting_modules(enum_class)[0]
                 problem = model_urls.name_taken(enum_class, home, member)
             else:
                 migrated = cst.Attribute(
@@ -78,7 +77,7 @@ class ModelUrls:
         if original.relative:
             return
         for module, name, asname in _aliases(original):
-            if name in DICT_NAMES and table.model_urls_dict(f"{module}.{name}"):
+            if name in DICT_NAMES and model_urls.dict_at(f"{module}.{name}"):
                 self.local_names.add(asname or name)
                 self.imports.append((original, asname or name))
                 RemoveImportsVisitor.remove_unused_import(

@@ -11,11 +11,15 @@ from libcst.metadata import ExpressionContext, Scope
 
 from migrate_weights.diagnostics import Finding
 from migrate_weights.rules.syntax import Reference
+from migrate_weights.tables.table import LegacyTable
 
 
 class RuleContext(Protocol):
     @property
     def context(self) -> CodemodContext: ...
+
+    @property
+    def table(self) -> LegacyTable: ...
 
     def report(
         self, node: cst.CSTNode, finding: Finding, fix: tuple[str, str] | None = None

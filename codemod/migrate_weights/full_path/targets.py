@@ -12,6 +12,7 @@ from migrate_weights.diagnostics import CallRewrite, Diagnostic
 from migrate_weights.rules import hub_load as hub
 from migrate_weights.rules import partial
 from migrate_weights.rules.builder_call import CallPlan
+from migrate_weights.tables.table import LegacyTable
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -31,7 +32,11 @@ class Target:
 
 
 def find_target(
-    original: cst.Call, updated: cst.Call, callee: set[str], plan_call: PlanCall
+    original: cst.Call,
+    updated: cst.Call,
+    callee: set[str],
+    plan_call: PlanCall,
+    table: LegacyTable,
 ) -> Target | None:
     """`callee`: what the original call's callee resolves to; `updated` is the call with any
     calls inside it already rewritten."""
@@ -40,7 +45,7 @@ def find_target(
     from migrate_weights.syntax.cst_nodes import CST, one_line
 
     if hub.LOAD in callee:
-        found = hub.plan_hub_call(updated.args, CST)
+        found = hub.plan_hub_call(updated.args, CST, table)
         if found is None:
             return None
         label = f"{one_line(original.func)}(..., {found.model})"

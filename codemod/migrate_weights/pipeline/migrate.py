@@ -14,6 +14,7 @@ from migrate_weights.pipeline.screen import (
     might_use_torchvision,
     syntax_might_need_migration,
 )
+from migrate_weights.tables.table import LegacyTable, generated
 
 if TYPE_CHECKING:
     from migrate_weights.pipeline.notebooks import CellChange
@@ -70,25 +71,33 @@ class Unparsable(SyntaxError):
 
 
 def migrate_source(
-    source: bytes, path: str = "<string>", style: str = "enum", screen: bool = True
+    source: bytes,
+    path: str = "<string>",
+    style: str = "enum",
+    screen: bool = True,
+    table: LegacyTable | None = None,
 ) -> FileResult:
     """Rewrite one module's source, on the fast path where it applies. Raises Unparsable for
-    code it cannot parse. `screen=False` skips the screen (to show it skips nothing)."""
+    code it cannot parse. `screen=False` skips the screen (to show it skips nothing); `table`:
+    the legacy table, when not the generated one."""
     if screen and not might_use_torchvision(source):
         return FileResult(path, source, source)
-    return _migrate_text_checked(source, path, style, screen)
+    return _migrate_text_checked(source, path, style, screen, table)
 
 
-def _migrate_text_checked(source: bytes, path: str, style: str, screen: bool = True) -> FileResult:
+def _migrate_text_checked(
+    source: bytes, path: str, style: str, screen: bool = True, table: LegacyTable | None = None
+) -> FileResult:
     """`migrate_source` once the textual check has let the source through."""
     module = parse(source)
     if screen and module is not None and not syntax_might_need_migration(source, module):
         return FileResult(path, source, source)
-    from migrate_weights import fast_path  # the table: only once a file needs a closer look
+    from migrate_weights import fast_path  # only once a file needs a closer look
 
-    quick = None if module is None else fast_path.rewrite(source, module, style)
+    table = table or generated()
+    quick = None if module is None else fast_path.rewrite(source, module, style, table)
     if quick is None:
-        return migrate_with_libcst(source, path, style, module)
+        return migrate_with_libcst(source, path, style, module, table)
     assert module is not None
     migrated, diagnostics, rewrites, replacements = quick
     _check_safety(source, migrated, diagnostics, module, replacements)
@@ -96,7 +105,11 @@ def _migrate_text_checked(source: bytes, path: str, style: str, screen: bool = T
 
 
 def migrate_with_libcst(
-    source: bytes, path: str = "<string>", style: str = "enum", module: Parsed | None = None
+    source: bytes,
+    path: str = "<string>",
+    style: str = "enum",
+    module: Parsed | None = None,
+    table: LegacyTable | None = None,
 ) -> FileResult:
     """The full path: LibCST's parse of the whole module, with scope analysis. `module`:
     Python's parse of it, when there is one."""
@@ -109,7 +122,7 @@ def migrate_with_libcst(
         tree = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
         raise Unparsable(error.message, error.raw_line, error.raw_column + 1) from error
-    command = MigrateWeights(CodemodContext(filename=path), style=style)
+    command = MigrateWeights(CodemodContext(filename=path), style, table or generated())
     migrated = command.transform_module(tree).bytes
     diagnostics = sorted(command.diagnostics, key=lambda d: (d.line, d.column))
     _check_safety(source, migrated, diagnostics, module)

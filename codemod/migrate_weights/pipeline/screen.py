@@ -9,11 +9,12 @@ import ast
 import re
 from functools import lru_cache
 
-from migrate_weights.pipeline.parse import Nodes, Parsed
+from migrate_weights.pipeline.parse import Nodes, Parsed, parse
 from migrate_weights.rules import hub_load, models_utils, partial
 from migrate_weights.rules.builder_call import is_legacy_flag
 from migrate_weights.rules.model_urls import DICT_NAMES
 from migrate_weights.syntax.arguments import LITERAL_NODES
+from migrate_weights.tables.table import generated
 
 # Every rule resolves names through an import of torchvision in the same module, except
 # torch.hub.load, which needs the repository spelled "pytorch/vision" in one string literal (see
@@ -22,15 +23,12 @@ REMOVED_MODULE = models_utils.MODULE.partition(".")[2]  # models.utils
 HUB_REPOSITORY = hub_load.REPOSITORY.encode()
 
 
-@lru_cache(maxsize=1)
-def _builder_functions() -> frozenset[str]:
-    from migrate_weights.tables import legacy_table
-
-    return frozenset(path.rpartition(".")[2] for path in legacy_table.PATHS)
-
-
 def _module_of(qualified_name: str) -> str:
     return qualified_name.rpartition(".")[0]
+
+
+def _function_of(qualified_name: str) -> str:
+    return qualified_name.rpartition(".")[2]
 
 
 def _terminal_name(node: ast.AST) -> str | None:
@@ -78,13 +76,10 @@ def _names_the_repository(value: ast.expr) -> bool:
 def _needs_rewrite(nodes: Nodes, hub: bool, removed_api: bool) -> bool:
     """`hub`: the source spells the hub repository; `removed_api`: it names `model_urls` or
     `utils`, without which no name or import of the removed API is worth a look."""
-    from migrate_weights.tables import (
-        table,  # the generated table: only for a file that passed the text check
-    )
-
-    legacy, new = table.parameter_names()
-    builders = set(_builder_functions()) | {"get_model"}
-    partials, loads = {partial.FUNCTION.rpartition(".")[2]}, {hub_load.LOAD.rpartition(".")[2]}
+    table = generated()  # loaded only for a file that passed the text check
+    legacy, new = table.parameter_names
+    builders = set(table.function_names) | {_function_of(path) for path in table.get_model_paths}
+    partials, loads = {_function_of(partial.FUNCTION)}, {_function_of(hub_load.LOAD)}
     imports_from: list[ast.ImportFrom] = nodes.get(ast.ImportFrom, [])  # type: ignore[assignment]
     for statement in imports_from:  # what imports bind under other names
         if statement.module:
@@ -229,7 +224,7 @@ def _holds_a_flag(source: bytes, start: int) -> bool:
 
 @lru_cache(maxsize=1)
 def _builder_names() -> frozenset[bytes]:
-    return frozenset(name.encode() for name in _builder_functions())
+    return frozenset(name.encode() for name in generated().function_names)
 
 
 def _builders_imported_as(source: bytes) -> set[bytes] | None:
@@ -320,3 +315,12 @@ def syntax_might_need_migration(source: bytes, module: Parsed) -> bool:
     """The walk of the syntax tree, for a module that passed the textual check."""
     removed_api = b"model_urls" in source or b"utils" in source
     return _needs_rewrite(module.nodes, HUB_REPOSITORY in source, removed_api)
+
+
+def might_need_migration(source: bytes) -> bool:
+    """The whole screen, for a module's source (the pipeline runs its two checks apart, keeping
+    the parse)."""
+    if not might_use_torchvision(source):
+        return False
+    module = parse(source)
+    return module is None or syntax_might_need_migration(source, module)

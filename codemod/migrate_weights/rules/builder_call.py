@@ -25,8 +25,7 @@ from migrate_weights.rules.syntax import (
     layout_of,
 )
 from migrate_weights.syntax.arguments import NOT_LITERAL
-from migrate_weights.tables import table
-from migrate_weights.tables.table import Builder, LegacyParam
+from migrate_weights.tables.table import Builder, LegacyParam, LegacyTable
 
 
 def is_legacy_flag(value: object) -> bool:
@@ -273,6 +272,7 @@ def plan_named_call(
     args: Sequence[Arg],
     reference_for: Callable[[str], Reference[Expr]],
     syntax: CallSyntax[Arg, Expr],
+    table: LegacyTable,
 ) -> tuple[CallPlan[Arg], str | None] | None:
     """A call of what resolves to `names`: a builder, or `get_model` (its first argument names
     the builder). The plan and the registered name of the builder, when known; None for any
@@ -290,7 +290,7 @@ def plan_named_call(
     name = syntax.literal(syntax.value(args[0]))
     builder = table.builder_named(name) if isinstance(name, str) else None
     if builder is None:
-        return plan_dynamic_call(args, table.renames_shared_by_all_builders(), syntax), None
+        return plan_dynamic_call(args, table.renames_shared_by_all_builders, syntax), None
     # get_model(name, **config): the name is the only positional argument.
     builder = dataclasses.replace(builder, positional_order=("name",))
     return plan_builder_call(builder, args, reference_for(min(names)), syntax), builder.name

@@ -20,7 +20,7 @@ from typing import Generic
 from migrate_weights.diagnostics import Code
 from migrate_weights.rules.builder_call import CallPlan, plan_builder_call, plan_dynamic_call
 from migrate_weights.rules.syntax import Arg, CallSyntax, Expr
-from migrate_weights.tables import table
+from migrate_weights.tables.table import LegacyTable
 
 LOAD = "torch.hub.load"
 REPOSITORY = "pytorch/vision"  # as the runner's pre-filter also requires it to be spelled
@@ -86,7 +86,9 @@ def _bind(
     return own, entry
 
 
-def plan_hub_call(args: Sequence[Arg], syntax: CallSyntax[Arg, Expr]) -> HubPlan[Arg] | None:
+def plan_hub_call(
+    args: Sequence[Arg], syntax: CallSyntax[Arg, Expr], table: LegacyTable
+) -> HubPlan[Arg] | None:
     """The plan for the entry point's arguments, or None when the call does not load from
     torchvision's GitHub repository (as far as the source shows)."""
     bound = _bind(args, syntax)
@@ -110,7 +112,7 @@ def plan_hub_call(args: Sequence[Arg], syntax: CallSyntax[Arg, Expr]) -> HubPlan
     model_name = syntax.literal(syntax.value(model))
     builder = None
     if not isinstance(model_name, str):
-        plan = plan_dynamic_call(entry_args, table.renames_shared_by_all_builders(), syntax)
+        plan = plan_dynamic_call(entry_args, table.renames_shared_by_all_builders, syntax)
         for arg in entry_args:
             value = syntax.literal(syntax.value(arg))
             if syntax.keyword(arg) or syntax.star(arg) or isinstance(value, (str, type(None))):

@@ -34,6 +34,16 @@ def member_for_key(defined: str, key: object) -> tuple[str | None, str]:
     return member, f" ({old} had {url.rpartition('/')[2]}: {difference})" if difference else ""
 
 
+def dict_at(qualified_name: str) -> str | None:
+    """The dict of torchvision 0.12 that a name such as `torchvision.models.resnet.model_urls`
+    (or an import of it) refers to, if any."""
+    from migrate_weights.tables import legacy_model_urls
+
+    if qualified_name in legacy_model_urls.MODEL_URLS:
+        return qualified_name
+    return legacy_model_urls.IMPORTED.get(qualified_name)
+
+
 def rewritten(lookup: str, new: str, note: str) -> Finding:
     return Code.FIXED, f"{lookup} -> {new}{note}"
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Set
 from contextlib import contextmanager
 from typing import Literal, Union
 
-from migrate_weights.tables import table
+from migrate_weights.tables.table import LegacyTable
 
 STRING, BARE = "string", "bare"
 # As a string, bare, or through the callee's module, reached by dropping that many attributes.
@@ -26,8 +26,9 @@ class PlannedEdit:
 
 
 class EnumReferences:
-    def __init__(self, style: str, names_bound_anywhere: Set[str]) -> None:
+    def __init__(self, style: str, names_bound_anywhere: Set[str], table: LegacyTable) -> None:
         self.style = style
+        self.table = table
         self.names_bound_anywhere = names_bound_anywhere
         self.imported: dict[str, str] = {}  # enum class -> module: imports the file needs
         self.pending: dict[str, str] = {}  # the same, for the edit being planned
@@ -57,7 +58,7 @@ class EnumReferences:
         through the callee's module reached by dropping that many attributes."""
         if (style or self.style) == "string":
             return STRING
-        modules = table.exporting_modules(enum_class)
+        modules = self.table.exporting_modules(enum_class)
         # Reuse a module the call already spells out: `tvm.resnet50` -> `tvm.ResNet50_Weights`.
         module = qualified_name
         for dropped in range(1, depth + 1):

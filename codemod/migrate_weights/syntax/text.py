@@ -119,6 +119,43 @@ class TextSyntax:
         keyword = f"{arg.keyword}{arg.equal}" if arg.keyword else ""
         return replace(arg, text=keyword + value.text)
 
+    def call_of(
+        self, func: str, text: str, arguments: Sequence[TextArg], chosen: Sequence[TextArg]
+    ) -> str:
+        """`func` called with `chosen` of the `arguments` of the call whose text is `text`
+        (edited or not), each with the comma and space after it, as LibCST prints a call made of
+        the call's argument nodes (the last argument's node holds the space before the call's
+        `)`)."""
+        ends = [argument.start for argument in arguments[1:]] + [len(text) - 1]
+        owned_until = {argument.start: end for argument, end in zip(arguments, ends)}
+        pieces = []
+        for argument in chosen:
+            written = (
+                text[argument.start : argument.end] if argument.text is None else argument.text
+            )
+            pieces.append(written + text[argument.end : owned_until[argument.start]])
+        return f"{func}({''.join(pieces)})"
+
+    def spliced(self, text: str, arguments: Sequence[TextArg]) -> str:
+        """The call's text with its edited arguments' new source."""
+        pieces, position = [], 0
+        for argument in arguments:
+            if argument.text is not None:
+                pieces += [text[position : argument.start], argument.text]
+                position = argument.end
+        return "".join([*pieces, text[position:]])
+
+    def unindented(self, text: str, indentation: str) -> str:
+        """A call's text as LibCST prints the call alone: the block's indentation left out where a
+        line after the first starts with it (no string in the text spans lines)."""
+        if "\n" not in text:
+            return text
+        first, *rest = text.split("\n")
+        cut = len(indentation)
+        return "\n".join(
+            [first, *(line[cut:] if line.startswith(indentation) else line for line in rest)]
+        )
+
 
 TEXT = TextSyntax()
 
@@ -192,41 +229,6 @@ def is_one_string(expression: str) -> bool:
     if len(kinds) != 1 or kinds[0][0] != tokenize.STRING:
         return False
     return "f" not in kinds[0][1].partition(kinds[0][1][-1])[0].lower()
-
-
-def call_of(func: str, text: str, arguments: Sequence[TextArg], chosen: Sequence[TextArg]) -> str:
-    """`func` called with `chosen` of the `arguments` of the call whose text is `text` (edited or
-    not), each with the comma and space after it, as LibCST prints a call made of the call's
-    argument nodes (the last argument's node holds the space before the call's `)`)."""
-    ends = [argument.start for argument in arguments[1:]] + [len(text) - 1]
-    owned_until = {argument.start: end for argument, end in zip(arguments, ends)}
-    pieces = []
-    for argument in chosen:
-        written = text[argument.start : argument.end] if argument.text is None else argument.text
-        pieces.append(written + text[argument.end : owned_until[argument.start]])
-    return f"{func}({''.join(pieces)})"
-
-
-def spliced(text: str, arguments: Sequence[TextArg]) -> str:
-    """The call's text with its edited arguments' new source."""
-    pieces, position = [], 0
-    for argument in arguments:
-        if argument.text is not None:
-            pieces += [text[position : argument.start], argument.text]
-            position = argument.end
-    return "".join([*pieces, text[position:]])
-
-
-def unindented(text: str, indentation: str) -> str:
-    """A call's text as LibCST prints the call alone: the block's indentation left out where a
-    line after the first starts with it (no string in the text spans lines)."""
-    if "\n" not in text:
-        return text
-    first, *rest = text.split("\n")
-    cut = len(indentation)
-    return "\n".join(
-        [first, *(line[cut:] if line.startswith(indentation) else line for line in rest)]
-    )
 
 
 def member_reference(

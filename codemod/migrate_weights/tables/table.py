@@ -1,11 +1,28 @@
-"""Typed access to the generated legacy weights table (`legacy_table.py`)."""
+"""Typed access to the generated legacy weights table (`legacy_table.py`).
+
+The table travels as a value: the pipeline takes `generated()` unless it is given another, which
+is how a test injects a fault (a wrong member, a wrong positional order) into both paths and the
+verifier."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from typing import TypedDict, cast
 
-from migrate_weights.tables import legacy_table
+
+class ParamEntry(TypedDict):
+    legacy: str
+    new: str
+    pretrained: str | None
+    switch: tuple[str, str] | None
+    strings: dict[str, str]
+
+
+class BuilderEntry(TypedDict):
+    parameters: tuple[str, ...]
+    legacy: tuple[ParamEntry, ...]
 
 
 @dataclass(frozen=True)
@@ -26,77 +43,92 @@ class Builder:
     legacy: tuple[LegacyParam, ...]
 
 
+@dataclass(frozen=True)
+class LegacyTable:
+    builders: Mapping[str, BuilderEntry]  # registered name -> what the shim does with it
+    paths: Mapping[str, str]  # public import path -> registered name
+    enum_modules: Mapping[str, tuple[str, ...]]  # weights enum -> modules exporting it
+    get_model_paths: frozenset[str]
+    model_modules: frozenset[str]  # torchvision.models and its public submodules
+    _built: dict[str, Builder | None] = field(default_factory=dict, compare=False, repr=False)
+
+    def builder_named(self, name: str) -> Builder | None:
+        """The builder registered under `name` (what `torchvision.models.get_model` takes)."""
+        if name not in self._built:
+            entry = self.builders.get(name)
+            self._built[name] = None
+            if entry is not None:
+                self._built[name] = Builder(
+                    name=name,
+                    positional_order=entry["parameters"],
+                    legacy=tuple(LegacyParam(**param) for param in entry["legacy"]),
+                )
+        return self._built[name]
+
+    def builder_name_at(self, qualified_name: str) -> str | None:
+        """The registered name of the builder reachable at an import path such as
+        `torchvision.models.quantization.resnet.resnet50` (-> "quantized_resnet50")."""
+        return self.paths.get(qualified_name)
+
+    def shortest_path(self, name: str) -> str:
+        """The shortest public import path of the builder registered as `name`, e.g.
+        "torchvision.models.quantization.resnet50" for quantized_resnet50."""
+        paths = [path for path, builder in self.paths.items() if builder == name]
+        return min(paths, key=lambda path: (path.count("."), path))
+
+    def exporting_modules(self, enum_class: str) -> tuple[str, ...]:
+        """Public modules that export a weights enum class, shortest (the natural import)
+        first."""
+        return self.enum_modules[enum_class]
+
+    @cached_property
+    def renames_shared_by_all_builders(self) -> dict[str, str]:
+        """Legacy -> new parameter names that mean the same for every builder that has them, so
+        that `pretrained=False` -> `weights=None` is right even when the builder is chosen at run
+        time."""
+        renames: dict[str, set[str]] = {}
+        for entry in self.builders.values():
+            for param in entry["legacy"]:
+                renames.setdefault(param["legacy"], set()).add(param["new"])
+        return {legacy: news.pop() for legacy, news in renames.items() if len(news) == 1}
+
+    @cached_property
+    def parameter_names(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Every legacy parameter name (`pretrained`...) and every name that replaces one."""
+        params = [param for entry in self.builders.values() for param in entry["legacy"]]
+        return frozenset(p["legacy"] for p in params), frozenset(p["new"] for p in params)
+
+    @cached_property
+    def function_names(self) -> frozenset[str]:
+        """The builders' function names, under any import path."""
+        return frozenset(path.rpartition(".")[2] for path in self.paths)
+
+    def is_get_model(self, qualified_name: str) -> bool:
+        return qualified_name in self.get_model_paths
+
+    def is_model_module(self, qualified_name: str) -> bool:
+        return qualified_name in self.model_modules
+
+    def is_function_name(self, name: str) -> bool:
+        """Whether the builder registered as `name` is a function of that name, as torch.hub
+        entry points are (not so the quantized builders, registered as `quantized_<function
+        name>`)."""
+        return any(
+            path.rpartition(".")[2] == name and registered == name
+            for path, registered in self.paths.items()
+        )
+
+
 @cache
-def builder_named(name: str) -> Builder | None:
-    """The builder registered under `name` (what `torchvision.models.get_model` takes)."""
-    entry = legacy_table.BUILDERS.get(name)
-    if entry is None:
-        return None
-    return Builder(
-        name=name,
-        positional_order=entry["parameters"],
-        legacy=tuple(LegacyParam(**param) for param in entry["legacy"]),
+def generated() -> LegacyTable:
+    """The table generated from torchvision, imported on first use: a run whose files the screen
+    turns away never needs it."""
+    from migrate_weights.tables import legacy_table
+
+    return LegacyTable(
+        builders=cast("dict[str, BuilderEntry]", legacy_table.BUILDERS),
+        paths=legacy_table.PATHS,
+        enum_modules=legacy_table.ENUM_MODULES,
+        get_model_paths=frozenset(legacy_table.GET_MODEL_PATHS),
+        model_modules=frozenset(legacy_table.MODEL_MODULES),
     )
-
-
-def builder_name_at(qualified_name: str) -> str | None:
-    """The registered name of the builder reachable at an import path such as
-    `torchvision.models.quantization.resnet.resnet50` (-> "quantized_resnet50")."""
-    return legacy_table.PATHS.get(qualified_name)
-
-
-def shortest_path(name: str) -> str:
-    """The shortest public import path of the builder registered as `name`, e.g.
-    "torchvision.models.quantization.resnet50" for quantized_resnet50."""
-    paths = [path for path, builder in legacy_table.PATHS.items() if builder == name]
-    return min(paths, key=lambda path: (path.count("."), path))
-
-
-def exporting_modules(enum_class: str) -> tuple[str, ...]:
-    """Public modules that export a weights enum class, shortest (the natural import) first."""
-    return legacy_table.ENUM_MODULES[enum_class]
-
-
-@cache
-def renames_shared_by_all_builders() -> dict[str, str]:
-    """Legacy -> new parameter names that mean the same for every builder that has them, so that
-    `pretrained=False` -> `weights=None` is right even when the builder is chosen at run time."""
-    renames: dict[str, set[str]] = {}
-    for entry in legacy_table.BUILDERS.values():
-        for param in entry["legacy"]:
-            renames.setdefault(param["legacy"], set()).add(param["new"])
-    return {legacy: news.pop() for legacy, news in renames.items() if len(news) == 1}
-
-
-@cache
-def parameter_names() -> tuple[frozenset[str], frozenset[str]]:
-    """Every legacy parameter name (`pretrained`...) and every name that replaces one."""
-    params = [param for entry in legacy_table.BUILDERS.values() for param in entry["legacy"]]
-    return frozenset(p["legacy"] for p in params), frozenset(p["new"] for p in params)
-
-
-def is_get_model(qualified_name: str) -> bool:
-    return qualified_name in legacy_table.GET_MODEL_PATHS
-
-
-def is_model_module(qualified_name: str) -> bool:
-    return qualified_name in legacy_table.MODEL_MODULES
-
-
-def is_function_name(name: str) -> bool:
-    """Whether the builder registered as `name` is a function of that name, as torch.hub entry
-    points are (not so the quantized builders, registered as `quantized_<function name>`)."""
-    return any(
-        path.rpartition(".")[2] == name and registered == name
-        for path, registered in legacy_table.PATHS.items()
-    )
-
-
-def model_urls_dict(qualified_name: str) -> str | None:
-    """The `model_urls` dict of torchvision 0.12 that a name such as
-    `torchvision.models.resnet.model_urls` (or an import of it) refers to, if any."""
-    from migrate_weights.tables import legacy_model_urls
-
-    if qualified_name in legacy_model_urls.MODEL_URLS:
-        return qualified_name
-    return legacy_model_urls.IMPORTED.get(qualified_name)

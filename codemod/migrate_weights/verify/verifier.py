@@ -30,7 +30,7 @@ from torchvision.models import get_model_builder, get_model_weights, get_weight
 from migrate_weights.diagnostics import CallRewrite, Code, ExitStatus
 from migrate_weights.pipeline.migrate import FileResult, migrate_source
 from migrate_weights.syntax.arguments import NOT_LITERAL
-from migrate_weights.tables import legacy_table, table
+from migrate_weights.tables.table import Builder, LegacyTable, generated
 from migrate_weights.verify import DEVICES, WEIGHT_SOURCES
 from migrate_weights.verify.checkpoints import MissingCheckpoint, offline_weights
 
@@ -504,7 +504,7 @@ class SiteVerifier:
         return text
 
 
-def table_variants(builder: table.Builder) -> list[str]:
+def table_variants(builder: Builder) -> list[str]:
     """Every legacy argument list the table knows for `builder`, as source: each legacy flag
     true and false, by keyword and by position, its switch (quantize) both ways, its special
     strings. Positional forms fill earlier boolean slots with the opposite of their default so
@@ -551,11 +551,17 @@ class TableResult:
 
 
 def verify_builder(
-    name: str, device: torch.device, weights: str = "auto", forward: bool = True
+    name: str,
+    device: torch.device,
+    weights: str = "auto",
+    forward: bool = True,
+    table: LegacyTable | None = None,
 ) -> list[TableResult]:
     """Every legacy variant of one builder, rewritten by the real rewrite and verified. Every
     variant is a valid legacy call: one that raises, even on both sides, fails, and so does one
-    the rewrite leaves alone unless the builder has no legacy weights."""
+    the rewrite leaves alone unless the builder has no legacy weights. `table`: the legacy
+    table the variants are read from and the rewrite uses, when not the generated one."""
+    table = table or generated()
     builder = table.builder_named(name)
     if builder is None:
         raise click.UsageError(f"{name}: not a builder in the legacy table")
@@ -563,7 +569,8 @@ def verify_builder(
     results = []
     for arguments in table_variants(builder):
         legacy = f"{function}({arguments})"
-        migrated = migrate_source(f"from {module} import {function}\n{legacy}\n".encode())
+        source = f"from {module} import {function}\n{legacy}\n".encode()
+        migrated = migrate_source(source, table=table)
         if not migrated.rewrites:
             codes = {diagnostic.code for diagnostic in migrated.diagnostics}
             note = "; ".join(diagnostic.message for diagnostic in migrated.diagnostics)
@@ -589,12 +596,12 @@ def verify_builder(
 def table_command(builders: tuple[str, ...], device: str, weights: str) -> int:
     """Verify every legacy form of every builder in the table: rewrite it with the real rewrite,
     build both calls, compare weights and outputs. Exit status 3 on any mismatch."""
-    unknown = sorted(set(builders) - set(legacy_table.BUILDERS))
+    unknown = sorted(set(builders) - set(generated().builders))
     if unknown:
         raise click.BadParameter(
             f"not in the legacy table: {', '.join(unknown)}", param_hint="--builder"
         )
-    names = list(builders) or sorted(legacy_table.BUILDERS)
+    names = list(builders) or sorted(generated().builders)
     resolved = resolve_device(device)
     start = time.perf_counter()
     results = []

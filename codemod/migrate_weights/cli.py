@@ -334,7 +334,8 @@ def cli(
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        return cli.main(args=argv, prog_name="migrate-weights", standalone_mode=False)
+        status: int = cli.main(args=argv, prog_name="migrate-weights", standalone_mode=False)
+        return status
     except click.ClickException as error:
         error.show()
         return error.exit_code

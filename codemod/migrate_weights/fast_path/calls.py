@@ -137,7 +137,7 @@ class CallPlanner:
             indentation = self.text.indentation(holding(self.tree.body, call))
         start = self.text.span(call)[0]
 
-        def span(node: ast.AST) -> tuple[int, int]:
+        def span(node: ast.expr | ast.keyword) -> tuple[int, int]:
             node_start, node_end = self.text.span(node)
             return node_start - start, node_end - start
 

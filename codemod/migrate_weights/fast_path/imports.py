@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 
 from migrate_weights.fast_path.source import Edit, FullPath, Source
-from migrate_weights.pipeline.parse import blocks, start_line
+from migrate_weights.pipeline.parse import blocks, end_of, start_line
 from migrate_weights.syntax.text import is_one_string
 
 
@@ -61,8 +61,8 @@ def removal_edits(tree: ast.Module, text: Source, removed: set[int]) -> dict[int
         previous = tree.body[index - 1]
         if blocks(previous):
             raise FullPath
-        start = text.line_starts[previous.end_lineno]  # type: ignore[index]
-        end = text.line_starts[statement.end_lineno]  # type: ignore[index]
+        start = text.line_starts[end_of(previous)[0]]
+        end = text.line_starts[end_of(statement)[0]]
         leading = text.source[start : text.line_starts[statement.lineno - 1]]
         blank = blank or b"".join(line for line in leading.splitlines(True) if not line.strip())
         if index + 1 in indices:
@@ -124,7 +124,7 @@ def new_imports(
     first, end = opening_imports(body, is_module_heading(tree, text))
     if end == first or body[end - 1].end_lineno == len(text.line_starts) - 1:
         raise FullPath  # no opening imports, or they end the file
-    position = text.line_starts[body[end - 1].end_lineno]  # type: ignore[index]
+    position = text.line_starts[end_of(body[end - 1])[0]]
     from_modules: dict[str, list[str]] = {}
     for name, module in wanted.items():
         from_modules.setdefault(module, []).append(name)
@@ -134,7 +134,7 @@ def new_imports(
     )
     if end < len(body):
         previous = tree.body[tree.body.index(body[end]) - 1]  # perhaps a removed statement
-        start = text.line_starts[previous.end_lineno]  # type: ignore[index]
+        start = text.line_starts[end_of(previous)[0]]
         leading = text.source[start : text.line_starts[start_line(body[end]) - 1]]
         if not leading and id(previous) in removals:  # the blank lines it leaves behind
             leading = removals[id(previous)].text.encode("utf-8")
@@ -158,7 +158,8 @@ def edited_import(
         from migrate_weights.full_path.imports import append_names, remove_names
         from migrate_weights.syntax.cst_nodes import source
 
-        node = cst.parse_statement(written + "\n").body[0]  # type: ignore[attr-defined]
+        line = cst.ensure_type(cst.parse_statement(written + "\n"), cst.SimpleStatementLine)
+        node = cst.ensure_type(line.body[0], cst.ImportFrom)
         if added:
             node = append_names(node, added)
         if dropped:

@@ -34,10 +34,11 @@ def _bound_names(node: ast.AST) -> Iterator[str]:
         yield node.name
     elif isinstance(node, ast.arg):
         yield node.arg
-    elif isinstance(node, (ast.ExceptHandler, *_CAPTURES)) and node.name:
-        yield node.name
-    elif isinstance(node, _MAPPING_PATTERNS) and node.rest:
-        yield node.rest
+    elif isinstance(node, (ast.ExceptHandler, *_CAPTURES, *_MAPPING_PATTERNS)):
+        # getattr: the match patterns' classes exist from Python 3.10 on
+        name = getattr(node, "rest" if isinstance(node, _MAPPING_PATTERNS) else "name")
+        if name:
+            yield name
     elif isinstance(node, (ast.Global, ast.Nonlocal)):
         yield from node.names
 
@@ -80,22 +81,22 @@ class Names:
             module_level.add(id(statement))
             for name, qualified in imported_names(statement):
                 self.bindings.setdefault(name, set()).add(qualified)
-        for node in nodes.get(ast.Name, []):
-            if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
-                self.bindings.setdefault(node.id, set()).add(None)  # type: ignore[attr-defined]
-        for kind in (ast.Import, ast.ImportFrom):
-            for statement in nodes.get(kind, []):  # type: ignore[assignment]
-                if isinstance(statement, ast.ImportFrom) and any(
-                    alias.name == "*" for alias in statement.names
-                ):
+        for node in nodes.of(ast.Name):
+            if type(node.ctx) is not ast.Load:
+                self.bindings.setdefault(node.id, set()).add(None)
+        imports: list[ast.Import | ast.ImportFrom] = [*nodes.of(ast.Import)]
+        for statement in [*imports, *nodes.of(ast.ImportFrom)]:
+            if isinstance(statement, ast.ImportFrom) and any(
+                alias.name == "*" for alias in statement.names
+            ):
+                raise FullPath
+            if id(statement) not in module_level:
+                if any(is_ours(qualified) for _, qualified in imported_names(statement)):
                     raise FullPath
-                if id(statement) not in module_level:
-                    if any(is_ours(qualified) for _, qualified in imported_names(statement)):
-                        raise FullPath
-                    for name, _ in imported_names(statement):
-                        self.bindings.setdefault(name, set()).add(None)
+                for name, _ in imported_names(statement):
+                    self.bindings.setdefault(name, set()).add(None)
         for kind in _BINDING_NODES:
-            for node in nodes.get(kind, []):
+            for node in nodes.of(kind):
                 for name in _bound_names(node):
                     self.bindings.setdefault(name, set()).add(None)
 
@@ -108,14 +109,15 @@ class Names:
         if not isinstance(node, ast.Name) or node.id not in self.bindings:
             return None
         found = self.bindings[node.id]
-        if len(found) != 1 or None in found:
+        only = next(iter(found)) if len(found) == 1 else None
+        if only is None:
             if any(qualified is not None and is_ours(qualified) for qualified in found):
                 raise FullPath
             return None
-        return ".".join([next(iter(found)), *reversed(attributes)])  # type: ignore[list-item]
+        return ".".join([only, *reversed(attributes)])
 
     def visible(self, name: str) -> set[str]:
         found = self.bindings.get(name, set())
         if None in found:
             raise FullPath  # bound in some scope: whether it is seen at the call needs scopes
-        return found  # type: ignore[return-value]
+        return {qualified for qualified in found if qualified is not None}

@@ -23,8 +23,10 @@ from migrate_weights.syntax.text import member_reference
 _LOOKUP = re.compile(r"[\w.]+\[(\"[^\"\\\n]*\"|'[^'\\\n]*')\]")
 
 
-_UTILS_FROM = re.compile(r"(from[ \t]+)torchvision\.models\.utils([ \t]+import[ \t][\w \t,]*)")
-_UTILS_AS = re.compile(r"(import[ \t]+)torchvision\.models\.utils([ \t]+as[ \t]+\w+)")
+_UTILS_FROM = re.compile(
+    r"(from[ \t]+)" + re.escape(models_utils.MODULE) + r"([ \t]+import[ \t][\w \t,]*)"
+)
+_UTILS_AS = re.compile(r"(import[ \t]+)" + re.escape(models_utils.MODULE) + r"([ \t]+as[ \t]+\w+)")
 
 
 def lookup_edit(
@@ -58,7 +60,9 @@ def lookup_edit(
     return Edit(*text.span(lookup), printed), Diagnostic(*position, *finding, (segment, printed))
 
 
-def utils_edit(node: ast.AST, text: Source) -> tuple[Edit, Diagnostic]:
+def utils_edit(
+    node: ast.Attribute | ast.Import | ast.ImportFrom, text: Source
+) -> tuple[Edit, Diagnostic]:
     """`torchvision.models.utils` -> `torch.hub` in a spelled-out path, `from ... import f [as
     g]` and `import ... as name`; the full path for other imports of it."""
     segment = text.text(node)
@@ -76,9 +80,9 @@ def utils_edit(node: ast.AST, text: Source) -> tuple[Edit, Diagnostic]:
             match = _UTILS_AS.fullmatch(segment)
         if match is None:
             raise FullPath
-        new = f"{match[1]}torch.hub{match[2]}"
+        new = f"{match[1]}{models_utils.NEW_MODULE}{match[2]}"
     finding = models_utils.rewritten(folded(segment), folded(new))
-    position = node.lineno, text.column(node)  # type: ignore[attr-defined]
+    position = node.lineno, text.column(node)
     return Edit(*text.span(node), new), Diagnostic(*position, *finding, (segment, new))
 
 
@@ -109,7 +113,7 @@ def plain_utils_import(
         while isinstance(root, ast.Attribute):
             root = root.value
         rewritten.add(id(root))
-    uses = [node for node in nodes.get(ast.Name, []) if node.id == "torchvision"]  # type: ignore[attr-defined]
+    uses = [node for node in nodes.of(ast.Name) if node.id == "torchvision"]
     segment = text.text(statement)
     position = statement.lineno, text.column(statement)
     if bound_elsewhere or all(id(use) in rewritten for use in uses):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from migrate_weights.pipeline.parse import Located, end_of
 from migrate_weights.pipeline.safety import line_starts
 
 
@@ -30,11 +31,10 @@ class Source:
     def offset(self, line: int, column: int) -> int:
         return self.line_starts[line - 1] + column
 
-    def span(self, node: ast.AST) -> tuple[int, int]:
-        start = self.offset(node.lineno, node.col_offset)  # type: ignore[attr-defined]
-        return start, self.offset(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+    def span(self, node: Located) -> tuple[int, int]:
+        return self.offset(node.lineno, node.col_offset), self.offset(*end_of(node))
 
-    def text(self, node: ast.AST) -> str:
+    def text(self, node: Located) -> str:
         start, end = self.span(node)
         return self.source[start:end].decode("utf-8")
 
@@ -43,8 +43,8 @@ class Source:
         line = self.source[start : self.line_starts[node.lineno]]
         return line[: len(line) - len(line.lstrip(b" \t"))].decode("utf-8")
 
-    def column(self, node: ast.AST) -> int:
+    def column(self, node: Located) -> int:
         """1-based, in characters, as LibCST reports positions."""
-        start = self.line_starts[node.lineno - 1]  # type: ignore[attr-defined]
-        prefix = self.source[start : start + node.col_offset]  # type: ignore[attr-defined]
+        start = self.line_starts[node.lineno - 1]
+        prefix = self.source[start : start + node.col_offset]
         return len(prefix.decode("utf-8")) + 1

@@ -46,10 +46,12 @@ class Survey:
     utils_imports: list[ast.Import | ast.ImportFrom] = field(default_factory=list)
     dict_imports: list[ast.ImportFrom] = field(default_factory=list)  # of a model_urls dict
 
-    def sites(self) -> list[ast.expr]:
+    def sites(self) -> list[ast.Call | ast.Subscript | ast.Attribute]:
         """The expressions that may be edited, in source order; the full path if one holds
         another (the outer one's text would change with the inner one's)."""
-        found = [node for node, *_ in self.calls + self.lookups] + self.utils_paths  # type: ignore[operator]
+        found: list[ast.Call | ast.Subscript | ast.Attribute] = [call for call, *_ in self.calls]
+        found += [lookup for lookup, *_ in self.lookups]
+        found += self.utils_paths
         found.sort(key=lambda node: (node.lineno, node.col_offset))
         for outer, inner in zip(found, found[1:]):
             if (inner.lineno, inner.col_offset) < (outer.end_lineno, outer.end_col_offset):
@@ -61,7 +63,7 @@ def survey_module(source: bytes, names: Names, nodes: Nodes, table: LegacyTable)
     """The full path for a file with a shape only the full path handles."""
     dicts = b"model_urls" in source  # the model_urls rule's dicts may be named
     survey = Survey()
-    calls: list[ast.Call] = nodes.get(ast.Call, [])  # type: ignore[assignment]
+    calls = nodes.of(ast.Call)
     for call in calls:
         callee = names.qualified(call.func)
         if callee is None:
@@ -79,16 +81,16 @@ def survey_module(source: bytes, names: Names, nodes: Nodes, table: LegacyTable)
         elif table.is_get_model(callee) and _may_need_a_plan(call, 1, table):
             survey.calls.append((call, callee, None))
     taken: set[int] = set()  # expressions inside a lookup or a path the survey took
-    subscripts: list[ast.Subscript] = nodes.get(ast.Subscript, []) if dicts else []  # type: ignore[assignment]
+    subscripts = nodes.of(ast.Subscript) if dicts else []
     for subscript in subscripts:
         value = subscript.value
         if isinstance(value, (ast.Name, ast.Attribute)):
             qualified = names.qualified(value)
             defined = model_urls.dict_at(qualified) if qualified else None
-            if defined:
-                survey.lookups.append((subscript, qualified, defined))  # type: ignore[arg-type]
+            if qualified and defined:
+                survey.lookups.append((subscript, qualified, defined))
                 taken.add(id(value))
-    attributes: list[ast.Attribute] = nodes.get(ast.Attribute, [])  # type: ignore[assignment]
+    attributes = nodes.of(ast.Attribute)
     for attribute in attributes:  # breadth-first: a path before the paths inside it
         if id(attribute) in taken:
             continue
@@ -103,14 +105,14 @@ def survey_module(source: bytes, names: Names, nodes: Nodes, table: LegacyTable)
                 raise FullPath
         elif dicts and is_model_urls_dict(names.qualified(attribute)):
             raise FullPath  # a dict used other than by a lookup
-    for name in nodes.get(ast.Name, []) if dicts else []:
-        if id(name) not in taken and is_model_urls_dict(names.qualified(name)):  # type: ignore[arg-type]
+    for name in nodes.of(ast.Name) if dicts else []:
+        if id(name) not in taken and is_model_urls_dict(names.qualified(name)):
             raise FullPath
-    imports: list[ast.Import] = nodes.get(ast.Import, [])  # type: ignore[assignment]
+    imports = nodes.of(ast.Import)
     for statement in imports:
         if any(alias.name.startswith(models_utils.MODULE) for alias in statement.names):
             survey.utils_imports.append(statement)
-    imports_from: list[ast.ImportFrom] = nodes.get(ast.ImportFrom, [])  # type: ignore[assignment]
+    imports_from = nodes.of(ast.ImportFrom)
     for statement_from in imports_from:
         imported = [qualified for _, qualified in imported_names(statement_from)]
         if any(qualified.startswith(models_utils.MODULE) for qualified in imported):

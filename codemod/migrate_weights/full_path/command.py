@@ -53,7 +53,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
 
     def visit_Module(self, node: cst.Module) -> None:
         for scope in set(self.metadata[ScopeProvider].values()):
-            if scope is not None:
+            if isinstance(scope, Scope):
                 self._names_bound_anywhere.update(a.name for a in scope.assignments)
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
@@ -111,7 +111,9 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         wanted = dict(self.references.imported)
         body = list(updated_node.body)
         for index, statement in enumerate(body):
-            node = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) else None
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            node = statement.body[0]
             if not isinstance(node, cst.ImportFrom) or node.relative or node.module is None:
                 continue
             if isinstance(node.names, cst.ImportStar):

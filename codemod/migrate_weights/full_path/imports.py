@@ -9,7 +9,8 @@ a one-line import.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable, Sequence
+from typing import Union
 
 import libcst as cst
 
@@ -26,7 +27,9 @@ def append_names(node: cst.ImportFrom, names: list[str]) -> cst.ImportFrom:
     last = aliases[-1]
     if _is_multiline(node):
         assert isinstance(node.lpar, cst.LeftParen)
-        indent = node.lpar.whitespace_after.last_line  # type: ignore[union-attr]
+        opening = node.lpar.whitespace_after
+        assert isinstance(opening, cst.ParenthesizedWhitespace)  # as _is_multiline found
+        indent = opening.last_line
         line_break = cst.ParenthesizedWhitespace(indent=True, last_line=indent)
         closing = last.comma.whitespace_after if isinstance(last.comma, cst.Comma) else None
         if isinstance(closing, cst.ParenthesizedWhitespace):
@@ -102,13 +105,16 @@ def remove_names(node: cst.ImportFrom, names: set[str]) -> cst.ImportFrom:
     return node.with_changes(names=kept, lpar=lpar)
 
 
+Statement = Union[cst.SimpleStatementLine, cst.BaseCompoundStatement]
+
+
 def remove_statements(
-    body: list[cst.BaseStatement], going: Callable[[cst.BaseStatement], bool]
-) -> list[cst.BaseStatement]:
+    body: Sequence[Statement], going: Callable[[Statement], bool]
+) -> list[Statement]:
     """The module body without the statements `going` picks. Comments above a removed statement
     go with it, but its blank lines stay, on the next statement that has none (RemoveImportsVisitor
     drops them too, which glues the following statement to a docstring)."""
-    kept: list[cst.BaseStatement] = []
+    kept: list[Statement] = []
     blank: list[cst.EmptyLine] = []
     for statement in body:
         if going(statement):

@@ -123,7 +123,7 @@ def _aliases(node: cst.ImportFrom, local: str | None = None) -> list[tuple[str, 
         return [("", "*", None)]
     module = get_full_name_for_node(node.module) or ""
     return [
-        (module, alias.name.value, alias.evaluated_alias)
+        (module, alias.evaluated_name, alias.evaluated_alias)
         for alias in node.names
         if local is None or (alias.evaluated_alias or alias.name.value) == local
     ]

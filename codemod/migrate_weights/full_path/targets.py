@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     # (the builder call, its callee as written in the source) -> the plan and the builder's
     # registered name, or None when the callee is no builder
-    PlanCall = Callable[[cst.Call, cst.BaseExpression], tuple[CallPlan, str | None] | None]
+    PlanCall = Callable[[cst.Call, cst.BaseExpression], tuple[CallPlan[cst.Arg], str | None] | None]
 
 
 @dataclass
@@ -27,7 +27,7 @@ class Target:
     label: str  # the callee, for messages
     call: cst.Call  # the builder call, as the verifier reads it
     indices: Sequence[int]  # where the builder call's arguments are in the call
-    plan: CallPlan
+    plan: CallPlan[cst.Arg]
     builder: str | None  # registered name of the builder, when known
 
 

@@ -198,5 +198,5 @@ def _migrate_notebook(source: bytes, path: str, style: str) -> FileResult:
     def migrate_module(module: bytes) -> FileResult:
         return migrate_source(module, path, style)
 
-    migrated, diagnostics, rewrites, cells = migrate_notebook(source, path, migrate_module)
+    migrated, diagnostics, rewrites, cells = migrate_notebook(source, migrate_module)
     return FileResult(path, source, migrated, "utf-8", diagnostics, rewrites, cells)

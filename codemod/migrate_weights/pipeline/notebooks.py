@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any, Protocol
 
-from migrate_weights.diagnostics import NotebookError
+from migrate_weights.diagnostics import CallRewrite, Diagnostic, NotebookError
 
 IPYTHON_LINE = re.compile(r"^\s*(?:[%!?]|[\w.]+\s*=\s*[%!])|\?\s*$")
 # At the top level a comment (so that imports added after the cell's imports land there); in a
@@ -30,16 +32,19 @@ class CellChange:
     after: str
 
 
-def _source_text(cell: dict) -> str:
+Cell = dict[str, Any]  # as json.loads reads it
+
+
+def _source_text(cell: Cell) -> str:
     source = cell.get("source", "")
     return "".join(source) if isinstance(source, list) else source
 
 
-def _with_source(cell: dict, text: str) -> None:
+def _with_source(cell: Cell, text: str) -> None:
     cell["source"] = text.splitlines(keepends=True) if isinstance(cell["source"], list) else text
 
 
-def _serializer(text: str, notebook: dict):  # type: ignore[no-untyped-def]
+def _serializer(text: str, notebook: object) -> Callable[[object], str] | None:
     """The json.dumps settings that reproduce the file byte for byte, so that a changed notebook
     differs from the original only where its content does."""
     for indent in (1, 2, 4, None):
@@ -72,10 +77,24 @@ def _unmask(text: str, masked: list[str]) -> str:
     return "".join(lines)
 
 
-def migrate_notebook(raw: bytes, path: str, migrate_module):  # type: ignore[no-untyped-def]
-    """Returns (new bytes, diagnostics, rewritten call sites, cell changes).
-    `migrate_module(source bytes)` is the rewrite of one module, returning a FileResult; its
-    parse errors propagate."""
+class ModuleResult(Protocol):
+    """What a notebook needs of the rewrite of its cells as one module (a FileResult)."""
+
+    @property
+    def migrated(self) -> bytes | None: ...
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]: ...
+
+    @property
+    def rewrites(self) -> list[CallRewrite]: ...
+
+
+def migrate_notebook(
+    raw: bytes, migrate_module: Callable[[bytes], ModuleResult]
+) -> tuple[bytes, list[Diagnostic], list[CallRewrite], list[CellChange]]:
+    """(new bytes, diagnostics, rewritten call sites, cell changes). `migrate_module(source
+    bytes)` is the rewrite of one module; its parse errors propagate."""
     try:
         text = raw.decode("utf-8")
         notebook = json.loads(text)
@@ -97,6 +116,7 @@ def migrate_notebook(raw: bytes, path: str, migrate_module):  # type: ignore[no-
         return raw, [], [], []
     module = "".join(parts)
     result = migrate_module(module.encode("utf-8"))
+    assert result.migrated is not None  # parse errors raise
 
     diagnostics, rewrites = [], []
     for diagnostic in result.diagnostics:
@@ -108,15 +128,15 @@ def migrate_notebook(raw: bytes, path: str, migrate_module):  # type: ignore[no-
 
     migrated_cells: dict[int, list[str]] = {}
     current = None
-    for line in result.migrated.decode("utf-8").splitlines(keepends=True):
-        marked = CELL_MARKED.match(line.rstrip("\n"))
+    for text_line in result.migrated.decode("utf-8").splitlines(keepends=True):
+        marked = CELL_MARKED.match(text_line.rstrip("\n"))
         if marked:
             current = int(marked.group(1))
             migrated_cells[current] = []
         elif current is not None:
-            migrated_cells[current].append(line)
+            migrated_cells[current].append(text_line)
         else:  # an import added above the first cell's mark
-            migrated_cells.setdefault(-1, []).append(line)
+            migrated_cells.setdefault(-1, []).append(text_line)
     first = min(number for number in migrated_cells if number > 0)
     migrated_cells[first] = migrated_cells.pop(-1, []) + migrated_cells[first]
 

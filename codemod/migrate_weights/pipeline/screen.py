@@ -80,7 +80,7 @@ def _needs_rewrite(nodes: Nodes, hub: bool, removed_api: bool) -> bool:
     legacy, new = table.parameter_names
     builders = set(table.function_names) | {_function_of(path) for path in table.get_model_paths}
     partials, loads = {_function_of(partial.FUNCTION)}, {_function_of(hub_load.LOAD)}
-    imports_from: list[ast.ImportFrom] = nodes.get(ast.ImportFrom, [])  # type: ignore[assignment]
+    imports_from = nodes.of(ast.ImportFrom)
     for statement in imports_from:  # what imports bind under other names
         if statement.module:
             if statement.module.startswith("torchvision.models"):
@@ -89,7 +89,7 @@ def _needs_rewrite(nodes: Nodes, hub: bool, removed_api: bool) -> bool:
                 modules = {_module_of(partial.FUNCTION): partials, _module_of(hub_load.LOAD): loads}
                 known = modules.get(statement.module, set())
             known.update(a.asname for a in statement.names if a.asname and a.name in known)
-    calls: list[ast.Call] = nodes.get(ast.Call, [])  # type: ignore[assignment]
+    calls = nodes.of(ast.Call)
     for call in calls:
         for keyword in call.keywords:
             if keyword.arg in legacy:
@@ -105,7 +105,7 @@ def _needs_rewrite(nodes: Nodes, hub: bool, removed_api: bool) -> bool:
         if callee in partials and call.args and _terminal_name(call.args[0]) in builders:
             return True
     for kind in (ast.Import, ast.ImportFrom, ast.Attribute, ast.Name) if removed_api else ():
-        for node in nodes.get(kind, []):
+        for node in nodes.of(kind):
             if _is_removed_module(node) or _terminal_name(node) in DICT_NAMES:
                 return True
     return False

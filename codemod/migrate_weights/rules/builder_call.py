@@ -278,9 +278,9 @@ def plan_named_call(
     the builder). The plan and the registered name of the builder, when known; None for any
     other call. `reference_for(qualified name)` writes members for the call."""
     builder_names = {table.builder_name_at(name) for name in names}
-    if len(builder_names) == 1 and None not in builder_names:
-        builder = table.builder_named(builder_names.pop())
-        assert builder is not None
+    builder_name = builder_names.pop() if len(builder_names) == 1 else None
+    builder = table.builder_named(builder_name) if builder_name else None
+    if builder is not None:
         reference = reference_for(min(names))
         return plan_builder_call(builder, args, reference, syntax), builder.name
     if not names or not all(table.is_get_model(name) for name in names):

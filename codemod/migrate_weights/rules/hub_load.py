@@ -111,6 +111,7 @@ def plan_hub_call(
     label = syntax.one_line(syntax.value(model))
     model_name = syntax.literal(syntax.value(model))
     builder = None
+    entry_point = ""
     if not isinstance(model_name, str):
         plan = plan_dynamic_call(entry_args, table.renames_shared_by_all_builders, syntax)
         for arg in entry_args:
@@ -125,7 +126,7 @@ def plan_hub_call(
             plan.problems.append((Code.NOT_FIXABLE, f"{message}: {reason}"))
             break
     else:
-        builder = table.builder_named(model_name)
+        entry_point, builder = model_name, table.builder_named(model_name)
         if builder is None or not table.is_function_name(model_name):
             return None  # no builder entry point: nothing this tool knows of
 
@@ -138,4 +139,4 @@ def plan_hub_call(
         return HubPlan(CallPlan(problems=[(Code.NOT_FIXABLE, problem)]), label)
     if builder is None:
         return HubPlan(plan, label, tuple(indices))
-    return HubPlan(plan, label, tuple(indices), model_name, builder.name)
+    return HubPlan(plan, label, tuple(indices), entry_point, builder.name)

@@ -9,6 +9,8 @@ findings are here; full_path/model_urls.py and the fast path make the edits.
 
 from __future__ import annotations
 
+from typing import cast
+
 from migrate_weights.diagnostics import Code, Finding
 from migrate_weights.syntax.arguments import NOT_LITERAL
 
@@ -25,7 +27,12 @@ def member_for_key(defined: str, key: object) -> tuple[str | None, str]:
     old = f"torchvision {legacy_model_urls.OLD_VERSION}"
     if key is NOT_LITERAL:
         return None, f"a key known only at run time, and {REMOVED}: use `<Enum>.<MEMBER>.url`"
-    entry = legacy_model_urls.MODEL_URLS[defined].get(key) if isinstance(key, str) else None
+    # dict -> key -> (its URL in torchvision 0.12, the member serving it, how that differs)
+    dicts = cast(
+        "dict[str, dict[str, tuple[str, str | None, str | None]]]", legacy_model_urls.MODEL_URLS
+    )
+    urls = dicts[defined]
+    entry = urls.get(key) if isinstance(key, str) else None
     if entry is None:
         return None, f"{key!r} is no key of `{defined.rpartition('.')[2]}` in {old}"
     url, member, difference = entry

@@ -12,9 +12,10 @@ from typing import Literal, Union
 
 from migrate_weights.tables.table import LegacyTable
 
-STRING, BARE = "string", "bare"
 # As a string, bare, or through the callee's module, reached by dropping that many attributes.
 Way = Union[Literal["string", "bare"], int]
+STRING: Literal["string"] = "string"
+BARE: Literal["bare"] = "bare"
 Visible = Callable[[str], set[str]]  # what a name resolves to where the call is
 
 

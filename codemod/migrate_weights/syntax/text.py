@@ -166,7 +166,7 @@ def reference(spell: Callable[[str], str]) -> Callable[[str], Piece]:
 
 
 def read_arguments(
-    call: ast.Call, text: str, span: Callable[[ast.AST], tuple[int, int]]
+    call: ast.Call, text: str, span: Callable[[ast.expr | ast.keyword], tuple[int, int]]
 ) -> list[TextArg] | None:
     """The arguments of `call`, whose source is `text` (`span(node)`: where a node is in it), or
     None where the text holds more than space, comments and parentheses between them and their
@@ -178,7 +178,8 @@ def read_arguments(
         return None
     position = opening.end()
     arguments = []
-    for item in sorted([*call.args, *call.keywords], key=lambda node: span(node)[0]):
+    items: list[ast.expr | ast.keyword] = [*call.args, *call.keywords]
+    for item in sorted(items, key=lambda node: span(node)[0]):
         keyword, star = None, ""
         if isinstance(item, ast.keyword):
             value, start = item.value, span(item)[0]

@@ -27,7 +27,7 @@ TRUTHY = (True, 1, "yes")
 FALSY = (False, 0, "", None)
 
 
-class _RecordingKwargs(dict):
+class _RecordingKwargs(dict[str, Any]):
     """The kwargs dict handed to a callable legacy default, recording which keys it reads."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -65,7 +65,8 @@ def _legacy_pairs(builder: Callable[..., Any], shim_code: Any) -> dict[str, tupl
     fn: Any = builder
     while fn is not None:
         if getattr(fn, "__code__", None) is shim_code:
-            return inspect.getclosurevars(fn).nonlocals["weights"]
+            pairs: dict[str, tuple[str, Any]] = inspect.getclosurevars(fn).nonlocals["weights"]
+            return pairs
         fn = getattr(fn, "__wrapped__", None)
     return {}
 
@@ -88,9 +89,9 @@ def _describe_default(builder_name: str, legacy_name: str, default: Any) -> dict
         for value in TRUTHY:
             if default({legacy_name: True, key: value}) is not switched:
                 raise SystemExit(f"{builder_name}: {key}={value!r} is not read as truthy")
-        for value in FALSY:
-            if default({legacy_name: True, key: value}) is not when_true:
-                raise SystemExit(f"{builder_name}: {key}={value!r} is not read as falsy")
+        for false_value in FALSY:
+            if default({legacy_name: True, key: false_value}) is not when_true:
+                raise SystemExit(f"{builder_name}: {key}={false_value!r} is not read as falsy")
         switch = (key, _member(switched))
     strings = {}
     special = default({legacy_name: LEGACY_STRING})

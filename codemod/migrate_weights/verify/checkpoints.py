@@ -25,7 +25,7 @@ class MissingCheckpoint(RuntimeError):
     pass
 
 
-class _SyntheticCheckpoint(dict):
+class _SyntheticCheckpoint(dict[str, Any]):
     """What `get_state_dict` returns for a synthetic member: an empty dict (builders that rename
     checkpoint keys find nothing to rename) that `load_state_dict` fills with the keys and shapes
     of the model it is loaded into."""
@@ -114,7 +114,7 @@ class _SyntheticCache:
             del self.sizes[oldest]
         state_dict = OrderedDict((key, entries[key]) for key in template)
         # Module versions: quantized modules read older layouts when this is missing.
-        state_dict._metadata = getattr(template, "_metadata", None)  # type: ignore[attr-defined]
+        setattr(state_dict, "_metadata", getattr(template, "_metadata", None))  # noqa: B010
         return state_dict
 
     def clear(self) -> None:
@@ -140,7 +140,8 @@ def offline_weights(source: str = "auto") -> Iterator[list[str]]:
         path = cached_checkpoint(member.url)
         if source != "synthetic" and path.is_file():
             loaded.append("real")
-            return torch.load(path, map_location="cpu", weights_only=True)
+            checkpoint: dict[str, Any] = torch.load(path, map_location="cpu", weights_only=True)
+            return checkpoint
         if source == "real":
             raise MissingCheckpoint(f"{member!r}: no checkpoint at {path} (nothing is downloaded)")
         loaded.append("synthetic")
@@ -151,10 +152,10 @@ def offline_weights(source: str = "auto") -> Iterator[list[str]]:
             state_dict = synthetic_cache.state_dict(state_dict.url, module.state_dict())
         return original_load_state_dict(module, state_dict, *args, **kwargs)
 
-    WeightsEnum.get_state_dict = get_state_dict  # type: ignore[method-assign]
-    nn.Module.load_state_dict = load_state_dict  # type: ignore[method-assign]
+    setattr(WeightsEnum, "get_state_dict", get_state_dict)  # noqa: B010
+    setattr(nn.Module, "load_state_dict", load_state_dict)  # noqa: B010
     try:
         yield loaded
     finally:
-        WeightsEnum.get_state_dict = original_get_state_dict  # type: ignore[method-assign]
-        nn.Module.load_state_dict = original_load_state_dict  # type: ignore[method-assign]
+        setattr(WeightsEnum, "get_state_dict", original_get_state_dict)  # noqa: B010
+        setattr(nn.Module, "load_state_dict", original_load_state_dict)  # noqa: B010

@@ -114,12 +114,13 @@ def _value(node: ast.AST, assignment: Mapping[str, Any]) -> Any:
         if test is NOT_LITERAL:
             return NOT_LITERAL
         return _value(node.body if test else node.orelse, assignment)
-    if _is_equality(node):
-        left = _value(node.left, assignment)  # type: ignore[attr-defined]
-        right = _value(node.comparators[0], assignment)  # type: ignore[attr-defined]
+    equality = _equality(node)
+    if equality is not None:
+        left = _value(equality.left, assignment)
+        right = _value(equality.comparators[0], assignment)
         if left is NOT_LITERAL or right is NOT_LITERAL:
             return NOT_LITERAL
-        return (left == right) == isinstance(node.ops[0], ast.Eq)  # type: ignore[attr-defined]
+        return (left == right) == isinstance(equality.ops[0], ast.Eq)
     member = _weights_member(node)
     if member is not None:
         return member
@@ -129,12 +130,11 @@ def _value(node: ast.AST, assignment: Mapping[str, Any]) -> Any:
         return NOT_LITERAL
 
 
-def _is_equality(node: ast.AST) -> bool:
-    return (
-        isinstance(node, ast.Compare)
-        and len(node.ops) == 1
-        and isinstance(node.ops[0], (ast.Eq, ast.NotEq))
-    )
+def _equality(node: ast.AST) -> ast.Compare | None:
+    """The node, if it is `a == b` or `a != b`."""
+    if not isinstance(node, ast.Compare) or len(node.ops) != 1:
+        return None
+    return node if isinstance(node.ops[0], (ast.Eq, ast.NotEq)) else None
 
 
 def _conditions(call: ast.Call) -> dict[str, tuple[str, list[Any]]]:
@@ -151,13 +151,13 @@ def _conditions(call: ast.Call) -> dict[str, tuple[str, list[Any]]]:
     for node in ast.walk(call):
         if not isinstance(node, ast.IfExp):
             continue
-        test = node.test
-        if _is_equality(test):
-            left, right = test.left, test.comparators[0]  # type: ignore[attr-defined]
+        equality = _equality(node.test)
+        if equality is not None:
+            left, right = equality.left, equality.comparators[0]
             add(left, _value(right, {}))
             add(right, _value(left, {}))
         else:
-            add(test)
+            add(node.test)
     return found
 
 
@@ -216,7 +216,9 @@ def task_of(builder: str) -> str:
     return package[2] if len(package) > 3 else "classification"
 
 
-def _inputs(builder: str, model: torch.nn.Module, device: torch.device) -> tuple[tuple, dict]:
+def _inputs(
+    builder: str, model: torch.nn.Module, device: torch.device
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """A fixed input, as small as the model accepts: its documented minimum size (at least 64
     pixels), or the one size a model with fixed position embeddings takes. A classifier whose
     minimum is above 64 pixels is fed the size its weights' transforms crop to: Inception v3 is
@@ -433,7 +435,9 @@ def verify_rewrite(
     before, after = _call(rewrite.before), _call(rewrite.after)
     conditions = _conditions(after)
     branches, statuses, compared = [], set(), True
-    devices, loaded, defaulted = set(), set(), []
+    devices: set[str] = set()
+    loaded: set[str] = set()
+    defaulted: list[str] = []
     for assignment in _assignments(conditions):
         legacy = _build(rewrite.builder, before, assignment, device, weights, forward)
         migrated = _build(rewrite.builder, after, assignment, device, weights, forward)
@@ -624,9 +628,10 @@ def table_command(builders: tuple[str, ...], device: str, weights: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        return table_command.main(
+        status: int = table_command.main(
             args=argv, prog_name="python -m migrate_weights.verify", standalone_mode=False
         )
+        return status
     except click.ClickException as error:
         error.show()
         return error.exit_code

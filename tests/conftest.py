@@ -1,12 +1,24 @@
+"""Fixtures shared by every test folder. Test modules are laid out like the package
+(tests/rules/, tests/pipeline/, tests/fast_path/, tests/tables/, tests/verify/), with unique
+basenames and no __init__.py; the fixture cases and their checks are in tests/cases.py, which
+every folder imports as `cases`: this folder is put on sys.path for it, whatever the import mode
+and wherever pytest is started."""
+
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from migrate_weights.tables import legacy_table
 from migrate_weights.tables.table import builder_named
+
+TESTS = str(Path(__file__).resolve().parent)
+if TESTS not in sys.path:
+    sys.path.insert(0, TESTS)
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from cases import ROOT, SAMPLE, SAMPLE_MIGRATED
 
 from migrate_weights.cli import main
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 LEGACY = "from torchvision import models\n\nmodel = models.resnet50(pretrained=True)\n"
 MIGRATED = (
     "from torchvision import models\n\n"
@@ -147,9 +147,9 @@ def test_sample_tree_end_to_end(tmp_path: Path) -> None:
     """The README's first command, on a copy: the result matches the expected tree, file by
     file, and a second run changes nothing."""
     tree = tmp_path / "legacy_sample"
-    shutil.copytree(FIXTURES / "legacy_sample", tree)
+    shutil.copytree(SAMPLE, tree)
     assert main([str(tree)]) == 1
-    expected = FIXTURES / "legacy_sample_migrated"
+    expected = SAMPLE_MIGRATED
     files = sorted(p.relative_to(expected) for p in expected.rglob("*.py"))
     assert files == sorted(p.relative_to(tree) for p in tree.rglob("*.py"))
     match, mismatch, errors = filecmp.cmpfiles(expected, tree, files, shallow=False)
@@ -160,7 +160,7 @@ def test_sample_tree_end_to_end(tmp_path: Path) -> None:
 
 
 def test_readme_example_is_real_output() -> None:
-    readme = (FIXTURES.parent / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
     example = readme.split("```python\n", 1)[1].split("```", 1)[0]
     before, after = example.split("# after `migrate-weights train.py`\n")
     before = before.removeprefix("# before\n").rstrip("\n") + "\n"
@@ -170,6 +170,6 @@ def test_readme_example_is_real_output() -> None:
 
 
 def test_ci_runs_the_readme_test_command() -> None:
-    ci = (FIXTURES.parent / ".ci" / "run").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
     command = next(line for line in ci.splitlines() if "pytest" in line)
-    assert f"```sh\n{command}\n```" in (FIXTURES.parent / "README.md").read_text()
+    assert f"```sh\n{command}\n```" in (ROOT / "README.md").read_text()

@@ -1,58 +1,54 @@
-"""Every fixture pair, byte for byte: `<case>.in.py` -> `<case>.out.py`, with the diagnostics in
-`<case>.diagnostics`; `<case>.noop.py` must come out unchanged with nothing reported. Cases named
-`style_string_*` run with `--style string`."""
+"""The fixtures' layout: a folder per rule, each case complete, nothing a test module would not
+run. The cases themselves run in the module of their folder (see tests/cases.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
 
-import pytest
+from cases import CASE_FOLDERS, CASES, FIXTURES, FOLDERS, NO_OPS, NOTEBOOKS, ROOT, RULES
 
-from migrate_weights.diagnostics import Code
-from migrate_weights.pipeline.migrate import migrate_source
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-CASES = sorted(FIXTURES.glob("*.in.py"))
-NO_OPS = sorted(FIXTURES.glob("*.noop.py"))
-
-
-def case_id(path: Path) -> str:
-    return path.name.split(".")[0]
-
-
-def style_of(path: Path) -> str:
-    return "string" if path.name.startswith("style_string_") else "enum"
-
-
-def rendered(result) -> str:  # type: ignore[no-untyped-def]
-    return "".join(f"{d.line}:{d.column}: {d.code.code} {d.message}\n" for d in result.diagnostics)
+CASE_FILE = re.compile(r"(?P<case>\w+)\.(?P<kind>in\.py|out\.py|diagnostics|noop\.py)")
+MODULES = {  # the folder's cases: run there
+    **{rule: ROOT / "tests" / "rules" / f"test_{rule}.py" for rule in RULES},
+    "source_files": ROOT / "tests" / "pipeline" / "test_source_files.py",
+    "notebooks": ROOT / "tests" / "pipeline" / "test_notebooks.py",
+}
 
 
 def test_fixtures_exist() -> None:
     assert len(CASES) >= 15 and NO_OPS
 
 
-@pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_fixes(case: Path) -> None:
-    result = migrate_source(case.read_bytes(), case.name, style_of(case))
-    expected = case.with_name(case.name.replace(".in.py", ".out.py")).read_bytes()
-    assert result.migrated == expected
-    diagnostics = case.with_name(case.name.replace(".in.py", ".diagnostics")).read_text()
-    assert rendered(result) == diagnostics
-    compile(result.migrated, case.name, "exec")
+def test_fixtures_are_only_in_known_folders() -> None:
+    """A file or folder added anywhere else would be run by no test."""
+    assert sorted(path.name for path in FIXTURES.iterdir()) == sorted(FOLDERS)
+    assert sorted(path.name for path in NOTEBOOKS.iterdir()) == [
+        "notebook.in.ipynb",
+        "notebook.out.ipynb",
+    ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_second_run_changes_nothing(case: Path) -> None:
-    migrated = case.with_name(case.name.replace(".in.py", ".out.py")).read_bytes()
-    result = migrate_source(migrated, case.name, style_of(case))
-    assert result.migrated == migrated
-    assert Code.FIXED not in {d.code for d in result.diagnostics}
+def test_every_case_is_complete() -> None:
+    """Each `<case>.in.py` has its `.out.py` and `.diagnostics`, every file in a case folder is
+    named for a case, and no case name is in two folders."""
+    seen: dict[str, str] = {}
+    for folder in CASE_FOLDERS:
+        found: dict[str, set[str]] = {}
+        for path in (FIXTURES / folder).iterdir():
+            match = CASE_FILE.fullmatch(path.name)
+            assert match and path.is_file(), path
+            found.setdefault(match["case"], set()).add(match["kind"])
+        assert found, folder
+        for case, kinds in found.items():
+            assert seen.setdefault(case, folder) == folder, (case, folder)
+            if kinds != {"noop.py"}:
+                assert {"in.py", "out.py", "diagnostics"} <= kinds, (folder, case, kinds)
 
 
-@pytest.mark.parametrize("case", NO_OPS, ids=case_id)
-def test_noop(case: Path) -> None:
-    source = case.read_bytes()
-    result = migrate_source(source, case.name)
-    assert result.migrated == source
-    assert result.diagnostics == []
+def test_every_folder_has_its_test_module() -> None:
+    """Each case folder's module takes its cases by the folder's name."""
+    assert sorted(MODULES) == sorted([*CASE_FOLDERS, NOTEBOOKS.name])
+    for folder, module in MODULES.items():
+        assert module.is_file(), (folder, module)
+        if folder in CASE_FOLDERS:
+            assert f'cases("{folder}")' in module.read_text(), module

@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from cases import FIXTURES, ROOT, SAMPLE
 
 from migrate_weights import cli
 from migrate_weights.cli import main
 from migrate_weights.pipeline.migrate import screen_file
 
-ROOT = Path(__file__).resolve().parent.parent
 LEGACY = "from torchvision import models\n\nmodel = models.resnet50(pretrained=True)\n"
 REPORTED = "from torchvision import models\n\nbig = models.vit_h_14(pretrained=True)\n"
 
@@ -158,10 +158,10 @@ def outputs_by_jobs(folder: Path, cwd: Path) -> dict[tuple[str, str], tuple[int,
 def test_output_is_the_same_for_any_number_of_jobs(tmp_path: Path) -> None:
     """Over the fixtures (more files needing a look than the pool threshold), in check and diff
     modes."""
-    files = sorted(p for p in (ROOT / "fixtures").rglob("*") if p.suffix in (".py", ".ipynb"))
+    files = sorted(p for p in FIXTURES.rglob("*") if p.suffix in (".py", ".ipynb"))
     needing = [path for path in files if isinstance(screen_file(path), bytes)]
     assert len(needing) >= cli.PARALLEL_FROM_FILES
-    outputs = outputs_by_jobs(ROOT / "fixtures", tmp_path)
+    outputs = outputs_by_jobs(FIXTURES, tmp_path)
     assert outputs["1", "--check"] == outputs["2", "--check"]
     assert outputs["1", "--diff"] == outputs["2", "--diff"]
     status, out, err = outputs["1", "--check"]
@@ -176,7 +176,7 @@ def test_output_is_the_same_for_any_number_of_jobs_when_few_files_need_a_look(
     tree.mkdir()
     for n in range(2 * cli.PARALLEL_FROM_FILES):
         (tree / f"plain_{n:02}.py").write_text("import os\n")
-    sample = ROOT / "fixtures" / "legacy_sample"
+    sample = SAMPLE
     (tree / "plain_05.py").write_bytes((sample / "segmentation.py").read_bytes())
     (tree / "z_build.py").write_bytes((sample / "quantized.py").read_bytes())
     outputs = outputs_by_jobs(tree, tmp_path)
@@ -193,6 +193,7 @@ def git(folder: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True)
 
 
+@pytest.mark.slow  # the real pre-commit: it clones this repository and builds a virtualenv
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_pre_commit_hooks(tmp_path: Path) -> None:
     """The real pre-commit, with this repository as the hook repository."""

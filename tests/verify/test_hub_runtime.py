@@ -24,6 +24,8 @@ from migrate_weights.tables import table
 from migrate_weights.diagnostics import Code  # noqa: E402
 from migrate_weights.pipeline.migrate import migrate_source  # noqa: E402
 
+pytestmark = pytest.mark.slow  # builds every hub entry point's model
+
 LEGACY_WARNING = "deprecated since 0.13"
 ENTRY_POINTS = sorted(name for name in legacy_table.BUILDERS if table.is_function_name(name))
 REPOSITORIES = ('"pytorch/vision"', '"pytorch/vision:main"', 'repo_or_dir="pytorch/vision"')

@@ -8,7 +8,7 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_fixtures import CASES, FIXTURES, style_of
+from cases import CASES, SAMPLE, style_of
 
 from migrate_weights.pipeline import screen as prefilter
 from migrate_weights.pipeline.migrate import migrate_source, migrate_with_libcst
@@ -20,7 +20,7 @@ def test_prefilter_never_skips_a_fixture_with_findings(monkeypatch: pytest.Monke
     from migrate_weights.pipeline import migrate as runner
 
     needing = []
-    for case in [*CASES, *FIXTURES.glob("legacy_sample/**/*.py")]:
+    for case in [*CASES, *SAMPLE.glob("**/*.py")]:
         source = case.read_bytes()
         with monkeypatch.context() as patch:
             patch.setattr(runner, "might_need_migration", lambda source: True)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a minute or more on 2 cores
+
 PROC_STATUS = Path("/proc/self/status")
 if not PROC_STATUS.exists():
     pytest.skip("a process's own peak memory is read from /proc", allow_module_level=True)

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from cases import SAMPLE, SAMPLE_MIGRATED
 
 torch = pytest.importorskip("torch")
 
@@ -25,10 +26,9 @@ from migrate_weights.verify.verifier import main as verify_table  # noqa: E402
 from migrate_weights.verify.verifier import table_variants, verify_builder, verify_rewrite  # noqa: E402
 
 CPU = torch.device("cpu")
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SMALL_DETECTOR = "fasterrcnn_mobilenet_v3_large_320_fpn"
 
-pytestmark = pytest.mark.usefixtures("one_thread_per_worker")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_thread_per_worker")]
 
 
 def rewrite_of(source: str) -> CallRewrite:
@@ -286,7 +286,7 @@ def test_cli_verifies_and_writes_every_rewritten_call_site_of_the_sample(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     tree = tmp_path / "legacy_sample"
-    shutil.copytree(FIXTURES / "legacy_sample", tree)
+    shutil.copytree(SAMPLE, tree)
     rewritten = [
         r for p in sorted(tree.rglob("*.py")) for r in migrate_source(p.read_bytes()).rewrites
     ]
@@ -297,7 +297,7 @@ def test_cli_verifies_and_writes_every_rewritten_call_site_of_the_sample(
     assert len(verified) == len(rewritten) > 0
     assert all(" == " in line and line.endswith(")") for line in verified), out
     assert f"verified {len(rewritten)} call sites, {len(rewritten)} equal, 0 differ" in err
-    expected = FIXTURES / "legacy_sample_migrated"
+    expected = SAMPLE_MIGRATED
     files = sorted(p.relative_to(expected) for p in expected.rglob("*.py"))
     assert files == sorted(p.relative_to(tree) for p in tree.rglob("*.py"))
     assert filecmp.cmpfiles(expected, tree, files, shallow=False)[0] == files

@@ -16,7 +16,7 @@ torch = pytest.importorskip("torch")
 from migrate_weights.tables import legacy_table  # noqa: E402
 from migrate_weights.verify.verifier import task_of, verify_builder  # noqa: E402
 
-pytestmark = pytest.mark.usefixtures("one_thread_per_worker")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_thread_per_worker")]
 
 
 @pytest.mark.parametrize("name", sorted(legacy_table.BUILDERS))

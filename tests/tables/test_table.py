@@ -24,6 +24,7 @@ def test_every_registered_builder_is_in_the_table() -> None:
     assert sorted(legacy_table.BUILDERS) == sorted(models.list_models())
 
 
+@pytest.mark.slow  # builds the models, up to their weights
 def test_legacy_members_come_from_the_shim() -> None:
     """Spot checks against torchvision's own legacy behaviour, not against typed-in values."""
     import warnings

@@ -1,6 +1,6 @@
-"""The fast path (codemod/migrate_weights/fast_path.py) against the full LibCST path: wherever the fast path
-takes a file, both must give the same bytes, findings and rewrites. Fixtures, and modules that
-hypothesis writes from every builder's import paths in many call shapes and surroundings."""
+"""The fast path (codemod/migrate_weights/fast_path/) against the full LibCST path: wherever the
+fast path takes a file, both must give the same bytes, findings and rewrites. Fixtures, and modules
+that hypothesis writes from every builder's import paths in many call shapes and surroundings."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from cases import FIXTURES, ROOT, sources, style_of
 
 from migrate_weights import fast_path
 from migrate_weights.fast_path import imports as import_text
@@ -25,8 +26,7 @@ from migrate_weights.full_path import targets
 from migrate_weights.syntax.text import Piece, TextSyntax, call_of
 from migrate_weights.pipeline.migrate import migrate_source, migrate_with_libcst
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-SOURCES = sorted(FIXTURES.glob("*.py")) + sorted(FIXTURES.glob("legacy_sample*/**/*.py"))
+SOURCES = sources()
 
 
 def takes_fast_path(source: bytes, style: str = "enum") -> bool:
@@ -53,10 +53,6 @@ def differences(source: bytes, style: str = "enum") -> list[str]:
     if fast.rewrites != full.rewrites:
         found.append(f"rewrites: {fast.rewrites} != {full.rewrites}")
     return found
-
-
-def style_of(path: Path) -> str:
-    return "string" if path.name.startswith("style_string_") else "enum"
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(FIXTURES)))
@@ -384,7 +380,7 @@ def test_the_comparison_catches_a_faulty_fast_path(
     fault: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target, replacement, source = INJECTED[fault]
-    source = source or (FIXTURES / "positional.in.py").read_bytes()
+    source = source or (FIXTURES / "builder_call" / "positional.in.py").read_bytes()
     assert takes_fast_path(source) and differences(source) == []
     monkeypatch.setattr(f"migrate_weights.fast_path.{target}", replacement)
     assert takes_fast_path(source)  # the fault is in what it does, not in whether it runs
@@ -393,7 +389,7 @@ def test_the_comparison_catches_a_faulty_fast_path(
 
 def test_benchmark_corpus_same_on_both_paths(tmp_path: Path) -> None:
     """Modules of ordinary code with legacy calls in every form, from the benchmark's generator."""
-    sys.path.insert(0, str(FIXTURES.parent / "benchmarks"))
+    sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
         from legacy_corpus import write_legacy_corpus
     finally:

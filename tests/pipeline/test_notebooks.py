@@ -8,17 +8,18 @@ import json
 from pathlib import Path
 
 import pytest
+from cases import NOTEBOOKS
 
 from migrate_weights.cli import main
 from migrate_weights.pipeline.migrate import migrate_file, unified_diff
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-NOTEBOOK = FIXTURES / "notebook.in.ipynb"
+NOTEBOOK = NOTEBOOKS / "notebook.in.ipynb"
+MIGRATED = NOTEBOOKS / "notebook.out.ipynb"
 
 
 def test_notebook_fixture(tmp_path: Path) -> None:
     result = migrate_file(NOTEBOOK)
-    assert result.migrated == (FIXTURES / "notebook.out.ipynb").read_bytes()
+    assert result.migrated == MIGRATED.read_bytes()
     rendered = [d.render(result.path) for d in result.diagnostics]
     assert rendered == [
         f"{NOTEBOOK}:cell 3:1:9: MW001 models.resnet50: pretrained=True -> "
@@ -82,7 +83,7 @@ def test_notebook_in_place_and_idempotent(tmp_path: Path) -> None:
     path = tmp_path / "analysis.ipynb"
     path.write_bytes(NOTEBOOK.read_bytes())
     assert main([str(tmp_path)]) == 1
-    assert path.read_bytes() == (FIXTURES / "notebook.out.ipynb").read_bytes()
+    assert path.read_bytes() == MIGRATED.read_bytes()
     nbformat.validate(nbformat.read(str(path), as_version=4))
     assert main([str(tmp_path)]) == 0
 

@@ -24,6 +24,8 @@ from migrate_weights.tables import table
 from migrate_weights.diagnostics import Code  # noqa: E402
 from migrate_weights.pipeline.migrate import migrate_source  # noqa: E402
 
+pytestmark = pytest.mark.slow  # builds every builder's model, in every legacy form
+
 LEGACY_WARNING = "deprecated since 0.13"
 LEGACY_KEYWORDS = {"pretrained", "pretrained_backbone"}
 

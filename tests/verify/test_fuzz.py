@@ -26,6 +26,8 @@ from migrate_weights.diagnostics import Code  # noqa: E402
 from migrate_weights.pipeline.migrate import migrate_source  # noqa: E402
 from migrate_weights.tables.table import builder_named  # noqa: E402
 
+pytestmark = pytest.mark.slow  # builds the models of hundreds of generated modules
+
 LONG = os.environ.get("MIGRATE_WEIGHTS_FUZZ") == "long"
 # Builders that build on the meta device (RegNet computes while building, and a quantized model
 # calibrates on real data): cheap enough for hundreds of modules.

@@ -1,0 +1,92 @@
+"""The fixtures, shared by the test modules: where they are, which cases each folder holds, and the
+byte-for-byte checks that each rule's module runs over its own folder.
+
+`fixtures/<folder>/` holds `<case>.in.py` -> `<case>.out.py`, with the diagnostics in
+`<case>.diagnostics`; `<case>.noop.py` must come out unchanged with nothing reported. Cases named
+`style_string_*` run with `--style string`. A folder per rule (`tests/rules/test_<rule>.py` runs
+it), `source_files` for how a file is read and written back whatever the rule
+(`tests/pipeline/test_source_files.py`), `notebooks` for the notebook pair
+(`tests/pipeline/test_notebooks.py`); `legacy_sample` and `legacy_sample_migrated` are the
+README's sample tree and its expected result, which no glob here walks into but `sources()`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from migrate_weights.diagnostics import Code
+from migrate_weights.pipeline.migrate import migrate_source
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+RULES = ("builder_call", "hub_load", "partial", "model_urls", "models_utils")
+CASE_FOLDERS = (*RULES, "source_files")
+NOTEBOOKS = FIXTURES / "notebooks"
+SAMPLE = FIXTURES / "legacy_sample"
+SAMPLE_MIGRATED = FIXTURES / "legacy_sample_migrated"
+FOLDERS = (*CASE_FOLDERS, NOTEBOOKS.name, SAMPLE.name, SAMPLE_MIGRATED.name)
+
+
+def _folders(folder: str | None) -> list[Path]:
+    if folder is not None and folder not in CASE_FOLDERS:
+        raise ValueError(f"no fixture folder {folder!r}: one of {CASE_FOLDERS}")
+    return [FIXTURES / name for name in ((folder,) if folder else CASE_FOLDERS)]
+
+
+def cases(folder: str | None = None) -> list[Path]:
+    """The `<case>.in.py` of one folder, or of every case folder."""
+    return sorted(path for found in _folders(folder) for path in found.glob("*.in.py"))
+
+
+def no_ops(folder: str | None = None) -> list[Path]:
+    """The `<case>.noop.py` of one folder, or of every case folder."""
+    return sorted(path for found in _folders(folder) for path in found.glob("*.noop.py"))
+
+
+def sources() -> list[Path]:
+    """Every Python file of the fixtures: the case folders' (`.in.py`, `.out.py`, `.noop.py`),
+    then the sample tree's and its expected result's."""
+    return sorted(path for found in _folders(None) for path in found.glob("*.py")) + sorted(
+        path for tree in (SAMPLE, SAMPLE_MIGRATED) for path in tree.rglob("*.py")
+    )
+
+
+CASES = cases()
+NO_OPS = no_ops()
+
+
+def case_id(path: Path) -> str:
+    return path.name.split(".")[0]
+
+
+def style_of(path: Path) -> str:
+    return "string" if path.name.startswith("style_string_") else "enum"
+
+
+def rendered(result) -> str:  # type: ignore[no-untyped-def]
+    return "".join(f"{d.line}:{d.column}: {d.code.code} {d.message}\n" for d in result.diagnostics)
+
+
+def check_fixes(case: Path) -> None:
+    """`<case>.in.py` comes out as `<case>.out.py`, byte for byte, with `<case>.diagnostics`."""
+    result = migrate_source(case.read_bytes(), case.name, style_of(case))
+    expected = case.with_name(case.name.replace(".in.py", ".out.py")).read_bytes()
+    assert result.migrated == expected
+    diagnostics = case.with_name(case.name.replace(".in.py", ".diagnostics")).read_text()
+    assert rendered(result) == diagnostics
+    compile(result.migrated, case.name, "exec")
+
+
+def check_second_run(case: Path) -> None:
+    """`<case>.out.py`, run again, comes out the same, with nothing fixed."""
+    migrated = case.with_name(case.name.replace(".in.py", ".out.py")).read_bytes()
+    result = migrate_source(migrated, case.name, style_of(case))
+    assert result.migrated == migrated
+    assert Code.FIXED not in {d.code for d in result.diagnostics}
+
+
+def check_noop(case: Path) -> None:
+    """`<case>.noop.py` comes out unchanged, with nothing reported."""
+    source = case.read_bytes()
+    result = migrate_source(source, case.name)
+    assert result.migrated == source
+    assert result.diagnostics == []

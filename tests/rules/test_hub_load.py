@@ -1,0 +1,50 @@
+"""The `torch.hub.load` rule: a call of the vision repository's entry point with legacy arguments,
+planned as the builder call it makes, and what is left alone (other repositories, old tags, local
+directories). Its fixtures, byte for byte, from fixtures/hub_load/ (see tests/cases.py), and the
+pre-filter on hub files. Run under torchvision: tests/verify/test_hub_runtime.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cases import FIXTURES, case_id, cases, check_fixes, check_noop, check_second_run, no_ops
+
+from migrate_weights.pipeline import migrate as runner
+from migrate_weights.pipeline.migrate import migrate_source
+
+CASES = cases("hub_load")
+NO_OPS = no_ops("hub_load")
+
+
+def test_cases_exist() -> None:
+    assert CASES and NO_OPS
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_fixes(case: Path) -> None:
+    check_fixes(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_second_run_changes_nothing(case: Path) -> None:
+    check_second_run(case)
+
+
+@pytest.mark.parametrize("case", NO_OPS, ids=case_id)
+def test_noop(case: Path) -> None:
+    check_noop(case)
+
+
+def test_prefilter_passes_hub_files_that_never_name_torchvision() -> None:
+    """torch.hub.load files may not mention torchvision: the pre-filter must not skip them."""
+    for case in ("hub_load", "hub_not_fixable"):
+        source = (FIXTURES / "hub_load" / f"{case}.in.py").read_bytes()
+        assert b"torchvision" not in source
+        assert runner.might_need_migration(source)
+        assert migrate_source(source).diagnostics
+    concatenated = b'import torch\nm = torch.hub.load("pytorch/" "vision", "resnet50", True)\n'
+    assert not runner.might_need_migration(concatenated)
+    with pytest.MonkeyPatch.context() as patch:  # the hub rule agrees: not spelled, not rewritten
+        patch.setattr(runner, "might_need_migration", lambda source: True)
+        assert migrate_source(concatenated).migrated == concatenated

@@ -1,0 +1,79 @@
+"""The `model_urls` rule: lookups in the dicts of checkpoint URLs that torchvision 0.15 removed,
+reached every way, rewritten to the weights member's `.url`, and imports of the dicts dropped. Its
+fixtures, byte for byte, from fixtures/model_urls/ (see tests/cases.py), and each rewritten
+lookup, run under the installed torchvision, gives the old URL. The mapping itself:
+tests/tables/test_legacy_model_urls.py."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from pathlib import Path
+
+import pytest
+from cases import case_id, cases, check_fixes, check_noop, check_second_run, no_ops
+
+from migrate_weights.diagnostics import Code
+from migrate_weights.pipeline.migrate import migrate_source
+from migrate_weights.tables import legacy_model_urls
+
+CASES = cases("model_urls")
+NO_OPS = no_ops("model_urls")
+ALL_PATHS = sorted([*legacy_model_urls.MODEL_URLS, *legacy_model_urls.IMPORTED])
+
+
+def test_cases_exist() -> None:
+    assert CASES and NO_OPS
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_fixes(case: Path) -> None:
+    check_fixes(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_second_run_changes_nothing(case: Path) -> None:
+    check_second_run(case)
+
+
+@pytest.mark.parametrize("case", NO_OPS, ids=case_id)
+def test_noop(case: Path) -> None:
+    check_noop(case)
+
+
+def entry_id(value: object) -> str:
+    return str(value).replace("torchvision.models.", "") if isinstance(value, str) else ""
+
+
+def lookups() -> list[tuple[str, str, str]]:
+    """(`module.name` to import, key, expected URL) for every mapped key, by every import path."""
+    result = []
+    for path in ALL_PATHS:
+        defined = legacy_model_urls.IMPORTED.get(path, path)
+        for key, (url, member, difference) in legacy_model_urls.MODEL_URLS[defined].items():
+            if member is not None:
+                result.append((path, key, url if difference is None else member))
+    return result
+
+
+@pytest.mark.parametrize("path, key, expected", lookups(), ids=lambda v: entry_id(v)[:40])
+def test_rewritten_lookup_gives_the_url(path: str, key: str, expected: str) -> None:
+    models = pytest.importorskip("torchvision.models")
+    module, name = path.rsplit(".", 1)
+    legacy = f"from {module} import {name}\n\nurl = {name}[{key!r}]\n"
+    spelled = f"import {module}\n\nurl = {path}[{key!r}]\n"
+    # `torchvision.models.alexnet` is the function, which `from .alexnet import *` bound over the
+    # module: that spelling never reached the dict, nor does it reach the enum.
+    parent, _, last = module.rpartition(".")
+    reachable = inspect.ismodule(getattr(importlib.import_module(parent), last))
+    for source in (legacy, spelled) if reachable else (legacy,):
+        result = migrate_source(source.encode())
+        migrated = result.migrated.decode()
+        assert "model_urls" not in migrated, migrated  # `from ... import` removed as unused
+        assert {d.code for d in result.diagnostics} == {Code.FIXED}
+        namespace: dict[str, object] = {}
+        exec(compile(migrated, "<lookup>", "exec"), namespace)
+        if expected.startswith("https://"):
+            assert namespace["url"] == expected
+        else:
+            assert namespace["url"] == models.get_weight(expected).url

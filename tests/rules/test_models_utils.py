@@ -1,0 +1,45 @@
+"""The `torchvision.models.utils` rule: torchvision 0.11 removed the module, which only re-exported
+torch.hub's `load_state_dict_from_url`; every import and use of it is rewritten to torch.hub's.
+Its fixtures, byte for byte, from fixtures/models_utils/ (see tests/cases.py), and the imports
+it writes, resolved under torch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cases import FIXTURES, case_id, cases, check_fixes, check_second_run
+
+CASES = cases("models_utils")
+
+
+def test_cases_exist() -> None:
+    assert CASES
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_fixes(case: Path) -> None:
+    check_fixes(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_second_run_changes_nothing(case: Path) -> None:
+    check_second_run(case)
+
+
+def test_migrated_models_utils_imports_resolve() -> None:
+    """Every import the rule writes exists, and is torch's function."""
+    pytest.importorskip("torchvision")  # the migrated imports import it
+    import torch.hub
+
+    source = (FIXTURES / "models_utils" / "models_utils.out.py").read_text()
+    imports = "".join(line + "\n" for line in source.splitlines() if "import" in line)
+    namespace: dict[str, object] = {}
+    exec(compile(imports, "<imports>", "exec"), namespace)
+    for name in ("load_state_dict_from_url", "load_url"):
+        assert namespace[name] is torch.hub.load_state_dict_from_url
+    for alias in ("tv_utils", "model_utils"):
+        assert (
+            namespace[alias].load_state_dict_from_url  # type: ignore[attr-defined]
+            is torch.hub.load_state_dict_from_url
+        )

@@ -21,12 +21,14 @@ from migrate_weights.config import (
     load_settings,
     validated_codes,
 )
-from migrate_weights.diagnostics import Code, Diagnostic, ExitStatus, UnsafeRewrite
+from migrate_weights.diagnostics import Code, Diagnostic, ExitStatus
 from migrate_weights.output import FORMATS, JsonFindings, github_annotation
 from migrate_weights.pipeline.discover import python_files
 from migrate_weights.pipeline.migrate import (
+    MIGRATION_ERRORS,
     FileResult,
     Tally,
+    failure,
     migrate_file,
     migrate_source,
     screen_file,
@@ -36,6 +38,7 @@ from migrate_weights.pipeline.write import unified_diff, write_result
 from migrate_weights.verify import DEVICES, WEIGHT_SOURCES
 
 if TYPE_CHECKING:
+    from migrate_weights.tables.table import LegacyTable
     from migrate_weights.verify.verifier import SiteVerifier  # imports torch: only for --verify
 
 PROGRESS_FROM_FILES = 20
@@ -88,11 +91,13 @@ def _merged(
 
 
 @contextmanager
-def _migrations(files: list[Path], style: str, jobs: int) -> Iterator[Iterator[FileResult]]:
+def _migrations(
+    files: list[Path], style: str, jobs: int, table: LegacyTable | None
+) -> Iterator[Iterator[FileResult]]:
     """Results in the order of `files`, whatever the number of processes. With many files, the
     textual check runs here first, and a pool of processes is started only when many of them
     pass it; a few files (the pre-commit case) never pay for a pool."""
-    migrate = partial(migrate_file, style=style)
+    migrate = partial(migrate_file, style=style, table=table)
     if jobs <= 1 or len(files) < PARALLEL_FROM_FILES:
         yield map(migrate, files)
         return
@@ -178,19 +183,18 @@ def _report(
     return result
 
 
-def _stdin(style: str, disabled: frozenset[str], check: bool, show_diff: bool) -> int:
+def _stdin(
+    style: str, disabled: frozenset[str], check: bool, show_diff: bool, table: LegacyTable | None
+) -> int:
     """`-`: source on standard input, the result on standard output (for editors)."""
     source = sys.stdin.buffer.read()
     try:
-        result = without_codes(migrate_source(source, "<stdin>", style), disabled)
-    except (UnicodeDecodeError, LookupError, SyntaxError) as error:  # Unparsable too
-        sys.stdout.buffer.write(source)  # what cannot be read goes back unchanged
-        click.echo(f"<stdin>:1:1: MW004 cannot parse: {error}", err=True)
+        migrated = migrate_source(source, str(STDIN), style, table=table)
+    except MIGRATION_ERRORS as error:
+        sys.stdout.buffer.write(source)  # what cannot be migrated goes back unchanged
+        click.echo(failure(error).render(str(STDIN)), err=True)
         return ExitStatus.ERROR
-    except UnsafeRewrite as error:
-        sys.stdout.buffer.write(source)
-        click.echo(f"<stdin>:1:1: MW005 {error}; the source is left as it was", err=True)
-        return ExitStatus.ERROR
+    result = without_codes(migrated, disabled)
     for diagnostic in result.diagnostics:
         click.echo(diagnostic.render("-"), err=True)
     if show_diff:
@@ -300,12 +304,13 @@ def cli(
         raise click.UsageError("--diff prints a patch; use it with --format text")
     settings = _settings(config, exclude, disable)
     style = style or settings.style
+    table: LegacyTable | None = click.get_current_context().obj
     if STDIN in paths:
         if len(paths) > 1:
             raise click.UsageError("`-` (standard input) cannot be combined with other paths")
         if verify:
             raise click.UsageError("--verify works on files, not on `-` (standard input)")
-        return _stdin(style, settings.disable, check, show_diff)
+        return _stdin(style, settings.disable, check, show_diff, table)
 
     writing = not (show_diff or check)
     verifier = None
@@ -316,7 +321,7 @@ def cli(
     printer = _Printer(output_format, show_diff)
     tally = Tally()
     files = _files(paths, settings)
-    with _migrations(files, style, jobs) as migrated:
+    with _migrations(files, style, jobs, table) as migrated:
         for result in _with_progress(migrated, len(files)):
             tally.add(_report(result, settings, writing, show_diff, printer, paths, verifier))
     printer.close()
@@ -332,9 +337,12 @@ def cli(
     return ExitStatus.CHANGES if tally.for_a_person or changed else ExitStatus.CLEAN
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, table: LegacyTable | None = None) -> int:
+    """The command line; `table`: the legacy table, when not the generated one."""
     try:
-        status: int = cli.main(args=argv, prog_name="migrate-weights", standalone_mode=False)
+        status: int = cli.main(
+            args=argv, prog_name="migrate-weights", standalone_mode=False, obj=table
+        )
         return status
     except click.ClickException as error:
         error.show()

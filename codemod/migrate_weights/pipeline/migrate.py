@@ -161,24 +161,33 @@ def screen_file(path: Path) -> FileResult | bytes:
     return source
 
 
-def migrate_file(path: Path, style: str = "enum") -> FileResult:
+def migrate_file(path: Path, style: str = "enum", table: LegacyTable | None = None) -> FileResult:
     source = screen_file(path)
     if isinstance(source, FileResult):
         return source
     name = str(path)
     try:
         if path.suffix == ".ipynb":
-            return _migrate_notebook(source, name, style)
-        return _migrate_text_checked(source, name, style)  # screen_file did the textual check
-    except UnsafeRewrite as error:
-        diagnostic = Diagnostic(1, 1, Code.NOT_WRITTEN, f"{error}; the file is left as it was")
-    except NotebookError as error:
-        diagnostic = Diagnostic(1, 1, Code.UNREADABLE, f"cannot migrate notebook: {error}")
-    except Unparsable as error:
-        diagnostic = Diagnostic(error.line, error.column, Code.UNREADABLE, f"cannot parse: {error}")
-    except (UnicodeDecodeError, LookupError, SyntaxError) as error:
-        diagnostic = Diagnostic(1, 1, Code.UNREADABLE, f"cannot decode: {error}")
-    return FileResult(name, original=source, diagnostics=[diagnostic])
+            return _migrate_notebook(source, name, style, table)
+        # screen_file did the textual check
+        return _migrate_text_checked(source, name, style, table=table)
+    except MIGRATION_ERRORS as error:
+        return FileResult(name, original=source, diagnostics=[failure(error)])
+
+
+# What a source that cannot be migrated raises: its result is the finding `failure` makes.
+MIGRATION_ERRORS = (UnsafeRewrite, NotebookError, UnicodeDecodeError, LookupError, SyntaxError)
+
+
+def failure(error: Exception) -> Diagnostic:
+    """The finding for a source that could not be migrated (one of MIGRATION_ERRORS)."""
+    if isinstance(error, UnsafeRewrite):
+        return Diagnostic(1, 1, Code.NOT_WRITTEN, f"{error}; the file is left as it was")
+    if isinstance(error, NotebookError):
+        return Diagnostic(1, 1, Code.UNREADABLE, f"cannot migrate notebook: {error}")
+    if isinstance(error, Unparsable):
+        return Diagnostic(error.line, error.column, Code.UNREADABLE, f"cannot parse: {error}")
+    return Diagnostic(1, 1, Code.UNREADABLE, f"cannot decode: {error}")
 
 
 def without_codes(result: FileResult, codes: frozenset[str]) -> FileResult:
@@ -192,11 +201,13 @@ def without_codes(result: FileResult, codes: frozenset[str]) -> FileResult:
     return replace(result, diagnostics=kept)
 
 
-def _migrate_notebook(source: bytes, path: str, style: str) -> FileResult:
+def _migrate_notebook(
+    source: bytes, path: str, style: str, table: LegacyTable | None
+) -> FileResult:
     from migrate_weights.pipeline.notebooks import migrate_notebook
 
     def migrate_module(module: bytes) -> FileResult:
-        return migrate_source(module, path, style)
+        return migrate_source(module, path, style, table=table)
 
     migrated, diagnostics, rewrites, cells = migrate_notebook(source, migrate_module)
     return FileResult(path, source, migrated, "utf-8", diagnostics, rewrites, cells)

@@ -50,7 +50,9 @@ class LegacyTable:
     enum_modules: Mapping[str, tuple[str, ...]]  # weights enum -> modules exporting it
     get_model_paths: frozenset[str]
     model_modules: frozenset[str]  # torchvision.models and its public submodules
-    _built: dict[str, Builder | None] = field(default_factory=dict, compare=False, repr=False)
+    _built: dict[str, Builder | None] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def builder_named(self, name: str) -> Builder | None:
         """The builder registered under `name` (what `torchvision.models.get_model` takes)."""

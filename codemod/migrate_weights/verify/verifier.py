@@ -600,18 +600,19 @@ def verify_builder(
 def table_command(builders: tuple[str, ...], device: str, weights: str) -> int:
     """Verify every legacy form of every builder in the table: rewrite it with the real rewrite,
     build both calls, compare weights and outputs. Exit status 3 on any mismatch."""
-    unknown = sorted(set(builders) - set(generated().builders))
+    table: LegacyTable = click.get_current_context().obj or generated()
+    unknown = sorted(set(builders) - set(table.builders))
     if unknown:
         raise click.BadParameter(
             f"not in the legacy table: {', '.join(unknown)}", param_hint="--builder"
         )
-    names = list(builders) or sorted(generated().builders)
+    names = list(builders) or sorted(table.builders)
     resolved = resolve_device(device)
     start = time.perf_counter()
     results = []
     for name in names:
         builder_start = time.perf_counter()
-        for result in verify_builder(name, resolved, weights):
+        for result in verify_builder(name, resolved, weights, table=table):
             click.echo(result.render())
             results.append(result)
         click.echo(f"{name}: {time.perf_counter() - builder_start:.1f} s", err=True)
@@ -626,10 +627,15 @@ def table_command(builders: tuple[str, ...], device: str, weights: str) -> int:
     return ExitStatus.MISMATCH if failed else ExitStatus.CLEAN
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, table: LegacyTable | None = None) -> int:
+    """The table-wide mode's command line; `table`: the legacy table, when not the generated
+    one."""
     try:
         status: int = table_command.main(
-            args=argv, prog_name="python -m migrate_weights.verify", standalone_mode=False
+            args=argv,
+            prog_name="python -m migrate_weights.verify",
+            standalone_mode=False,
+            obj=table,
         )
         return status
     except click.ClickException as error:

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 
-from migrate_weights.tables import legacy_model_urls, legacy_table, table
+from migrate_weights.tables import legacy_model_urls
+from migrate_weights.tables.table import generated
 
 PACKAGE = "torchvision.models"
 POPULAR = ("resnet18", "resnet50", "resnet101", "vgg16", "mobilenet_v2", "efficientnet_b0")
@@ -69,7 +70,7 @@ class CorpusStats:
 
 
 def _legacy(name: str) -> dict[str, dict]:
-    return {param["legacy"]: param for param in legacy_table.BUILDERS[name]["legacy"]}
+    return {param["legacy"]: param for param in generated().builders[name]["legacy"]}
 
 
 def _has_weights(name: str) -> bool:
@@ -77,7 +78,7 @@ def _has_weights(name: str) -> bool:
 
 
 def _applicable(form: str) -> list[str]:
-    names = sorted(legacy_table.BUILDERS)
+    names = sorted(generated().builders)
     if form in ("flag", "quantize", "keypoint_legacy"):
         names = [name for name in names if _has_weights(name)]
     if form.startswith("backbone"):
@@ -87,7 +88,7 @@ def _applicable(form: str) -> list[str]:
     if form == "keypoint_legacy":
         return [name for name in names if _legacy(name)["pretrained"]["strings"]]
     if form == "hub":  # entry points are the builder functions of their own name
-        return [name for name in names if table.shortest_path(name).endswith("." + name)]
+        return [name for name in names if generated().shortest_path(name).endswith("." + name)]
     return names
 
 
@@ -303,7 +304,7 @@ class _Module:
     def callee(self, name: str, style: str | None = None) -> str:
         """How this module calls the builder registered as `name` (or `get_model`), importing
         what it needs."""
-        path = f"{PACKAGE}.get_model" if name == "get_model" else table.shortest_path(name)
+        path = f"{PACKAGE}.get_model" if name == "get_model" else generated().shortest_path(name)
         module, fn = path.rsplit(".", 1)
         style = style or self.style
         if style == "by_name":
@@ -391,7 +392,7 @@ class _Generator:
                 return [f"pretrained_backbone={backbone}", f"num_classes={rng.choice((2, 21, 91))}"]
             return ["pretrained=False", f"pretrained_backbone={backbone}"]
         if form == "backbone_positional":
-            order = legacy_table.BUILDERS[name]["parameters"]
+            order = generated().builders[name]["parameters"]
             values = ["False"] + [
                 POSITIONAL_VALUES[p] for p in order[1 : order.index("weights_backbone")]
             ]

@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 import click
-from migrate_weights.tables import legacy_table
-from migrate_weights.verify import DEVICES
-from migrate_weights.verify.checkpoints import SOURCES
+
+from migrate_weights.tables.table import generated
+from migrate_weights.verify import DEVICES, WEIGHT_SOURCES
 from migrate_weights.verify.verifier import resolve_device, verify_builder
 
 PROC_STATUS = Path("/proc/self/status")
@@ -48,10 +48,12 @@ def cpu_seconds() -> float:
 @click.command()
 @click.option("--builder", "builders", multiple=True, metavar="NAME")
 @click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True)
-@click.option("--weights", type=click.Choice(SOURCES), default="synthetic", show_default=True)
+@click.option(
+    "--weights", type=click.Choice(WEIGHT_SOURCES), default="synthetic", show_default=True
+)
 @click.option("--slowest", type=int, default=15, show_default=True, help="Builders to list.")
 def benchmark(builders: tuple[str, ...], device: str, weights: str, slowest: int) -> int:
-    names = list(builders) or sorted(legacy_table.BUILDERS)
+    names = list(builders) or sorted(generated().builders)
     resolved = resolve_device(device)
     rows = []
     per_builder_peaks = True

@@ -6,6 +6,7 @@ and wherever pytest is started."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from migrate_weights.tables import legacy_table
-from migrate_weights.tables.table import builder_named
+from migrate_weights.tables.table import LegacyTable, generated
 
 TESTS = str(Path(__file__).resolve().parent)
 if TESTS not in sys.path:
@@ -34,23 +34,23 @@ def one_thread_per_worker() -> Iterator[None]:
 
 
 @pytest.fixture
-def tamper_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
-    """Change one builder's entry in the generated table for the test (a fault to inject):
-    `tamper(name, parameters=(...))` its positional order, `tamper(name, pretrained=...)` (or
-    `switch=`, `new=`...) a field of its first legacy parameter, `index=1` of the second."""
+def tamper_table() -> Callable[..., LegacyTable]:
+    """A copy of the generated table with one builder's entry changed (a fault to inject), to
+    pass where the code takes a table: `tamper(name, parameters=(...))` its positional order,
+    `tamper(name, pretrained=...)` (or `switch=`, `new=`...) a field of its first legacy
+    parameter, `index=1` of the second."""
 
     def tamper(
         name: str, parameters: tuple[str, ...] | None = None, index: int = 0, **fields: Any
-    ) -> None:
-        entry = dict(legacy_table.BUILDERS[name])
+    ) -> LegacyTable:
+        table = generated()
+        entry = dict(table.builders[name])
         if parameters is not None:
             entry["parameters"] = parameters
         if fields:
             legacy = [dict(param) for param in entry["legacy"]]
             legacy[index].update(fields)
             entry["legacy"] = tuple(legacy)
-        monkeypatch.setitem(legacy_table.BUILDERS, name, entry)
-        builder_named.cache_clear()
+        return dataclasses.replace(table, builders={**table.builders, name: entry})
 
-    yield tamper
-    builder_named.cache_clear()
+    return tamper

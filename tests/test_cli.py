@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from cases import ROOT, SAMPLE, SAMPLE_MIGRATED
 
+from cases import ROOT, SAMPLE, SAMPLE_MIGRATED
 from migrate_weights.cli import main
 
 LEGACY = "from torchvision import models\n\nmodel = models.resnet50(pretrained=True)\n"

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from cases import FIXTURES, ROOT, SAMPLE
 
+from cases import FIXTURES, ROOT, SAMPLE
 from migrate_weights import cli
 from migrate_weights.cli import main
 from migrate_weights.pipeline.migrate import screen_file

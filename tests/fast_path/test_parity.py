@@ -6,52 +6,64 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from cases import FIXTURES, ROOT, sources, style_of
 
+from cases import FIXTURES, ROOT, sources, style_of
 from migrate_weights import fast_path
-from migrate_weights.fast_path import imports as import_text
-from migrate_weights.tables import legacy_model_urls
-from migrate_weights.tables import legacy_table
-from migrate_weights.pipeline import screen as prefilter
-from migrate_weights.full_path import targets
-from migrate_weights.syntax.text import Piece, TextSyntax, call_of
+from migrate_weights.pipeline import screen
 from migrate_weights.pipeline.migrate import migrate_source, migrate_with_libcst
+from migrate_weights.pipeline.parse import parse
+from migrate_weights.syntax.text import TEXT, Piece, TextArg, TextSyntax
+from migrate_weights.tables import legacy_model_urls
+from migrate_weights.tables.table import generated
 
 SOURCES = sources()
 
 
+def fast_result(
+    source: bytes, style: str = "enum", syntax: TextSyntax = TEXT
+) -> fast_path.Rewritten | None:
+    module = parse(source)
+    if not screen.might_need_migration(source) or module is None:
+        return None
+    return fast_path.rewrite(source, module, style, generated(), syntax)
+
+
 def takes_fast_path(source: bytes, style: str = "enum") -> bool:
-    module = prefilter.parsed(source)
-    return (
-        prefilter.might_need_migration(source)
-        and module is not None
-        and fast_path.rewrite(source, module.tree, module.nodes, style) is not None
-    )
+    return fast_result(source, style) is not None
 
 
-def differences(source: bytes, style: str = "enum") -> list[str]:
-    """How the result of `migrate_source` differs from the full path's."""
+def differences(source: bytes, style: str = "enum", syntax: TextSyntax | None = None) -> list[str]:
+    """How the result of `migrate_source` (or, given a text syntax, of the fast path with it)
+    differs from the full path's."""
     full = migrate_with_libcst(source, "m.py", style)
-    try:
-        fast = migrate_source(source, "m.py", style)
-    except Exception as error:  # the safety check refusing a wrong splice, for one
-        return [f"migrate_source raised {error!r}"]
+    if syntax is None:
+        try:
+            fast = migrate_source(source, "m.py", style)
+        except Exception as error:  # the safety check refusing a wrong splice, for one
+            return [f"migrate_source raised {error!r}"]
+        migrated, diagnostics, rewrites = fast.migrated, fast.diagnostics, fast.rewrites
+    else:
+        rewritten = fast_result(source, style, syntax)
+        assert rewritten is not None, "the fault is in what the fast path does, not in whether"
+        migrated, diagnostics, rewrites, _ = rewritten
     found = []
-    if fast.migrated != full.migrated:
-        found.append(f"source:\n{fast.migrated!r}\n!=\n{full.migrated!r}")
-    if fast.diagnostics != full.diagnostics:
-        found.append(f"findings: {fast.diagnostics} != {full.diagnostics}")
-    if fast.rewrites != full.rewrites:
-        found.append(f"rewrites: {fast.rewrites} != {full.rewrites}")
+    if migrated != full.migrated:
+        found.append(f"source:\n{migrated!r}\n!=\n{full.migrated!r}")
+    if diagnostics != full.diagnostics:
+        found.append(f"findings: {diagnostics} != {full.diagnostics}")
+    if rewrites != full.rewrites:
+        found.append(f"rewrites: {rewrites} != {full.rewrites}")
     return found
 
 
@@ -67,7 +79,7 @@ def test_the_fast_path_takes_most_fixtures_that_change() -> None:
 
 
 # Generated modules: every builder under every path it can be imported from.
-PATHS = sorted(legacy_table.PATHS)
+PATHS = sorted(generated().paths)
 ARGUMENTS = [
     "pretrained=True", "pretrained=False", "True", "False", "pretrained=flag", "flag",
     "pretrained=cfg.pretrained", "pretrained_backbone=True", "pretrained_backbone=False",
@@ -273,18 +285,28 @@ PLAIN_CALLS = [
 
 
 @pytest.mark.parametrize("source", PLAIN_CALLS)
-def test_plain_calls_are_planned_on_their_text(
-    source: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """As LibCST plans them, without LibCST: parsing a call with it fails the test."""
+def test_plain_calls_are_planned_on_their_text(source: str) -> None:
+    """As LibCST plans them, without LibCST: in a fresh interpreter, migrating the module on the
+    fast path leaves LibCST unimported."""
     expected = migrate_with_libcst(source.encode())
     assert expected.changed or expected.diagnostics
-
-    def no_libcst(*args: object) -> None:
-        raise AssertionError("parsed by LibCST")
-
-    monkeypatch.setattr(fast_path, "_ParsedCall", no_libcst)
     assert differences(source.encode()) == [], source
+    check = (
+        "import sys\n"
+        "from migrate_weights.pipeline.migrate import migrate_source\n"
+        "result = migrate_source(sys.stdin.buffer.read())\n"
+        "assert result.changed or result.diagnostics\n"
+        "assert 'libcst' not in sys.modules, 'LibCST imported'\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", check], input=source.encode(), capture_output=True)
+    assert ran.returncode == 0, ran.stderr.decode()
+
+
+class FaultyText(TextSyntax):
+    """The text syntax with one fault, passed to the fast path in its place."""
+
+    def __init__(self, method: str, replacement: Callable[..., Any]) -> None:
+        setattr(self, method, partial(replacement, self))
 
 
 TEXT_FAULTS = {  # fault in the text syntax: (what is replaced, by what, a call it matters in)
@@ -303,37 +325,37 @@ TEXT_FAULTS = {  # fault in the text syntax: (what is replaced, by what, a call 
         lambda self, arg, keyword, value: replace(arg, text=f"{keyword} = {value.text}"),
         "m = resnet50(True)\n",
     ),
+    "a call over several lines shown with its block's indentation": (
+        "unindented",
+        lambda self, text, indentation: text,
+        PLAIN_CALLS[-1].split("\n", 1)[1],
+    ),
 }
 
 
-def test_the_comparison_catches_a_call_shown_indented(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A fix shows a call over several lines as LibCST prints it alone: without the block's
-    indentation."""
-    source = PLAIN_CALLS[-1].encode()
-    monkeypatch.setattr(targets, "unindented", lambda text, indentation: text)
-    assert differences(source)
-
-
 @pytest.mark.parametrize("fault", sorted(TEXT_FAULTS))
-def test_the_comparison_catches_a_faulty_text_syntax(
-    fault: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_comparison_catches_a_faulty_text_syntax(fault: str) -> None:
     method, replacement, call = TEXT_FAULTS[fault]
     source = ("from torchvision.models import resnet50\n" + call).encode()
+    if "models.resnet50" in call:
+        source = ("from torchvision import models\n" + call).encode()
     assert differences(source) == []
-    monkeypatch.setattr(TextSyntax, method, replacement)
-    assert differences(source)
+    assert differences(source, syntax=FaultyText(method, replacement))
+
+
+def call_without_last_comma(
+    self: TextSyntax, func: str, text: str, arguments: Sequence[TextArg], chosen: Sequence[TextArg]
+) -> str:
+    return TextSyntax.call_of(self, func, text, arguments, chosen).replace(", )", ")")
 
 
 HUB_FAULTS = {  # fault: (what is replaced, by what, a hub call where it matters)
     "the comma after the builder's last argument lost": (
-        targets,
         "call_of",
-        lambda *args: call_of(*args).replace(", )", ")"),
+        call_without_last_comma,
         "m = torch.hub.load('pytorch/vision', 'vgg16', True, force_reload=True)\n",
     ),
     "a concatenated repository taken for one string": (
-        TextSyntax,
         "string_token",
         lambda self, value: value.text,
         "m = torch.hub.load('pytorch/vision' '', 'vgg16', pretrained=True)\n",
@@ -342,49 +364,37 @@ HUB_FAULTS = {  # fault: (what is replaced, by what, a hub call where it matters
 
 
 @pytest.mark.parametrize("fault", sorted(HUB_FAULTS))
-def test_the_comparison_catches_a_faulty_hub_call_on_text(
-    fault: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    where, name, replacement, call = HUB_FAULTS[fault]
+def test_the_comparison_catches_a_faulty_hub_call_on_text(fault: str) -> None:
+    method, replacement, call = HUB_FAULTS[fault]
     source = ("import torch\n" + call).encode()
     assert differences(source) == []
-    monkeypatch.setattr(where, name, replacement)
-    assert differences(source)
+    assert differences(source, syntax=FaultyText(method, replacement))
 
 
-REMOVED_API = (
-    b"import os\nimport torchvision\nfrom torchvision.models.vgg import model_urls as vgg_urls\n\n"
-    b"state = torchvision.models.utils.load_state_dict_from_url(vgg_urls['vgg16'])\n"
-)
-INJECTED = {  # fault: (what is replaced, by what, a module where it matters)
-    "columns off by one": ("_Source.column", lambda self, node: node.col_offset, None),
-    "new imports at the top": (
-        "_new_imports",
-        lambda tree, text, wanted, modules, removed: fast_path._Edit(
-            0, 0, "".join(f"from {m} import {n}\n" for n, m in wanted.items())
+IMPORT_FAULTS = {  # fault in an import edited on its text: (what it does, a module it matters in)
+    "a name appended without its comma": (
+        lambda self, statement, written, dropped, added: (
+            written + "".join(f" {n}" for n in added)
+            if not dropped
+            else TextSyntax.import_edited(self, statement, written, dropped, added)
         ),
-        None,
+        b"from torchvision.models import resnet50\nm = resnet50(pretrained=True)\n",
     ),
-    "a model_urls import kept": ("_dropped_dicts", lambda survey, text: ({}, []), REMOVED_API),
-    "no import of torch.hub": ("_modules_to_import", lambda tree, text, survey: [], REMOVED_API),
-    "another import of torchvision unseen": (
-        "_bound_root",
-        lambda statement, alias: "",
-        b"import os\nimport torchvision.models.utils\nimport torchvision\ny = torchvision.ops\n",
+    "a dropped name kept": (
+        lambda self, statement, written, dropped, added: TextSyntax.import_edited(
+            self, statement, written, set(), added
+        ),
+        b"import torchvision\nfrom torchvision.models.vgg import model_urls, vgg16\n\n"
+        b"u = model_urls['vgg16']\nm = vgg16()\n",
     ),
 }
 
 
-@pytest.mark.parametrize("fault", sorted(INJECTED))
-def test_the_comparison_catches_a_faulty_fast_path(
-    fault: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    target, replacement, source = INJECTED[fault]
-    source = source or (FIXTURES / "builder_call" / "positional.in.py").read_bytes()
-    assert takes_fast_path(source) and differences(source) == []
-    monkeypatch.setattr(f"migrate_weights.fast_path.{target}", replacement)
-    assert takes_fast_path(source)  # the fault is in what it does, not in whether it runs
-    assert differences(source)
+@pytest.mark.parametrize("fault", sorted(IMPORT_FAULTS))
+def test_the_comparison_catches_a_faulty_import_edit(fault: str) -> None:
+    replacement, source = IMPORT_FAULTS[fault]
+    assert differences(source) == []
+    assert differences(source, syntax=FaultyText("import_edited", replacement))
 
 
 def test_benchmark_corpus_same_on_both_paths(tmp_path: Path) -> None:
@@ -413,13 +423,13 @@ def test_names_printed_without_libcst_as_libcst_prints_them(
     """`cst_syntax.source` prints plain dotted names itself: exactly as LibCST would."""
     import libcst as cst
 
-    from migrate_weights.syntax.cst_nodes import _EMPTY_MODULE, source
+    from migrate_weights.syntax.cst_nodes import source
 
     text = parts[0]
     for index, part in enumerate(parts[1:]):
         text += f"{gaps[index % 4]}.{gaps[index % 4 + 4]}{part}"
     node = cst.parse_expression(f"({text})" if parenthesised else text)
-    assert source(node) == _EMPTY_MODULE.code_for_node(node)
+    assert source(node) == cst.Module(body=[]).code_for_node(node)
 
 
 IMPORT_LAYOUTS = {  # layout -> (how the names are listed, whether it is edited on its text)
@@ -452,11 +462,11 @@ def import_edit(draw: st.DrawFn) -> tuple[str, str, set[str], list[str]]:
 def import_edit_differences(
     written: str, dropped: set[str], added: list[str], edit: Callable[..., str | None]
 ) -> list[str]:
-    """How `edit` (import_text.edited) differs from LibCST's edit: what the full path does."""
+    """How `edit` (TEXT.import_edited) differs from LibCST's edit: what the full path does."""
     import libcst as cst
 
-    from migrate_weights.syntax.cst_nodes import source
     from migrate_weights.full_path.imports import append_names, remove_names
+    from migrate_weights.syntax.cst_nodes import source
 
     node = cst.parse_statement(written + "\n").body[0]
     if added:
@@ -473,8 +483,8 @@ def test_imports_edited_on_their_text_as_libcst_edits_them(
     case: tuple[str, str, set[str], list[str]],
 ) -> None:
     layout, written, dropped, added = case
-    assert import_edit_differences(written, dropped, added, import_text.edited) == []
-    edited_on_text = import_text.edited(ast.parse(written).body[0], written, dropped, added)
+    assert import_edit_differences(written, dropped, added, TEXT.import_edited) == []
+    edited_on_text = TEXT.import_edited(ast.parse(written).body[0], written, dropped, added)
     if IMPORT_LAYOUTS[layout][1] or layout == "spaced commas" and not dropped:
         assert edited_on_text is not None
 
@@ -484,8 +494,8 @@ def test_the_import_comparison_catches_a_kept_comma() -> None:
     written = "from torchvision.models import (\n    a,\n    b,\n)"
 
     def comma_kept(*args: Any) -> str | None:
-        new = import_text.edited(*args)
+        new = TEXT.import_edited(*args)
         return None if new is None else new.replace("a)", "a,\n)")
 
-    assert import_edit_differences(written, {"b"}, [], import_text.edited) == []
+    assert import_edit_differences(written, {"b"}, [], TEXT.import_edited) == []
     assert import_edit_differences(written, {"b"}, [], comma_kept)

@@ -8,10 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
-from cases import NOTEBOOKS
 
+from cases import NOTEBOOKS
 from migrate_weights.cli import main
-from migrate_weights.pipeline.migrate import migrate_file, unified_diff
+from migrate_weights.pipeline.migrate import migrate_file
+from migrate_weights.pipeline.write import unified_diff
 
 NOTEBOOK = NOTEBOOKS / "notebook.in.ipynb"
 MIGRATED = NOTEBOOKS / "notebook.out.ipynb"

@@ -6,18 +6,19 @@ from __future__ import annotations
 import ast
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
 
-import libcst as cst
 import pytest
 
-from migrate_weights import cli
-from migrate_weights import fast_path
-from migrate_weights.pipeline import migrate as runner
 from migrate_weights.cli import main
-from migrate_weights.full_path.command import MigrateWeights
-from migrate_weights.pipeline.migrate import python_files
+from migrate_weights.diagnostics import UnsafeRewrite
+from migrate_weights.pipeline import safety
+from migrate_weights.pipeline.discover import python_files
+from migrate_weights.pipeline.migrate import migrate_file
+from migrate_weights.pipeline.parse import parse
+from migrate_weights.pipeline.write import write_result
+from migrate_weights.syntax.text import TextArg, TextSyntax
 
 LEGACY = b"from torchvision import models\n\nmodel = models.resnet50(pretrained=True)\n"
 
@@ -89,62 +90,52 @@ def test_folder_that_vanishes_during_the_run(tmp_path: Path) -> None:
     shutil.rmtree(tmp_path / "sub")
     rest = list(walk)
     assert rest == [tmp_path / "sub"]
-    result = runner.migrate_file(rest[0])
+    result = migrate_file(rest[0])
     assert result.failed and result.diagnostics[0].code.code == "MW004"
 
 
-def _renames_a_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A fault in the full path's rewrite: it renames a variable."""
+class StatementAdding(TextSyntax):
+    """A fault in the fast path's edits, through its text syntax: a statement lands after the
+    call it rewrites."""
 
-    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:  # type: ignore[no-untyped-def]
-        return updated.with_changes(value="renamed") if updated.value == "model" else updated
-
-    monkeypatch.setattr(fast_path, "rewrite", lambda source, tree, nodes, style: None)
-    monkeypatch.setattr(MigrateWeights, "leave_Name", leave_Name, raising=False)
+    def spliced(self, text: str, arguments: Sequence[TextArg]) -> str:
+        return super().spliced(text, arguments) + "; model = None"
 
 
-def _adds_a_statement(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A fault in the fast path's edits: one lands outside the calls."""
-    import_edits = fast_path._import_edits
-
-    def faulty(*args):  # type: ignore[no-untyped-def]
-        return [*import_edits(*args), fast_path._Edit(0, 0, "model = None\n")]
-
-    monkeypatch.setattr(fast_path, "_import_edits", faulty)
-
-
-@pytest.mark.parametrize(
-    "fault", [_renames_a_variable, _adds_a_statement], ids=lambda f: f.__name__
-)
-def test_unsafe_rewrite_is_refused(
-    tree: Path,
-    capsys: pytest.CaptureFixture,
-    monkeypatch: pytest.MonkeyPatch,
-    fault: Callable[[pytest.MonkeyPatch], None],
-) -> None:
-    """A fault in either path's rewrite is caught before anything is written."""
-    fault(monkeypatch)
-    status, out = run_and_read(tree, capsys)
-    assert status == 2, out
-    assert "MW005 the rewrite changed code outside the calls it meant to edit" in out
+def test_unsafe_rewrite_is_refused(tree: Path) -> None:
+    """A rewrite that changes code outside the calls it meant to edit is caught before anything
+    is written, and the file's result says why."""
+    result = migrate_file(tree / "z_good.py", syntax=StatementAdding())
+    assert result.failed
+    (finding,) = result.diagnostics
+    assert finding.render("f") == (
+        "f:1:1: MW005 the rewrite changed code outside the calls it meant to edit; "
+        "the file is left as it was"
+    )
     assert (tree / "z_good.py").read_bytes() == LEGACY
 
 
-def test_file_changed_on_disk_is_not_overwritten(
-    tree: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_renamed_variable_is_refused() -> None:
+    """The check itself, on a whole module: a name changed outside the fixed call."""
+    old = LEGACY
+    new = LEGACY.replace(b"model =", b"renamed =").replace(
+        b"pretrained=True", b"weights=models.ResNet50_Weights.IMAGENET1K_V1"
+    )
+    with pytest.raises(UnsafeRewrite, match="changed code outside the calls"):
+        safety.check(old, new, {(3, 9)})
+    safety.check(old, new.replace(b"renamed =", b"model ="), {(3, 9)})  # the fix alone passes
+
+
+def test_file_changed_on_disk_is_not_overwritten(tree: Path) -> None:
+    path = tree / "z_good.py"
+    result = migrate_file(path)
+    assert result.changed
     edited_meanwhile = LEGACY + b"# edited in an editor meanwhile\n"
-    migrate = cli.migrate_file
-
-    def migrate_then_edit(path: Path, style: str) -> runner.FileResult:
-        result = migrate(path, style)
-        path.write_bytes(edited_meanwhile)
-        return result
-
-    monkeypatch.setattr(cli, "migrate_file", migrate_then_edit)
-    status, out = run_and_read(tree, capsys)
-    assert status == 2 and "MW005 not written: it changed on disk since it was read" in out
-    assert (tree / "z_good.py").read_bytes() == edited_meanwhile
+    path.write_bytes(edited_meanwhile)
+    written = write_result(result, [tree])
+    assert written.failed
+    assert written.diagnostics[-1].message == "not written: it changed on disk since it was read"
+    assert path.read_bytes() == edited_meanwhile
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links")
@@ -182,15 +173,11 @@ def _check_replacing(replacements: list[tuple[bytes, bytes]], old: bytes = OLD) 
     """The safety check on the fast path's terms: `old` with each old text of `replacements`
     replaced by its new text, and the replacements (old bytes [start, end), new text) that make
     the result. The texts parsed again, without the blank lines that place them."""
-    from migrate_weights.pipeline import safety
-    from migrate_weights.pipeline.screen import parsed
-
     parsed_again: list[bytes] = []
-    parse = safety._parsed
 
     def spied(text: bytes) -> ast.Module:
         parsed_again.append(text.strip(b"\n"))
-        return parse(text)
+        return safety.parse_again(text)
 
     edits, searched_from = [], {}  # a text given twice: its next occurrence
     for found, new in replacements:
@@ -203,10 +190,9 @@ def _check_replacing(replacements: list[tuple[bytes, bytes]], old: bytes = OLD) 
         new_source += old[position:start] + text
         position = end
     new_source += old[position:]
-    tree = parsed(old).tree  # type: ignore[union-attr]
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(safety, "_parsed", spied)
-        safety.check(old, new_source, AT[old], tree, edits)
+    module = parse(old)
+    assert module is not None
+    safety.check(old, new_source, AT[old], module.tree, edits, spied)
     return parsed_again
 
 
@@ -245,8 +231,6 @@ def test_only_the_statements_edited_are_parsed_again_and_they_pass() -> None:
 def test_the_check_on_edited_statements_catches_faults(
     replacements: list[tuple[bytes, bytes]], message: str
 ) -> None:
-    from migrate_weights.diagnostics import UnsafeRewrite
-
     with pytest.raises(UnsafeRewrite, match=message):
         _check_replacing(replacements)
 
@@ -267,19 +251,13 @@ def test_the_check_on_edited_statements_catches_faults(
     ],
 )  # fmt: skip
 def test_the_check_in_nested_blocks_catches_faults(replacements: list[tuple[bytes, bytes]]) -> None:
-    from migrate_weights.diagnostics import UnsafeRewrite
-
     with pytest.raises(UnsafeRewrite):
         _check_replacing(replacements, NESTED)
 
 
 def test_replacements_that_do_not_make_the_new_source_are_refused() -> None:
-    from migrate_weights.pipeline import safety
-    from migrate_weights.diagnostics import UnsafeRewrite
-    from migrate_weights.pipeline.screen import parsed
-
     start = OLD.index(CALL)
     new_source = OLD.replace(CALL, FIXED).replace(b"SIZE = 1", b"SIZE = 2")
     edits = [(start, start + len(CALL), FIXED)]
     with pytest.raises(UnsafeRewrite, match="not what its edits make"):
-        safety.check(OLD, new_source, AT[OLD], parsed(OLD).tree, edits)  # type: ignore[union-attr]
+        safety.check(OLD, new_source, AT[OLD], ast.parse(OLD), edits)

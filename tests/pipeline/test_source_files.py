@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from cases import case_id, cases, check_fixes, check_second_run
 
 CASES = cases("source_files")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from cases import case_id, cases, check_fixes, check_noop, check_second_run, no_ops
 
 CASES = cases("builder_call")

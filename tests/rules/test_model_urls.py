@@ -11,8 +11,8 @@ import inspect
 from pathlib import Path
 
 import pytest
-from cases import case_id, cases, check_fixes, check_noop, check_second_run, no_ops
 
+from cases import case_id, cases, check_fixes, check_noop, check_second_run, no_ops
 from migrate_weights.diagnostics import Code
 from migrate_weights.pipeline.migrate import migrate_source
 from migrate_weights.tables import legacy_model_urls

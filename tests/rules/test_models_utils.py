@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from cases import FIXTURES, case_id, cases, check_fixes, check_second_run
 
 CASES = cases("models_utils")

@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from migrate_weights.tables import generate_model_urls
-from migrate_weights.tables import legacy_model_urls
+from migrate_weights.tables import generate_model_urls, legacy_model_urls
 
 ENTRIES = [
     (name, key, entry)

@@ -7,21 +7,20 @@ import pytest
 pytest.importorskip("torchvision")
 
 from migrate_weights.tables import generate_table  # noqa: E402
-from migrate_weights.tables import legacy_table
-from migrate_weights.tables.table import builder_name_at, builder_named  # noqa: E402
+from migrate_weights.tables.table import generated  # noqa: E402
 
 
 def test_committed_table_matches_installed_torchvision() -> None:
     expected = generate_table.render(generate_table.collect())
     assert (
         generate_table.TABLE_PATH.read_text(encoding="utf-8") == expected
-    ), "codemod/migrate_weights/tables/legacy_table.py is stale: run `python -m migrate_weights.tables.generate_table`"
+    ), "the legacy table is stale: run `python -m migrate_weights.tables.generate_table`"
 
 
 def test_every_registered_builder_is_in_the_table() -> None:
     from torchvision import models
 
-    assert sorted(legacy_table.BUILDERS) == sorted(models.list_models())
+    assert sorted(generated().builders) == sorted(models.list_models())
 
 
 @pytest.mark.slow  # builds the models, up to their weights
@@ -54,7 +53,7 @@ def test_legacy_members_come_from_the_shim() -> None:
                     models.get_model_builder(name)(**kwargs)
         finally:
             WeightsEnum.get_state_dict = original  # type: ignore[method-assign]
-        param = builder_named(name).legacy[0]  # type: ignore[union-attr]
+        param = generated().builder_named(name).legacy[0]
         if "quantize" in kwargs:
             assert param.switch is not None and requested == [param.switch[1]]
         elif kwargs["pretrained"] == "legacy":
@@ -64,18 +63,22 @@ def test_legacy_members_come_from_the_shim() -> None:
 
 
 def test_paths_cover_every_way_a_builder_is_reached() -> None:
-    assert builder_name_at("torchvision.models.resnet50") == "resnet50"
-    assert builder_name_at("torchvision.models.resnet.resnet50") == "resnet50"
-    assert builder_name_at("torchvision.models.quantization.resnet50") == "quantized_resnet50"
+    assert generated().builder_name_at("torchvision.models.resnet50") == "resnet50"
+    assert generated().builder_name_at("torchvision.models.resnet.resnet50") == "resnet50"
     assert (
-        builder_name_at("torchvision.models.quantization.resnet.resnet50") == "quantized_resnet50"
+        generated().builder_name_at("torchvision.models.quantization.resnet50")
+        == "quantized_resnet50"
+    )
+    assert (
+        generated().builder_name_at("torchvision.models.quantization.resnet.resnet50")
+        == "quantized_resnet50"
     )
     detection = "torchvision.models.detection.faster_rcnn.fasterrcnn_resnet50_fpn"
-    assert builder_name_at(detection) == "fasterrcnn_resnet50_fpn"
+    assert generated().builder_name_at(detection) == "fasterrcnn_resnet50_fpn"
 
 
 def test_positional_order_is_the_builder_signature() -> None:
-    builder = builder_named("fasterrcnn_resnet50_fpn")
+    builder = generated().builder_named("fasterrcnn_resnet50_fpn")
     assert builder is not None
     assert builder.positional_order[:4] == (
         "weights",

@@ -3,8 +3,8 @@ legacy forms; the tool's output must compile, be stable under a second run, and,
 torchvision with weight loading intercepted, request the same weights and build the same
 architectures as the original, with no deprecation warning.
 
-The CI profile runs a few hundred modules; `MIGRATE_WEIGHTS_FUZZ=long pytest tests/test_fuzz.py`
-runs thousands.
+The CI profile runs a few hundred modules;
+`MIGRATE_WEIGHTS_FUZZ=long pytest tests/verify/test_fuzz.py` runs thousands.
 """
 
 from __future__ import annotations
@@ -20,11 +20,9 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from test_runtime_equivalence import run  # noqa: E402
 
-from migrate_weights.tables import legacy_table  # noqa: E402
-from migrate_weights.tables import table
 from migrate_weights.diagnostics import Code  # noqa: E402
 from migrate_weights.pipeline.migrate import migrate_source  # noqa: E402
-from migrate_weights.tables.table import builder_named  # noqa: E402
+from migrate_weights.tables.table import LegacyTable, generated  # noqa: E402
 
 pytestmark = pytest.mark.slow  # builds the models of hundreds of generated modules
 
@@ -33,9 +31,9 @@ LONG = os.environ.get("MIGRATE_WEIGHTS_FUZZ") == "long"
 # calibrates on real data): cheap enough for hundreds of modules.
 CHEAP = sorted(
     name
-    for name in legacy_table.BUILDERS
+    for name in generated().builders
     if not name.startswith(("regnet", "quantized"))
-    and all(p.pretrained for p in builder_named(name).legacy)  # type: ignore[union-attr]
+    and all(p.pretrained for p in generated().builder_named(name).legacy)
 )
 QUANTIZED = ["quantized_mobilenet_v2", "quantized_shufflenet_v2_x0_5"]
 
@@ -59,9 +57,9 @@ def flag(draw: st.DrawFn, names: list[str]) -> str:
 def call(draw: st.DrawFn, style: str, names: list[str]) -> str:
     quantized = draw(st.integers(0, 7)) == 0  # they calibrate on real data: slow
     name = draw(st.sampled_from(QUANTIZED if quantized else CHEAP))
-    builder = builder_named(name)
+    builder = generated().builder_named(name)
     assert builder is not None
-    module, attribute = table.shortest_path(name).rsplit(".", 1)
+    module, attribute = generated().shortest_path(name).rsplit(".", 1)
     submodule = module.removeprefix("torchvision.models").lstrip(".")
     callee = IMPORTS[style][1].format(module=f"{submodule}." if submodule else "", name=attribute)
     arguments = []
@@ -114,14 +112,18 @@ def test_rewrite_is_equivalent(
 
 
 def check_module(
-    source: str, names: list[str], truth: bool, monkeypatch: pytest.MonkeyPatch
+    source: str,
+    names: list[str],
+    truth: bool,
+    monkeypatch: pytest.MonkeyPatch,
+    table: LegacyTable | None = None,
 ) -> None:
-    result = migrate_source(source.encode())
-    migrated = result.migrated.decode()  # type: ignore[union-attr]
+    result = migrate_source(source.encode(), table=table)
+    migrated = result.migrated.decode()
     codes = {d.code for d in result.diagnostics}
     compile(migrated, "<migrated>", "exec")
     assert codes <= {Code.FIXED, Code.NOT_FIXABLE}, (source, result.diagnostics)
-    again = migrate_source(migrated.encode())
+    again = migrate_source(migrated.encode(), table=table)
     assert again.migrated == result.migrated, (source, migrated)
 
     values = namespace_values(names, truth)
@@ -145,6 +147,6 @@ def test_the_property_catches_a_wrong_table(
 ) -> None:
     source = "from torchvision import models\n\nmodel_0 = models.resnet50(pretrained=flag_a)\n"
     check_module(source, ["flag_a"], True, monkeypatch)
-    tamper_table("resnet50", pretrained="ResNet50_Weights.IMAGENET1K_V2")
+    table = tamper_table("resnet50", pretrained="ResNet50_Weights.IMAGENET1K_V2")
     with pytest.raises(AssertionError):
-        check_module(source, ["flag_a"], True, monkeypatch)
+        check_module(source, ["flag_a"], True, monkeypatch, table)

@@ -19,15 +19,14 @@ models = pytest.importorskip("torchvision.models")
 
 from torchvision.models._api import WeightsEnum  # noqa: E402
 
-from migrate_weights.tables import legacy_table  # noqa: E402
-from migrate_weights.tables import table
 from migrate_weights.diagnostics import Code  # noqa: E402
 from migrate_weights.pipeline.migrate import migrate_source  # noqa: E402
+from migrate_weights.tables.table import generated  # noqa: E402
 
 pytestmark = pytest.mark.slow  # builds every hub entry point's model
 
 LEGACY_WARNING = "deprecated since 0.13"
-ENTRY_POINTS = sorted(name for name in legacy_table.BUILDERS if table.is_function_name(name))
+ENTRY_POINTS = sorted(name for name in generated().builders if generated().is_function_name(name))
 REPOSITORIES = ('"pytorch/vision"', '"pytorch/vision:main"', 'repo_or_dir="pytorch/vision"')
 
 
@@ -106,7 +105,7 @@ def variants(name: str) -> list[tuple[str, Any]]:
 
 @pytest.mark.parametrize("name", ENTRY_POINTS)
 def test_hub_call_requests_the_same_weights(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    if not table.builder_named(name).legacy[0].pretrained:  # type: ignore[union-attr]
+    if not generated().builder_named(name).legacy[0].pretrained:
         source = f'import torch\n\nmodel = torch.hub.load("pytorch/vision", "{name}", True)\n'
         result = migrate_source(source.encode())
         assert [d.code for d in result.diagnostics] == [Code.NO_LEGACY_WEIGHTS]

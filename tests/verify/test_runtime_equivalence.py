@@ -19,10 +19,9 @@ models = pytest.importorskip("torchvision.models")
 
 from torchvision.models._api import WeightsEnum  # noqa: E402
 
-from migrate_weights.tables import legacy_table  # noqa: E402
-from migrate_weights.tables import table
 from migrate_weights.diagnostics import Code  # noqa: E402
 from migrate_weights.pipeline.migrate import migrate_source  # noqa: E402
+from migrate_weights.tables.table import LegacyTable, generated  # noqa: E402
 
 pytestmark = pytest.mark.slow  # builds every builder's model, in every legacy form
 
@@ -133,18 +132,20 @@ def zoo_module(source: str) -> Any:
     return importlib.import_module(source.split()[1])
 
 
-@pytest.mark.parametrize("name", sorted(legacy_table.BUILDERS))
+@pytest.mark.parametrize("name", sorted(generated().builders))
 def test_rewrite_requests_the_same_weights(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     check_builder(name, monkeypatch)
 
 
-def check_builder(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    module, attribute = table.shortest_path(name).rsplit(".", 1)
+def check_builder(
+    name: str, monkeypatch: pytest.MonkeyPatch, table: LegacyTable | None = None
+) -> None:
+    module, attribute = generated().shortest_path(name).rsplit(".", 1)
     for variant in variants(name):
         legacy = f"import {module} as zoo\n\nmodel = zoo.{attribute}({variant.arguments})\n"
         outputs = {}
         for style in ("enum", "string"):
-            result = migrate_source(legacy.encode(), style=style)
+            result = migrate_source(legacy.encode(), style=style, table=table)
             outputs[style] = result.migrated.decode()
             codes = {d.code for d in result.diagnostics}
             context = f"{legacy!r} -> {outputs[style]!r}"
@@ -192,6 +193,6 @@ def check_builder(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_differential_check_catches_faults(
     name: str, changes: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tamper_table: Any
 ) -> None:
-    tamper_table(name, **changes)
+    table = tamper_table(name, **changes)
     with pytest.raises(AssertionError):
-        check_builder(name, monkeypatch)
+        check_builder(name, monkeypatch, table)

@@ -10,20 +10,24 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from cases import SAMPLE, SAMPLE_MIGRATED
 
 torch = pytest.importorskip("torch")
 
 from torchvision.models import SqueezeNet1_1_Weights, get_model_builder  # noqa: E402
 
-from migrate_weights.verify import checkpoints  # noqa: E402
-from migrate_weights.tables import legacy_table
-from migrate_weights.tables import table
 from migrate_weights.cli import main  # noqa: E402
 from migrate_weights.diagnostics import CallRewrite  # noqa: E402
 from migrate_weights.pipeline.migrate import migrate_source  # noqa: E402
+from migrate_weights.tables.table import LegacyTable, generated  # noqa: E402
+from migrate_weights.verify import checkpoints  # noqa: E402
 from migrate_weights.verify.verifier import main as verify_table  # noqa: E402
-from migrate_weights.verify.verifier import table_variants, verify_builder, verify_rewrite  # noqa: E402
+from migrate_weights.verify.verifier import (  # noqa: E402
+    table_variants,
+    verify_builder,
+    verify_rewrite,
+)
 
 CPU = torch.device("cpu")
 SMALL_DETECTOR = "fasterrcnn_mobilenet_v3_large_320_fpn"
@@ -31,8 +35,8 @@ SMALL_DETECTOR = "fasterrcnn_mobilenet_v3_large_320_fpn"
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_thread_per_worker")]
 
 
-def rewrite_of(source: str) -> CallRewrite:
-    result = migrate_source(source.encode())
+def rewrite_of(source: str, table: LegacyTable | None = None) -> CallRewrite:
+    result = migrate_source(source.encode(), table=table)
     assert len(result.rewrites) == 1, result.diagnostics
     return result.rewrites[0]
 
@@ -190,12 +194,12 @@ def test_real_checkpoint_comes_from_the_hub_cache(
     ids=lambda value: value if isinstance(value, str) else "",
 )
 def test_table_variants(name: str, variants: list[str]) -> None:
-    assert table_variants(table.builder_named(name)) == variants
+    assert table_variants(generated().builder_named(name)) == variants
 
 
 def test_table_mode_leaves_builders_without_legacy_weights_alone(tamper_table) -> None:  # type: ignore[no-untyped-def]
-    tamper_table("squeezenet1_1", pretrained=None)
-    true, false, positional = verify_builder("squeezenet1_1", CPU, "synthetic")
+    table = tamper_table("squeezenet1_1", pretrained=None)
+    true, false, positional = verify_builder("squeezenet1_1", CPU, "synthetic", table=table)
     assert (true.verification, true.failed) == (None, False)
     assert true.render().startswith("squeezenet1_1(pretrained=True): not rewritten: ")
     assert (positional.verification, positional.failed) == (None, False)
@@ -209,8 +213,9 @@ def test_table_mode_leaves_builders_without_legacy_weights_alone(tamper_table) -
 
 
 def test_fault_resnet50_mapped_to_v2(tamper_table) -> None:  # type: ignore[no-untyped-def]
-    tamper_table("resnet50", pretrained="ResNet50_Weights.IMAGENET1K_V2")
-    rewrite = rewrite_of("from torchvision.models import resnet50\nresnet50(pretrained=True)\n")
+    table = tamper_table("resnet50", pretrained="ResNet50_Weights.IMAGENET1K_V2")
+    source = "from torchvision.models import resnet50\nresnet50(pretrained=True)\n"
+    rewrite = rewrite_of(source, table)
     assert rewrite.after == "resnet50(weights=ResNet50_Weights.IMAGENET1K_V2)"
     verification = verify_rewrite(rewrite, CPU, "synthetic")
     assert not verification.equal
@@ -219,12 +224,13 @@ def test_fault_resnet50_mapped_to_v2(tamper_table) -> None:  # type: ignore[no-u
 
 def test_fault_quantized_builder_mapped_to_the_float_enum(tamper_table) -> None:  # type: ignore[no-untyped-def]
     name = "quantized_shufflenet_v2_x0_5"
-    (param,) = legacy_table.BUILDERS[name]["legacy"]
+    (param,) = generated().builders[name]["legacy"]
     float_member = param["pretrained"]
-    tamper_table(name, switch=("quantize", float_member))
+    table = tamper_table(name, switch=("quantize", float_member))
     rewrite = rewrite_of(
         "from torchvision.models.quantization import shufflenet_v2_x0_5\n"
-        "shufflenet_v2_x0_5(pretrained=True, quantize=True)\n"
+        "shufflenet_v2_x0_5(pretrained=True, quantize=True)\n",
+        table,
     )
     assert float_member in rewrite.after
     verification = verify_rewrite(rewrite, CPU, "synthetic")
@@ -233,13 +239,14 @@ def test_fault_quantized_builder_mapped_to_the_float_enum(tamper_table) -> None:
 
 
 def test_fault_progress_read_as_pretrained_backbone(tamper_table) -> None:  # type: ignore[no-untyped-def]
-    order = list(legacy_table.BUILDERS[SMALL_DETECTOR]["parameters"])
+    order = list(generated().builders[SMALL_DETECTOR]["parameters"])
     progress, backbone = order.index("progress"), order.index("weights_backbone")
     order[progress], order[backbone] = order[backbone], order[progress]
-    tamper_table(SMALL_DETECTOR, parameters=tuple(order))
+    table = tamper_table(SMALL_DETECTOR, parameters=tuple(order))
     rewrite = rewrite_of(
         f"from torchvision.models.detection import {SMALL_DETECTOR}\n"
-        f"{SMALL_DETECTOR}(False, False, None, True)\n"
+        f"{SMALL_DETECTOR}(False, False, None, True)\n",
+        table,
     )
     assert "weights_backbone=None" in rewrite.after
     verification = verify_rewrite(rewrite, CPU, "synthetic")
@@ -262,9 +269,9 @@ def test_fault_weights_backbone_dropped() -> None:
 
 def test_table_mode_exits_3_on_a_tampered_table(tamper_table, capsys) -> None:  # type: ignore[no-untyped-def]
     wrong = "SqueezeNet1_0_Weights.IMAGENET1K_V1"
-    tamper_table("squeezenet1_1", pretrained=wrong)
+    table = tamper_table("squeezenet1_1", pretrained=wrong)
     arguments = ["--builder", "squeezenet1_1", "--device", "cpu", "--weights", "synthetic"]
-    assert verify_table(arguments) == 3
+    assert verify_table(arguments, table) == 3
     out, err = capsys.readouterr()
     assert [line.split(":")[0] for line in out.splitlines() if " != " in line] == [
         f"squeezenet1_1(pretrained=True) != squeezenet1_1(weights={wrong})",
@@ -347,7 +354,7 @@ def test_cli_counts_fixes_it_has_no_call_to_build_for(
 def test_cli_in_place_writes_only_files_whose_rewrites_are_equal(
     tmp_path: Path, capsys: pytest.CaptureFixture, tamper_table
 ) -> None:  # type: ignore[no-untyped-def]
-    tamper_table("resnet50", pretrained="ResNet50_Weights.IMAGENET1K_V2")
+    table = tamper_table("resnet50", pretrained="ResNet50_Weights.IMAGENET1K_V2")
     tampered, sound = tmp_path / "a_train.py", tmp_path / "b_eval.py"
     tampered_source = (
         b"import torchvision.models as tvm\n"
@@ -356,7 +363,7 @@ def test_cli_in_place_writes_only_files_whose_rewrites_are_equal(
     )
     tampered.write_bytes(tampered_source)
     sound.write_text("import torchvision\ntorchvision.models.squeezenet1_1(pretrained=True)\n")
-    status = main([str(tmp_path), "--verify", "--device", "cpu", "--weights", "synthetic"])
+    status = main([str(tmp_path), "--verify", "--device", "cpu", "--weights", "synthetic"], table)
     out, err = capsys.readouterr()
     assert status == 3
     assert tampered.read_bytes() == tampered_source

@@ -107,7 +107,7 @@ def _rewrite(
     dropped, drop_findings = dropped_dicts(survey, text)
     diagnostics += drop_findings
     modules = modules_to_import(tree, text, survey)
-    edits += import_edits(tree, text, references.imported, dropped, modules, removed)
+    edits += import_edits(tree, text, references.imported, dropped, modules, removed, syntax)
     diagnostics.sort(key=lambda d: (d.line, d.column))
     migrated, replacements = _applied(source, edits)
     return migrated, diagnostics, rewrites, replacements

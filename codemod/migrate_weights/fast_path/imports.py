@@ -1,7 +1,8 @@
-"""What `imports.append_names` and `imports.remove_names` make of a `from module import ...`,
-written on its text, without LibCST, for the layouts black and isort write: every name on the
-statement's one line, or one name a line in parentheses, each with its comma (names are also
-appended to a one-line import in any spacing). Any other layout is left to LibCST (None)."""
+"""Imports on the fast path, as the full path adds and removes them (AddImportsVisitor,
+RemoveImportsVisitor, full_path/imports.py): names appended to the first `from module import`
+of their module or taken out of one (on its text, by the text syntax, or by LibCST for the
+layouts that does not read), new statements placed after the imports that open the module, and
+statements removed with the blank lines around them kept."""
 
 from __future__ import annotations
 
@@ -9,42 +10,7 @@ import ast
 
 from migrate_weights.fast_path.source import Edit, FullPath, Source
 from migrate_weights.pipeline.parse import blocks, end_of, start_line
-from migrate_weights.syntax.text import is_one_string
-
-
-def _written(alias: ast.alias) -> str:
-    return f"{alias.name} as {alias.asname}" if alias.asname else alias.name
-
-
-def edited(
-    statement: ast.ImportFrom, written: str, dropped: set[str], added: list[str]
-) -> str | None:
-    """The statement (its source `written`) with `added` appended and the names bound to
-    `dropped` taken out, as LibCST leaves it; some name must stay."""
-    if not dropped and not any(mark in written for mark in "(#\\\n"):
-        return written + "".join(f", {name}" for name in added)  # on one line, as written
-    aliases = [_written(alias) for alias in statement.names]
-    kept = [
-        text
-        for alias, text in zip(statement.names, aliases)
-        if (alias.asname or alias.name) not in dropped
-    ] + added
-    head = f"from {'.' * statement.level}{statement.module or ''} import "
-    if written == head + ", ".join(aliases):
-        return head + ", ".join(kept)
-    lines = written[len(head) + 2 : -1]
-    indentation = lines[: len(lines) - len(lines.lstrip(" "))]
-    if not indentation or written != f"{head}(\n{_one_a_line(aliases, indentation)})":
-        return None
-    listed = _one_a_line(kept, indentation)
-    last = statement.names[-1]
-    if not added and (last.asname or last.name) in dropped:
-        listed = listed[: -len(",\n")]  # the new last name loses its comma and line break
-    return f"{head}(\n{listed})"
-
-
-def _one_a_line(names: list[str], indentation: str) -> str:
-    return "".join(f"{indentation}{name},\n" for name in names)
+from migrate_weights.syntax.text import TextSyntax, is_one_string
 
 
 def removal_edits(tree: ast.Module, text: Source, removed: set[int]) -> dict[int, Edit]:
@@ -144,14 +110,18 @@ def new_imports(
 
 
 def edited_import(
-    statement: ast.ImportFrom, text: Source, dropped: set[str], added: list[str]
+    statement: ast.ImportFrom,
+    text: Source,
+    dropped: set[str],
+    added: list[str],
+    syntax: TextSyntax,
 ) -> Edit | None:
     """A top-level `from module import ...` with the names bound to `dropped` taken out and
     `added` appended, as the full path leaves it; None when no name is left: it goes."""
     if all((alias.asname or alias.name) in dropped for alias in statement.names) and not added:
         return None
     written = text.text(statement)
-    new = edited(statement, written, dropped, added)
+    new = syntax.import_edited(statement, written, dropped, added)
     if new is None:  # a layout only LibCST edits as the full path does
         import libcst as cst
 
@@ -175,6 +145,7 @@ def import_edits(
     dropped: dict[int, set[str]],
     modules: list[str],
     removed: set[int],
+    syntax: TextSyntax,
 ) -> list[Edit]:
     """Needed names appended to the first top-level `from module import ...` of their module,
     as the full path does, `dropped` (statement -> names) taken out of theirs; new statements
@@ -192,7 +163,7 @@ def import_edits(
             del wanted[name]
         gone = dropped.pop(id(statement), set())
         if gone or names:
-            edit = edited_import(statement, text, gone, names)
+            edit = edited_import(statement, text, gone, names, syntax)
             if edit is None:
                 removed = removed | {id(statement)}
             else:

@@ -19,6 +19,7 @@ from migrate_weights.tables.table import LegacyTable, generated
 if TYPE_CHECKING:
     from migrate_weights.pipeline.notebooks import CellChange
     from migrate_weights.pipeline.safety import Replacement
+    from migrate_weights.syntax.text import TextSyntax
 
 # Modules needed only once a file changes (safety) or is a notebook are imported where they
 # are used: a run that changes nothing starts sooner without them.
@@ -76,26 +77,36 @@ def migrate_source(
     style: str = "enum",
     screen: bool = True,
     table: LegacyTable | None = None,
+    syntax: TextSyntax | None = None,
 ) -> FileResult:
     """Rewrite one module's source, on the fast path where it applies. Raises Unparsable for
     code it cannot parse. `screen=False` skips the screen (to show it skips nothing); `table`:
-    the legacy table, when not the generated one."""
+    the legacy table, when not the generated one; `syntax`: how the fast path reads and edits
+    calls and imports as text, when not as TEXT does."""
     if screen and not might_use_torchvision(source):
         return FileResult(path, source, source)
-    return _migrate_text_checked(source, path, style, screen, table)
+    return _migrate_text_checked(source, path, style, screen, table, syntax)
 
 
 def _migrate_text_checked(
-    source: bytes, path: str, style: str, screen: bool = True, table: LegacyTable | None = None
+    source: bytes,
+    path: str,
+    style: str,
+    screen: bool = True,
+    table: LegacyTable | None = None,
+    syntax: TextSyntax | None = None,
 ) -> FileResult:
     """`migrate_source` once the textual check has let the source through."""
     module = parse(source)
     if screen and module is not None and not syntax_might_need_migration(source, module):
         return FileResult(path, source, source)
     from migrate_weights import fast_path  # only once a file needs a closer look
+    from migrate_weights.syntax.text import TEXT
 
     table = table or generated()
-    quick = None if module is None else fast_path.rewrite(source, module, style, table)
+    quick = None
+    if module is not None:
+        quick = fast_path.rewrite(source, module, style, table, syntax or TEXT)
     if quick is None:
         return migrate_with_libcst(source, path, style, module, table)
     assert module is not None
@@ -161,7 +172,12 @@ def screen_file(path: Path) -> FileResult | bytes:
     return source
 
 
-def migrate_file(path: Path, style: str = "enum", table: LegacyTable | None = None) -> FileResult:
+def migrate_file(
+    path: Path,
+    style: str = "enum",
+    table: LegacyTable | None = None,
+    syntax: TextSyntax | None = None,
+) -> FileResult:
     source = screen_file(path)
     if isinstance(source, FileResult):
         return source
@@ -170,7 +186,7 @@ def migrate_file(path: Path, style: str = "enum", table: LegacyTable | None = No
         if path.suffix == ".ipynb":
             return _migrate_notebook(source, name, style, table)
         # screen_file did the textual check
-        return _migrate_text_checked(source, name, style, table=table)
+        return _migrate_text_checked(source, name, style, table=table, syntax=syntax)
     except MIGRATION_ERRORS as error:
         return FileResult(name, original=source, diagnostics=[failure(error)])
 

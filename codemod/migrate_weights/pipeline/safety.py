@@ -18,6 +18,7 @@ import io
 import itertools
 import re
 import tokenize
+from collections.abc import Callable
 from typing import Any
 
 from migrate_weights.diagnostics import UnsafeRewrite
@@ -102,7 +103,8 @@ class _Comparison:
         return all(self.same(getattr(old, f), getattr(new, f)) for f in old._fields)
 
 
-def _parsed(source: bytes) -> ast.Module:
+def parse_again(source: bytes) -> ast.Module:
+    """A rewritten source's (or a part's) syntax tree; UnsafeRewrite if it does not parse."""
     try:
         return ast.parse(source)
     except SyntaxError as error:
@@ -184,14 +186,16 @@ def _in_blocks(
     return found if placed == len(ranges) else None
 
 
-def _reparsed(text: bytes, first: int, in_block: bool) -> list[ast.stmt] | None:
+def _reparsed(
+    text: bytes, first: int, in_block: bool, parse: Callable[[bytes], ast.Module]
+) -> list[ast.stmt] | None:
     """The statements of a region's new text (`first`: its first line in the new source),
     parsed at their lines; in a block, inside `if 1:` (None where the text is no run of
     statements of one block)."""
     if not in_block:
-        return _parsed(b"\n" * (first - 1) + text).body
+        return parse(b"\n" * (first - 1) + text).body
     try:
-        module = _parsed(b"\n" * (first - 2) + b"if 1:\n" + text)
+        module = parse(b"\n" * (first - 2) + b"if 1:\n" + text)
     except UnsafeRewrite:
         return None  # the whole module's parse tells
     block = module.body[0] if len(module.body) == 1 else None
@@ -206,6 +210,7 @@ def _touched_pairs(
     old: ast.Module,
     old_lines: list[bytes],
     replacements: list[Replacement],
+    parse: Callable[[bytes], ast.Module],
 ) -> list[tuple[list[ast.stmt], list[ast.stmt], bool]] | None:
     """For each region the replacements touch: the old statements, those its new text parses
     to, placed at their lines in the new source, and whether it is in a block. None where a
@@ -234,7 +239,7 @@ def _touched_pairs(
         ):
             return None
         new_first = bisect.bisect_right(new_starts, new_start)
-        new = _reparsed(new_source[new_start:new_end], new_first, in_block)
+        new = _reparsed(new_source[new_start:new_end], new_first, in_block, parse)
         if new is None or (in_block and new[0].col_offset != statements[0].col_offset):
             return None
         pairs.append((statements, new, in_block))
@@ -247,16 +252,17 @@ def check(
     edited: set[Position],
     old: ast.Module | None = None,
     replacements: list[Replacement] | None = None,
+    parse: Callable[[bytes], ast.Module] = parse_again,
 ) -> None:
     """`old`: the old source's tree, when it is at hand. `replacements`: the old source's bytes
     [start, end) replaced, in order, that make the new source, when known (on the fast path):
     then only the statements they touch are parsed again and compared, the rest being the same
-    text between the same statement boundaries."""
+    text between the same statement boundaries. `parse`: how a new text is parsed again."""
     old_lines, pairs = _Lines(old_source), None
     if old is not None and replacements is not None:
-        pairs = _touched_pairs(old_source, new_source, old, old_lines.lines, replacements)
+        pairs = _touched_pairs(old_source, new_source, old, old_lines.lines, replacements, parse)
     if pairs is None:
-        new = _parsed(new_source)
+        new = parse(new_source)
         pairs = [((old or ast.parse(old_source)).body, new.body, False)]
     comparison = _Comparison(old_lines, _Lines(new_source), edited)
     for old_statements, new_statements, in_block in pairs:

@@ -11,7 +11,10 @@ README's sample tree and its expected result, which no glob here walks into but 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from migrate_weights.diagnostics import Code
 from migrate_weights.pipeline.migrate import migrate_source
@@ -90,3 +93,29 @@ def check_noop(case: Path) -> None:
     result = migrate_source(source, case.name)
     assert result.migrated == source
     assert result.diagnostics == []
+
+
+def fixture_tests(folder: str) -> tuple[Callable[[Path], None], Callable[[Path], None]]:
+    """The tests a folder's module runs over its cases: each fixed byte for byte, and run again
+    to no change. `test_fixes, test_second_run_changes_nothing = fixture_tests(folder)`."""
+    found = cases(folder)
+
+    @pytest.mark.parametrize("case", found, ids=case_id)
+    def test_fixes(case: Path) -> None:
+        check_fixes(case)
+
+    @pytest.mark.parametrize("case", found, ids=case_id)
+    def test_second_run_changes_nothing(case: Path) -> None:
+        check_second_run(case)
+
+    return test_fixes, test_second_run_changes_nothing
+
+
+def noop_tests(folder: str) -> Callable[[Path], None]:
+    """The test a folder's module runs over its no-op files: `test_noop = noop_tests(folder)`."""
+
+    @pytest.mark.parametrize("case", no_ops(folder), ids=case_id)
+    def test_noop(case: Path) -> None:
+        check_noop(case)
+
+    return test_noop

@@ -51,4 +51,4 @@ def test_every_folder_has_its_test_module() -> None:
     for folder, module in MODULES.items():
         assert module.is_file(), (folder, module)
         if folder in CASE_FOLDERS:
-            assert f'cases("{folder}")' in module.read_text(), module
+            assert f'fixture_tests("{folder}")' in module.read_text(), module

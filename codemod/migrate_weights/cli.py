@@ -13,6 +13,7 @@ from typing import IO, TYPE_CHECKING
 
 import click
 
+from migrate_weights.commands import ExitStatus, run
 from migrate_weights.config import (
     STYLES,
     ConfigError,
@@ -21,7 +22,7 @@ from migrate_weights.config import (
     load_settings,
     validated_codes,
 )
-from migrate_weights.diagnostics import Code, Diagnostic, ExitStatus
+from migrate_weights.diagnostics import Code, Diagnostic
 from migrate_weights.output import FORMATS, JsonFindings, github_annotation
 from migrate_weights.pipeline.discover import python_files
 from migrate_weights.pipeline.migrate import (
@@ -339,13 +340,4 @@ def cli(
 
 def main(argv: Sequence[str] | None = None, table: LegacyTable | None = None) -> int:
     """The command line; `table`: the legacy table, when not the generated one."""
-    try:
-        status: int = cli.main(
-            args=argv, prog_name="migrate-weights", standalone_mode=False, obj=table
-        )
-        return status
-    except click.ClickException as error:
-        error.show()
-        return error.exit_code
-    except click.Abort:
-        return ExitStatus.ERROR
+    return run(cli, argv, "migrate-weights", table)

@@ -28,13 +28,6 @@ class Code(enum.Enum):
 Finding = tuple[Code, str]  # what a rule reports, before it is placed at a line and column
 
 
-class ExitStatus(enum.IntEnum):
-    CLEAN = 0  # nothing to change; with --verify, every rewrite proven equal
-    CHANGES = 1  # changes made or needed, or sites left for a person
-    ERROR = 2  # a file could not be read, parsed or written; a rewrite could not be verified
-    MISMATCH = 3  # --verify: a rewrite that changes the model
-
-
 @dataclass(frozen=True)
 class Diagnostic:
     line: int

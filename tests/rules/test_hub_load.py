@@ -5,35 +5,12 @@ pre-filter on hub files. Run under torchvision: tests/verify/test_hub_runtime.py
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-from cases import FIXTURES, case_id, cases, check_fixes, check_noop, check_second_run, no_ops
+from cases import FIXTURES, fixture_tests, noop_tests
 from migrate_weights.pipeline import screen
 from migrate_weights.pipeline.migrate import migrate_source
 
-CASES = cases("hub_load")
-NO_OPS = no_ops("hub_load")
-
-
-def test_cases_exist() -> None:
-    assert CASES and NO_OPS
-
-
-@pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_fixes(case: Path) -> None:
-    check_fixes(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_second_run_changes_nothing(case: Path) -> None:
-    check_second_run(case)
-
-
-@pytest.mark.parametrize("case", NO_OPS, ids=case_id)
-def test_noop(case: Path) -> None:
-    check_noop(case)
+test_fixes, test_second_run_changes_nothing = fixture_tests("hub_load")
+test_noop = noop_tests("hub_load")
 
 
 def test_prefilter_passes_hub_files_that_never_name_torchvision() -> None:

@@ -8,37 +8,18 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from pathlib import Path
 
 import pytest
 
-from cases import case_id, cases, check_fixes, check_noop, check_second_run, no_ops
+from cases import fixture_tests, noop_tests
 from migrate_weights.diagnostics import Code
 from migrate_weights.pipeline.migrate import migrate_source
 from migrate_weights.tables import legacy_model_urls
 
-CASES = cases("model_urls")
-NO_OPS = no_ops("model_urls")
+test_fixes, test_second_run_changes_nothing = fixture_tests("model_urls")
+test_noop = noop_tests("model_urls")
+
 ALL_PATHS = sorted([*legacy_model_urls.MODEL_URLS, *legacy_model_urls.IMPORTED])
-
-
-def test_cases_exist() -> None:
-    assert CASES and NO_OPS
-
-
-@pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_fixes(case: Path) -> None:
-    check_fixes(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_second_run_changes_nothing(case: Path) -> None:
-    check_second_run(case)
-
-
-@pytest.mark.parametrize("case", NO_OPS, ids=case_id)
-def test_noop(case: Path) -> None:
-    check_noop(case)
 
 
 def entry_id(value: object) -> str:

@@ -5,27 +5,11 @@ it writes, resolved under torch."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from cases import FIXTURES, case_id, cases, check_fixes, check_second_run
+from cases import FIXTURES, fixture_tests
 
-CASES = cases("models_utils")
-
-
-def test_cases_exist() -> None:
-    assert CASES
-
-
-@pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_fixes(case: Path) -> None:
-    check_fixes(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_second_run_changes_nothing(case: Path) -> None:
-    check_second_run(case)
+test_fixes, test_second_run_changes_nothing = fixture_tests("models_utils")
 
 
 def test_migrated_models_utils_imports_resolve() -> None:

@@ -27,7 +27,8 @@ import click
 import torch
 from torchvision.models import get_model_builder, get_model_weights, get_weight
 
-from migrate_weights.diagnostics import CallRewrite, Code, ExitStatus
+from migrate_weights.commands import ExitStatus, run
+from migrate_weights.diagnostics import CallRewrite, Code
 from migrate_weights.pipeline.migrate import FileResult, migrate_source
 from migrate_weights.syntax.arguments import NOT_LITERAL
 from migrate_weights.tables.table import Builder, LegacyTable, generated
@@ -630,16 +631,4 @@ def table_command(builders: tuple[str, ...], device: str, weights: str) -> int:
 def main(argv: Sequence[str] | None = None, table: LegacyTable | None = None) -> int:
     """The table-wide mode's command line; `table`: the legacy table, when not the generated
     one."""
-    try:
-        status: int = table_command.main(
-            args=argv,
-            prog_name="python -m migrate_weights.verify",
-            standalone_mode=False,
-            obj=table,
-        )
-        return status
-    except click.ClickException as error:
-        error.show()
-        return error.exit_code
-    except click.Abort:
-        return ExitStatus.ERROR
+    return run(table_command, argv, "python -m migrate_weights.verify", table)

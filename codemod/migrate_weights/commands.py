@@ -1,0 +1,29 @@
+"""How the command lines (`migrate-weights`, `python -m migrate_weights.verify`) end: their exit
+statuses, and a click command run to one."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+import click
+
+
+class ExitStatus(enum.IntEnum):
+    CLEAN = 0  # nothing to change; with --verify, every rewrite proven equal
+    CHANGES = 1  # changes made or needed, or sites left for a person
+    ERROR = 2  # a file could not be read, parsed or written; a rewrite could not be verified
+    MISMATCH = 3  # --verify: a rewrite that changes the model
+
+
+def run(command: click.Command, argv: Sequence[str] | None, prog_name: str, obj: object) -> int:
+    """`command`'s exit status for `argv` (`obj`: what its context carries), its usage errors
+    shown as click shows them."""
+    try:
+        status: int = command.main(args=argv, prog_name=prog_name, standalone_mode=False, obj=obj)
+        return status
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except click.Abort:
+        return ExitStatus.ERROR

@@ -15,7 +15,7 @@ from migrate_weights.fast_path.names import Names
 from migrate_weights.fast_path.source import FullPath, Source
 from migrate_weights.full_path.targets import Settled, find_target, settle
 from migrate_weights.pipeline.parse import blocks, start_line
-from migrate_weights.rules import hub_load, partial
+from migrate_weights.rules import legacy_api
 from migrate_weights.rules.builder_call import CallPlan, plan_named_call
 from migrate_weights.rules.hub_load import plan_hub_call
 from migrate_weights.rules.partial import keep_positionals
@@ -146,7 +146,7 @@ class CallPlanner:
         if arguments is None or not DOTTED_NAME.fullmatch(func):
             return None
         label, planned, builder_call = folded(func), arguments, None
-        if callee == hub_load.LOAD:
+        if callee == legacy_api.HUB_LOAD:
             loaded = plan_hub_call(arguments, self.syntax, self.table)
             if loaded is None:
                 return Settled([])
@@ -155,7 +155,7 @@ class CallPlanner:
             return self._settle_text(
                 label, loaded.plan, loaded.builder, segment, position, indentation, builder_call
             )
-        if callee == partial.FUNCTION:
+        if callee == legacy_api.PARTIAL:
             if inner_callee is None:
                 return Settled([])
             first, *planned = arguments

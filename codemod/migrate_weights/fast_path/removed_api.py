@@ -14,7 +14,7 @@ from migrate_weights.fast_path.names import Names, module_level_imports
 from migrate_weights.fast_path.source import Edit, FullPath, Source
 from migrate_weights.fast_path.survey import Survey, is_model_urls_dict
 from migrate_weights.pipeline.parse import Nodes
-from migrate_weights.rules import model_urls, models_utils
+from migrate_weights.rules import legacy_api, model_urls, models_utils
 from migrate_weights.syntax.arguments import folded
 from migrate_weights.syntax.text import member_reference
 
@@ -24,9 +24,11 @@ _LOOKUP = re.compile(r"[\w.]+\[(\"[^\"\\\n]*\"|'[^'\\\n]*')\]")
 
 
 _UTILS_FROM = re.compile(
-    r"(from[ \t]+)" + re.escape(models_utils.MODULE) + r"([ \t]+import[ \t][\w \t,]*)"
+    r"(from[ \t]+)" + re.escape(legacy_api.UTILS_MODULE) + r"([ \t]+import[ \t][\w \t,]*)"
 )
-_UTILS_AS = re.compile(r"(import[ \t]+)" + re.escape(models_utils.MODULE) + r"([ \t]+as[ \t]+\w+)")
+_UTILS_AS = re.compile(
+    r"(import[ \t]+)" + re.escape(legacy_api.UTILS_MODULE) + r"([ \t]+as[ \t]+\w+)"
+)
 
 
 def lookup_edit(
@@ -72,15 +74,15 @@ def utils_edit(
         new = models_utils.NEW_PATH
     else:
         match = None
-        if isinstance(node, ast.ImportFrom) and node.module == models_utils.MODULE:
-            function = models_utils.FUNCTION
+        if isinstance(node, ast.ImportFrom) and node.module == legacy_api.UTILS_MODULE:
+            function = legacy_api.UTILS_FUNCTION
             if all(alias.name == function for alias in node.names):
                 match = _UTILS_FROM.fullmatch(segment)
         elif isinstance(node, ast.Import) and len(node.names) == 1 and node.names[0].asname:
             match = _UTILS_AS.fullmatch(segment)
         if match is None:
             raise FullPath
-        new = f"{match[1]}{models_utils.NEW_MODULE}{match[2]}"
+        new = f"{match[1]}{legacy_api.UTILS_NEW_MODULE}{match[2]}"
     finding = models_utils.rewritten(folded(segment), folded(new))
     position = node.lineno, text.column(node)
     return Edit(*text.span(node), new), Diagnostic(*position, *finding, (segment, new))
@@ -97,7 +99,7 @@ def plain_utils_import(
     """`import torchvision.models.utils`, which binds `torchvision`: `import torchvision.models`,
     or (None) no statement where another import binds `torchvision` or every use of the name was a
     path rewritten to torch.hub (as RemovedModules.going decides with scope analysis)."""
-    if statement not in tree.body or text.text(statement) != f"import {models_utils.MODULE}":
+    if statement not in tree.body or text.text(statement) != f"import {legacy_api.UTILS_MODULE}":
         raise FullPath
     if names.bindings.get("torchvision") != {"torchvision"}:
         raise FullPath  # bound by something else too: whose uses are whose needs scopes
@@ -141,7 +143,7 @@ def dropped_dicts(survey: Survey, text: Source) -> tuple[dict[int, set[str]], li
             raise FullPath
         segment = folded(text.text(statement))
         for alias in statement.names:
-            if alias.name in model_urls.DICT_NAMES and is_model_urls_dict(
+            if alias.name in legacy_api.MODEL_URLS_DICTS and is_model_urls_dict(
                 f"{statement.module}.{alias.name}"
             ):
                 local = alias.asname or alias.name
@@ -161,9 +163,11 @@ def modules_to_import(tree: ast.Module, text: Source, survey: Survey) -> list[st
     top_level = {id(statement) for statement in tree.body}
     for statement in module_level_imports(tree.body):
         if isinstance(statement, ast.Import):
-            if any(a.name == models_utils.NEW_MODULE and a.asname is None for a in statement.names):
+            if any(
+                a.name == legacy_api.UTILS_NEW_MODULE and a.asname is None for a in statement.names
+            ):
                 if id(statement) not in top_level:
                     raise FullPath  # whether AddImportsVisitor counts it is its own affair
                 if id(statement) in opening:
                     return []
-    return [models_utils.NEW_MODULE]
+    return [legacy_api.UTILS_NEW_MODULE]

@@ -10,7 +10,7 @@ from migrate_weights.fast_path.names import Names, imported_names
 from migrate_weights.fast_path.source import FullPath
 from migrate_weights.pipeline.parse import Nodes
 from migrate_weights.pipeline.screen import might_be_a_flag
-from migrate_weights.rules import hub_load, model_urls, models_utils, partial
+from migrate_weights.rules import legacy_api, model_urls, models_utils
 from migrate_weights.tables.table import LegacyTable
 
 
@@ -70,11 +70,11 @@ def survey_module(source: bytes, names: Names, nodes: Nodes, table: LegacyTable)
             if isinstance(call.func, ast.Name) and call.func.id == "getattr" and call.args:
                 if (names.qualified(call.args[0]) or "").startswith("torchvision"):
                     raise FullPath
-        elif callee == partial.FUNCTION:
+        elif callee == legacy_api.PARTIAL:
             inner = names.qualified(call.args[0]) if call.args else None
             if inner and (table.builder_name_at(inner) or table.is_get_model(inner)):
                 survey.calls.append((call, callee, inner))
-        elif callee == hub_load.LOAD:
+        elif callee == legacy_api.HUB_LOAD:
             survey.calls.append((call, callee, None))
         elif table.builder_name_at(callee) and _may_need_a_plan(call, 0, table):
             survey.calls.append((call, callee, None))
@@ -94,7 +94,7 @@ def survey_module(source: bytes, names: Names, nodes: Nodes, table: LegacyTable)
     for attribute in attributes:  # breadth-first: a path before the paths inside it
         if id(attribute) in taken:
             continue
-        if attribute.attr == models_utils.FUNCTION:
+        if attribute.attr == legacy_api.UTILS_FUNCTION:
             path = attribute.value
             if isinstance(path, ast.Attribute) and path.attr == "utils":
                 if names.qualified(attribute) == models_utils.REMOVED_PATH:
@@ -110,12 +110,12 @@ def survey_module(source: bytes, names: Names, nodes: Nodes, table: LegacyTable)
             raise FullPath
     imports = nodes.of(ast.Import)
     for statement in imports:
-        if any(alias.name.startswith(models_utils.MODULE) for alias in statement.names):
+        if any(alias.name.startswith(legacy_api.UTILS_MODULE) for alias in statement.names):
             survey.utils_imports.append(statement)
     imports_from = nodes.of(ast.ImportFrom)
     for statement_from in imports_from:
         imported = [qualified for _, qualified in imported_names(statement_from)]
-        if any(qualified.startswith(models_utils.MODULE) for qualified in imported):
+        if any(qualified.startswith(legacy_api.UTILS_MODULE) for qualified in imported):
             survey.utils_imports.append(statement_from)
         elif dicts and any(is_model_urls_dict(qualified) for qualified in imported):
             survey.dict_imports.append(statement_from)

@@ -9,8 +9,7 @@ from libcst.helpers import get_full_name_for_node
 from libcst.metadata import ExpressionContext
 
 from migrate_weights.full_path.rule_context import RuleContext
-from migrate_weights.rules import model_urls
-from migrate_weights.rules.model_urls import DICT_NAMES
+from migrate_weights.rules import legacy_api, model_urls
 from migrate_weights.syntax.arguments import NOT_LITERAL
 from migrate_weights.syntax.cst_nodes import literal_value, one_line, source
 
@@ -20,7 +19,9 @@ class ModelUrls:
 
     def __init__(self, command: RuleContext) -> None:
         self.command = command
-        self.local_names = set(DICT_NAMES)  # names an import may have bound to a dict
+        self.local_names = set(
+            legacy_api.MODEL_URLS_DICTS
+        )  # names an import may have bound to a dict
         self.in_subscript: set[int] = set()  # dict references a subscript reports or rewrites
         self.rewritten: set[int] = set()
         self.imports: list[tuple[cst.ImportFrom, str]] = []
@@ -29,7 +30,7 @@ class ModelUrls:
     def _dict_at(self, node: cst.BaseExpression) -> tuple[str, str] | None:
         """(qualified name, defining dict) of a reference to a dict."""
         if isinstance(node, cst.Attribute):
-            if node.attr.value not in DICT_NAMES:
+            if node.attr.value not in legacy_api.MODEL_URLS_DICTS:
                 return None
         elif not isinstance(node, cst.Name) or node.value not in self.local_names:
             return None
@@ -77,7 +78,7 @@ class ModelUrls:
         if original.relative:
             return
         for module, name, asname in _aliases(original):
-            if name in DICT_NAMES and model_urls.dict_at(f"{module}.{name}"):
+            if name in legacy_api.MODEL_URLS_DICTS and model_urls.dict_at(f"{module}.{name}"):
                 self.local_names.add(asname or name)
                 self.imports.append((original, asname or name))
                 RemoveImportsVisitor.remove_unused_import(

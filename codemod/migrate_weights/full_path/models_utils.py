@@ -9,14 +9,8 @@ from libcst.metadata import ImportAssignment
 
 from migrate_weights.full_path.rule_context import RuleContext
 from migrate_weights.rules import models_utils
-from migrate_weights.rules.models_utils import (
-    FUNCTION,
-    MODULE,
-    NEW_MODULE,
-    NEW_PATH,
-    PLAIN_IMPORT_REPLACEMENT,
-    REMOVED_PATH,
-)
+from migrate_weights.rules.legacy_api import UTILS_FUNCTION, UTILS_MODULE, UTILS_NEW_MODULE
+from migrate_weights.rules.models_utils import NEW_PATH, PLAIN_IMPORT_REPLACEMENT, REMOVED_PATH
 from migrate_weights.syntax.cst_nodes import one_line, source
 
 
@@ -31,9 +25,9 @@ def _dotted(path: str) -> cst.BaseExpression:
 def _import_alias(alias: cst.ImportAlias) -> cst.ImportAlias:
     """`torchvision.models.utils as u` -> `torch.hub as u`; without `as`, the statement binds
     `torchvision`, which `import torchvision.models` keeps bound."""
-    if get_full_name_for_node(alias.name) != MODULE:
+    if get_full_name_for_node(alias.name) != UTILS_MODULE:
         return alias
-    module = NEW_MODULE if alias.asname else PLAIN_IMPORT_REPLACEMENT
+    module = UTILS_NEW_MODULE if alias.asname else PLAIN_IMPORT_REPLACEMENT
     return alias.with_changes(name=_dotted(module))
 
 
@@ -58,14 +52,14 @@ class RemovedModules:
         if original.relative or original.module is None:
             return updated
         module = get_full_name_for_node(original.module)
-        if module == MODULE:
+        if module == UTILS_MODULE:
             names = updated.names
             if isinstance(names, cst.ImportStar):  # the one public name it had
-                names = [cst.ImportAlias(cst.Name(FUNCTION))]
-            if any(alias.name.value != FUNCTION for alias in names):
+                names = [cst.ImportAlias(cst.Name(UTILS_FUNCTION))]
+            if any(alias.name.value != UTILS_FUNCTION for alias in names):
                 self.command.report(original, models_utils.other_names(one_line(original)))
                 return updated
-            migrated = updated.with_changes(module=_dotted(NEW_MODULE), names=names)
+            migrated = updated.with_changes(module=_dotted(UTILS_NEW_MODULE), names=names)
         elif module == "torchvision.models" and not isinstance(updated.names, cst.ImportStar):
             migrated = self._utils_from_models(updated)
         else:
@@ -81,7 +75,7 @@ class RemovedModules:
         kept = [alias for alias in updated.names if alias.name.value != "utils"]
         if not moved:
             return updated
-        package, _, hub = NEW_MODULE.rpartition(".")
+        package, _, hub = UTILS_NEW_MODULE.rpartition(".")
         if not kept:
             names = [
                 alias.with_changes(
@@ -111,7 +105,7 @@ class RemovedModules:
         """`torchvision.models.utils.load_state_dict_from_url` -> `torch.hub.<the same>`; a bare
         `utils.<function>` needs nothing, as its import is rewritten."""
         module = original.value
-        if original.attr.value != FUNCTION or not isinstance(module, cst.Attribute):
+        if original.attr.value != UTILS_FUNCTION or not isinstance(module, cst.Attribute):
             return updated
         if module.attr.value != "utils":
             return updated
@@ -126,7 +120,7 @@ class RemovedModules:
             if not isinstance(prefix, cst.Attribute):
                 break
             prefix = prefix.value
-        AddImportsVisitor.add_needed_import(self.command.context, NEW_MODULE)
+        AddImportsVisitor.add_needed_import(self.command.context, UTILS_NEW_MODULE)
         self._fixed(original, updated, migrated)
         return migrated
 

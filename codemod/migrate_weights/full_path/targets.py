@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from migrate_weights.diagnostics import CallRewrite, Diagnostic
 from migrate_weights.rules import hub_load as hub
-from migrate_weights.rules import partial
+from migrate_weights.rules import legacy_api, partial
 from migrate_weights.rules.builder_call import CallPlan
 from migrate_weights.tables.table import LegacyTable
 
@@ -44,7 +44,7 @@ def find_target(
 
     from migrate_weights.syntax.cst_nodes import CST, one_line
 
-    if hub.LOAD in callee:
+    if legacy_api.HUB_LOAD in callee:
         found = hub.plan_hub_call(updated.args, CST, table)
         if found is None:
             return None
@@ -52,7 +52,7 @@ def find_target(
         entry_args = [updated.args[index] for index in found.indices]
         call = cst.Call(cst.Name(found.entry_point), args=entry_args)
         return Target(label, call, found.indices, found.plan, found.builder)
-    if partial.FUNCTION in callee:
+    if legacy_api.PARTIAL in callee:
         inner_original, inner = _partial_builder_call(original), _partial_builder_call(updated)
         if inner_original is None or inner is None:
             return None

@@ -14,12 +14,12 @@ from migrate_weights.pipeline.screen import (
     might_use_torchvision,
     syntax_might_need_migration,
 )
-from migrate_weights.tables.table import LegacyTable, generated
 
 if TYPE_CHECKING:
     from migrate_weights.pipeline.notebooks import CellChange
     from migrate_weights.pipeline.safety import Replacement
     from migrate_weights.syntax.text import TextSyntax
+    from migrate_weights.tables.table import LegacyTable
 
 # Modules needed only once a file changes (safety) or is a notebook are imported where they
 # are used: a run that changes nothing starts sooner without them.
@@ -102,6 +102,7 @@ def _migrate_text_checked(
         return FileResult(path, source, source)
     from migrate_weights import fast_path  # only once a file needs a closer look
     from migrate_weights.syntax.text import TEXT
+    from migrate_weights.tables.table import generated
 
     table = table or generated()
     quick = None
@@ -128,6 +129,7 @@ def migrate_with_libcst(
     from libcst.codemod import CodemodContext
 
     from migrate_weights.full_path.command import MigrateWeights
+    from migrate_weights.tables.table import generated
 
     try:
         tree = cst.parse_module(source)

@@ -10,17 +10,14 @@ import re
 from functools import lru_cache
 
 from migrate_weights.pipeline.parse import Nodes, Parsed, parse
-from migrate_weights.rules import hub_load, models_utils, partial
-from migrate_weights.rules.builder_call import is_legacy_flag
-from migrate_weights.rules.model_urls import DICT_NAMES
+from migrate_weights.rules import legacy_api
 from migrate_weights.syntax.arguments import LITERAL_NODES
-from migrate_weights.tables.table import generated
 
 # Every rule resolves names through an import of torchvision in the same module, except
 # torch.hub.load, which needs the repository spelled "pytorch/vision" in one string literal (see
 # rules/hub_load.py).
-REMOVED_MODULE = models_utils.MODULE.partition(".")[2]  # models.utils
-HUB_REPOSITORY = hub_load.REPOSITORY.encode()
+REMOVED_MODULE = legacy_api.UTILS_MODULE.partition(".")[2]  # models.utils
+HUB_REPOSITORY = legacy_api.HUB_REPOSITORY.encode()
 
 
 def _module_of(qualified_name: str) -> str:
@@ -46,7 +43,7 @@ def might_be_a_flag(value: ast.expr) -> bool:
     if not isinstance(value, LITERAL_NODES):
         return False
     try:
-        return is_legacy_flag(ast.literal_eval(value))
+        return legacy_api.is_legacy_flag(ast.literal_eval(value))
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return False
 
@@ -58,7 +55,7 @@ def _is_removed_module(node: ast.AST) -> bool:
         return any(REMOVED_MODULE in alias.name for alias in node.names)
     if isinstance(node, ast.ImportFrom):
         module = node.module or ""
-        if any(alias.name in DICT_NAMES for alias in node.names):
+        if any(alias.name in legacy_api.MODEL_URLS_DICTS for alias in node.names):
             return True
         named = [f"{module}.{alias.name}" for alias in node.names]
         return any(REMOVED_MODULE in name for name in [module, *named])
@@ -76,17 +73,22 @@ def _names_the_repository(value: ast.expr) -> bool:
 def _needs_rewrite(nodes: Nodes, hub: bool, removed_api: bool) -> bool:
     """`hub`: the source spells the hub repository; `removed_api`: it names `model_urls` or
     `utils`, without which no name or import of the removed API is worth a look."""
-    table = generated()  # loaded only for a file that passed the text check
+    from migrate_weights.tables.table import generated  # for a file that passed the text check
+
+    table = generated()
     legacy, new = table.parameter_names
     builders = set(table.function_names) | {_function_of(path) for path in table.get_model_paths}
-    partials, loads = {_function_of(partial.FUNCTION)}, {_function_of(hub_load.LOAD)}
+    partials, loads = {_function_of(legacy_api.PARTIAL)}, {_function_of(legacy_api.HUB_LOAD)}
     imports_from = nodes.of(ast.ImportFrom)
     for statement in imports_from:  # what imports bind under other names
         if statement.module:
             if statement.module.startswith("torchvision.models"):
                 known = builders
             else:
-                modules = {_module_of(partial.FUNCTION): partials, _module_of(hub_load.LOAD): loads}
+                modules = {
+                    _module_of(legacy_api.PARTIAL): partials,
+                    _module_of(legacy_api.HUB_LOAD): loads,
+                }
                 known = modules.get(statement.module, set())
             known.update(a.asname for a in statement.names if a.asname and a.name in known)
     calls = nodes.of(ast.Call)
@@ -106,7 +108,7 @@ def _needs_rewrite(nodes: Nodes, hub: bool, removed_api: bool) -> bool:
             return True
     for kind in (ast.Import, ast.ImportFrom, ast.Attribute, ast.Name) if removed_api else ():
         for node in nodes.of(kind):
-            if _is_removed_module(node) or _terminal_name(node) in DICT_NAMES:
+            if _is_removed_module(node) or _terminal_name(node) in legacy_api.MODEL_URLS_DICTS:
                 return True
     return False
 
@@ -217,13 +219,17 @@ def _holds_a_flag(source: bytes, start: int) -> bool:
             depth -= 1
         end += 1
     try:
-        return is_legacy_flag(ast.literal_eval(source[start:end].decode("utf-8").strip()))
+        return legacy_api.is_legacy_flag(
+            ast.literal_eval(source[start:end].decode("utf-8").strip())
+        )
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return False  # not a constant: the rules leave it too
 
 
 @lru_cache(maxsize=1)
 def _builder_names() -> frozenset[bytes]:
+    from migrate_weights.tables.table import generated
+
     return frozenset(name.encode() for name in generated().function_names)
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Generic
 
 from migrate_weights.diagnostics import Code, Diagnostic, Finding
+from migrate_weights.rules.legacy_api import is_legacy_flag
 from migrate_weights.rules.syntax import (
     Arg,
     ArgumentLayout,
@@ -26,14 +27,6 @@ from migrate_weights.rules.syntax import (
 )
 from migrate_weights.syntax.arguments import NOT_LITERAL
 from migrate_weights.tables.table import Builder, LegacyParam, LegacyTable
-
-
-def is_legacy_flag(value: object) -> bool:
-    """Whether a constant passed as `weights=` is a legacy flag, as torchvision's shim reads one:
-    anything but `None` or a string other than "legacy" (a member's name)."""
-    if isinstance(value, str):
-        return value == "legacy"
-    return isinstance(value, (bool, int, float))
 
 
 @dataclass

@@ -19,11 +19,10 @@ from typing import Generic
 
 from migrate_weights.diagnostics import Code
 from migrate_weights.rules.builder_call import CallPlan, plan_builder_call, plan_dynamic_call
+from migrate_weights.rules.legacy_api import HUB_REPOSITORY
 from migrate_weights.rules.syntax import Arg, CallSyntax, Expr
 from migrate_weights.tables.table import LegacyTable
 
-LOAD = "torch.hub.load"
-REPOSITORY = "pytorch/vision"  # as the runner's pre-filter also requires it to be spelled
 FIRST_WEIGHTS_RELEASE = (0, 13)
 _CURRENT_REFS = ("", "main")
 _OWN_PARAMETERS = ("repo_or_dir", "model")
@@ -50,13 +49,13 @@ def _ref_problem(ref: str) -> str | None:
     release = _release(ref)
     if release is None:
         return (
-            f'cannot tell which torchvision "{REPOSITORY}:{ref}" is: pin a release tag '
+            f'cannot tell which torchvision "{HUB_REPOSITORY}:{ref}" is: pin a release tag '
             "(v0.13.0 or later) or main to migrate"
         )
     if release < FIRST_WEIGHTS_RELEASE:
         return (
-            f'"{REPOSITORY}:{ref}" is torchvision {release[0]}.{release[1]}, whose entry points '
-            "have no `weights` argument: unpin it (or pin v0.13.0 or later) to migrate"
+            f'"{HUB_REPOSITORY}:{ref}" is torchvision {release[0]}.{release[1]}, whose entry '
+            "points have no `weights` argument: unpin it (or pin v0.13.0 or later) to migrate"
         )
     return None
 
@@ -100,10 +99,10 @@ def plan_hub_call(
         return None
     written = syntax.string_token(syntax.value(repo))
     location = syntax.literal(syntax.value(repo))
-    if written is None or REPOSITORY not in written or not isinstance(location, str):
+    if written is None or HUB_REPOSITORY not in written or not isinstance(location, str):
         return None
     name, _, ref = location.partition(":")
-    if name != REPOSITORY:
+    if name != HUB_REPOSITORY:
         return None
     if source is not None and syntax.literal(syntax.value(source)) != "github":
         return None

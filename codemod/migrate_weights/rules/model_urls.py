@@ -14,14 +14,13 @@ from typing import cast
 from migrate_weights.diagnostics import Code, Finding
 from migrate_weights.syntax.arguments import NOT_LITERAL
 
-DICT_NAMES = frozenset({"model_urls", "quant_model_urls"})
 REMOVED = "torchvision 0.15 removed it"
 
 
 def member_for_key(defined: str, key: object) -> tuple[str | None, str]:
     """For a lookup of `key` (NOT_LITERAL, or its value) in the dict `defined`: (the member
     serving it, and a note for the finding) or (None, why it is not rewritten)."""
-    # The generated data, imported where it is needed: its generator imports DICT_NAMES.
+    # The generated data, imported where it is needed: a run may never need it.
     from migrate_weights.tables import legacy_model_urls
 
     old = f"torchvision {legacy_model_urls.OLD_VERSION}"

@@ -12,15 +12,12 @@ the fast path make the edits.
 from __future__ import annotations
 
 from migrate_weights.diagnostics import Code, Finding
+from migrate_weights.rules.legacy_api import UTILS_FUNCTION, UTILS_MODULE, UTILS_NEW_MODULE
 
-MODULE = "torchvision.models.utils"
-FUNCTION = "load_state_dict_from_url"
-NEW_MODULE = "torch.hub"
-REMOVED_PATH, NEW_PATH = f"{MODULE}.{FUNCTION}", f"{NEW_MODULE}.{FUNCTION}"
-PLAIN_IMPORT_REPLACEMENT = (
-    "torchvision.models"  # what keeps `import torchvision.models.utils`'s name
-)
-REMOVED = f"torchvision 0.11 removed `{MODULE}`"
+REMOVED_PATH = f"{UTILS_MODULE}.{UTILS_FUNCTION}"
+NEW_PATH = f"{UTILS_NEW_MODULE}.{UTILS_FUNCTION}"
+PLAIN_IMPORT_REPLACEMENT = "torchvision.models"  # keeps the name `import {UTILS_MODULE}` binds
+REMOVED = f"torchvision 0.11 removed `{UTILS_MODULE}`"
 
 
 def rewritten(old: str, new: str) -> Finding:
@@ -32,4 +29,4 @@ def import_dropped(statement: str) -> Finding:
 
 
 def other_names(statement: str) -> Finding:
-    return Code.NOT_FIXABLE, f"{statement}: {REMOVED}, which had no name but `{FUNCTION}`"
+    return Code.NOT_FIXABLE, f"{statement}: {REMOVED}, which had no name but `{UTILS_FUNCTION}`"

@@ -14,8 +14,6 @@ from migrate_weights.diagnostics import Code
 from migrate_weights.rules.builder_call import CallPlan
 from migrate_weights.rules.syntax import Arg, CallSyntax, Expr
 
-FUNCTION = "functools.partial"
-
 
 def keep_positionals(
     args: Sequence[Arg], plan: CallPlan[Arg], syntax: CallSyntax[Arg, Expr]

@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from migrate_weights.rules.model_urls import DICT_NAMES
+from migrate_weights.rules import legacy_api
 
 DATA_PATH = Path(__file__).with_name("legacy_model_urls.py")
 OLD_VERSION = "0.12.0"
@@ -86,11 +86,14 @@ def read_old_dicts(wheel: Path) -> tuple[dict[str, dict[str, str | None]], dict[
             for node in ast.parse(archive.read(path)).body:
                 if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict):
                     for target in node.targets:
-                        if isinstance(target, ast.Name) and target.id in DICT_NAMES:
+                        if (
+                            isinstance(target, ast.Name)
+                            and target.id in legacy_api.MODEL_URLS_DICTS
+                        ):
                             dicts[f"{module}.{target.id}"] = ast.literal_eval(node.value)
                 elif isinstance(node, ast.ImportFrom):
                     for alias in node.names:
-                        if alias.name in DICT_NAMES:
+                        if alias.name in legacy_api.MODEL_URLS_DICTS:
                             local = f"{module}.{alias.asname or alias.name}"
                             imported[local] = f"{_imported_from(module, node)}.{alias.name}"
     for local, defined in imported.items():

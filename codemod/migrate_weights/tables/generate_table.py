@@ -18,11 +18,12 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
+from migrate_weights.rules import legacy_api
+
 TABLE_PATH = Path(__file__).with_name("legacy_table.py")
 
 # The shim treats this one string value of a weights argument as a legacy flag (see `weights_arg
 # != "legacy"` in handle_legacy_interface); a callable default may give it its own member.
-LEGACY_STRING = "legacy"
 TRUTHY = (True, 1, "yes")
 FALSY = (False, 0, "", None)
 
@@ -94,9 +95,9 @@ def _describe_default(builder_name: str, legacy_name: str, default: Any) -> dict
                 raise SystemExit(f"{builder_name}: {key}={false_value!r} is not read as falsy")
         switch = (key, _member(switched))
     strings = {}
-    special = default({legacy_name: LEGACY_STRING})
+    special = default({legacy_name: legacy_api.LEGACY_STRING})
     if special is not when_true:
-        strings[LEGACY_STRING] = _member(special)
+        strings[legacy_api.LEGACY_STRING] = _member(special)
     return {"pretrained": _member(when_true), "switch": switch, "strings": strings}
 
 

@@ -1,4 +1,4 @@
-"""Finding codes, the diagnostics the rewrite and the runner report, and the errors that become
+"""Finding codes, the diagnostics the rewrite and the pipeline report, and the errors that become
 findings."""
 
 from __future__ import annotations

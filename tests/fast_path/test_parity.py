@@ -420,7 +420,7 @@ def test_benchmark_corpus_same_on_both_paths(tmp_path: Path) -> None:
 def test_names_printed_without_libcst_as_libcst_prints_them(
     parts: list[str], gaps: list[str], parenthesised: bool
 ) -> None:
-    """`cst_syntax.source` prints plain dotted names itself: exactly as LibCST would."""
+    """`cst_nodes.source` prints plain dotted names itself: exactly as LibCST would."""
     import libcst as cst
 
     from migrate_weights.syntax.cst_nodes import source

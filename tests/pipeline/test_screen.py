@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cases import CASES, SAMPLE, style_of
-from migrate_weights.pipeline import screen as prefilter
+from migrate_weights.pipeline import screen
 from migrate_weights.pipeline.migrate import migrate_source, migrate_with_libcst
 
 
@@ -23,7 +23,7 @@ def test_prefilter_never_skips_a_fixture_with_findings() -> None:
         result = migrate_source(source, case.name, style_of(case), screen=False)
         if result.changed or result.diagnostics:
             needing.append(case)
-            assert prefilter.might_need_migration(source), case.name
+            assert screen.might_need_migration(source), case.name
     assert len(needing) >= len(CASES)
 
 
@@ -60,7 +60,7 @@ NO_TRACE = (
 @pytest.mark.parametrize("trace", TRACES)
 @pytest.mark.parametrize("spelling", IMPORT_SPELLINGS)
 def test_textual_check_passes_every_import_with_any_trace(spelling: bytes, trace: bytes) -> None:
-    assert prefilter.might_use_torchvision(spelling + trace)
+    assert screen.might_use_torchvision(spelling + trace)
 
 
 @pytest.mark.parametrize(
@@ -82,7 +82,7 @@ def test_textual_check_passes_every_import_with_any_trace(spelling: bytes, trace
     ],
 )
 def test_textual_check_skips_mentions_and_modern_code(source: bytes) -> None:
-    assert not prefilter.might_use_torchvision(source)
+    assert not screen.might_use_torchvision(source)
 
 
 @pytest.mark.parametrize(
@@ -104,7 +104,7 @@ def test_textual_check_skips_mentions_and_modern_code(source: bytes) -> None:
 def test_textual_check_passes_builders_under_other_names_and_flags_in_any_layout(
     source: bytes,
 ) -> None:
-    assert prefilter.might_use_torchvision(source)
+    assert screen.might_use_torchvision(source)
 
 
 @pytest.mark.parametrize(
@@ -121,14 +121,14 @@ def test_functions_imported_under_other_names_pass(source: bytes) -> None:
     """torch.hub.load and functools.partial under an alias: found as on the full path."""
     full = migrate_with_libcst(source)
     assert full.changed or full.diagnostics
-    assert prefilter.might_need_migration(source)
+    assert screen.might_need_migration(source)
     result = migrate_source(source)
     assert (result.migrated, result.diagnostics) == (full.migrated, full.diagnostics)
 
 
 def test_textual_check_passes_the_hub_repository_without_an_import() -> None:
     source = b'm = torch.hub.load("pytorch/vision", "resnet50", True)\n'
-    assert prefilter.might_use_torchvision(source)
+    assert screen.might_use_torchvision(source)
 
 
 @pytest.mark.parametrize("flag", [b"-1", b"(+1)", b"1.0", b'"legacy"'])
@@ -173,8 +173,8 @@ def test_every_flag_the_rules_rewrite_passes_both_checks(source: str) -> None:
         return
     full = migrate_with_libcst(source.encode())
     if full.changed or full.diagnostics:
-        assert prefilter.might_use_torchvision(source.encode()), source
-        assert prefilter.might_need_migration(source.encode()), source
+        assert screen.might_use_torchvision(source.encode()), source
+        assert screen.might_need_migration(source.encode()), source
 
 
 @given(
@@ -182,5 +182,5 @@ def test_every_flag_the_rules_rewrite_passes_both_checks(source: str) -> None:
     candidate=st.text("ab_.1", max_size=5),
 )
 def test_alternatives_match_exactly_their_words(words: set[str], candidate: str) -> None:
-    pattern = re.compile(prefilter._alternatives(sorted(word.encode() for word in words)))
+    pattern = re.compile(screen._alternatives(sorted(word.encode() for word in words)))
     assert bool(pattern.fullmatch(candidate.encode())) == (candidate in words)

@@ -22,7 +22,7 @@ from libcst.metadata import (
 from migrate_weights.diagnostics import CallRewrite, Diagnostic, Finding
 from migrate_weights.full_path.imports import append_names, remove_statements
 from migrate_weights.full_path.model_urls import ModelUrls
-from migrate_weights.full_path.models_utils import RemovedModules
+from migrate_weights.full_path.models_utils import ModelsUtils
 from migrate_weights.full_path.targets import find_target, settle
 from migrate_weights.rules.builder_call import CallPlan, plan_dynamic_call, plan_named_call
 from migrate_weights.rules.references import EnumReferences, PlannedEdit
@@ -49,7 +49,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         self._names_bound_anywhere: set[str] = set()
         self.references = EnumReferences(style, self._names_bound_anywhere, table)
         self._model_urls = ModelUrls(self)
-        self._removed_modules = RemovedModules(self)
+        self._models_utils = ModelsUtils(self)
 
     def visit_Module(self, node: cst.Module) -> None:
         for scope in set(self.metadata[ScopeProvider].values()):
@@ -93,16 +93,16 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         self, original_node: cst.Attribute, updated_node: cst.Attribute
     ) -> cst.BaseExpression:
         self._model_urls.leave_attribute(original_node)
-        return self._removed_modules.leave_attribute(original_node, updated_node)
+        return self._models_utils.leave_attribute(original_node, updated_node)
 
     def leave_ImportFrom(
         self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
     ) -> cst.ImportFrom:
         self._model_urls.leave_import_from(original_node)
-        return self._removed_modules.leave_import_from(original_node, updated_node)
+        return self._models_utils.leave_import_from(original_node, updated_node)
 
     def leave_Import(self, original_node: cst.Import, updated_node: cst.Import) -> cst.Import:
-        return self._removed_modules.leave_import(original_node, updated_node)
+        return self._models_utils.leave_import(original_node, updated_node)
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         """Add needed names to a top-level `from module import ...` where there is one; otherwise
@@ -128,9 +128,9 @@ class MigrateWeights(VisitorBasedCodemodCommand):
                     del wanted[name]
         for enum_class, module in wanted.items():
             AddImportsVisitor.add_needed_import(self.context, module, enum_class)
-        going = (self._model_urls.going, self._removed_modules.going)
+        going = (self._model_urls.going, self._models_utils.going)
         body = remove_statements(body, lambda statement: any(g(statement) for g in going))
-        self._removed_modules.leave_module()
+        self._models_utils.leave_module()
         return updated_node.with_changes(body=body)
 
     def report(

@@ -31,7 +31,7 @@ def _import_alias(alias: cst.ImportAlias) -> cst.ImportAlias:
     return alias.with_changes(name=_dotted(module))
 
 
-class RemovedModules:
+class ModelsUtils:
     """The rule's state for one module, fed by MigrateWeights' leave methods."""
 
     def __init__(self, command: RuleContext) -> None:

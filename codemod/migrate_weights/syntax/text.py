@@ -54,7 +54,7 @@ def _enclosed(piece: Piece) -> str:
 
 
 class TextSyntax:
-    """What the rules read and write in a call's arguments (as cst_syntax.CstSyntax does for
+    """What the rules read and write in a call's arguments (as cst_nodes.CstSyntax does for
     LibCST nodes), as text: an edited argument is the same source with its keyword or value
     replaced, as LibCST prints the edited nodes."""
 

@@ -98,8 +98,7 @@ def plain_utils_import(
 ) -> tuple[Edit | None, Diagnostic]:
     """`import torchvision.models.utils`, which binds `torchvision`: `import torchvision.models`,
     or (None) no statement where another import binds `torchvision` or every use of the name was a
-    path rewritten to torch.hub (as full_path.models_utils.ModelsUtils.going decides with scope analysis).
-    """
+    path rewritten to torch.hub (as the full path's ModelsUtils.going decides with scopes)."""
     if statement not in tree.body or text.text(statement) != f"import {legacy_api.UTILS_MODULE}":
         raise FullPath
     if names.bindings.get("torchvision") != {"torchvision"}:

@@ -201,7 +201,7 @@ class _CallRewriter(Generic[Arg, Expr]):
             )
             plan.changes.clear()
             return plan
-        if implicit and self.layout.star_kwargs and not plan.changes and not plan.problems:
+        if implicit and self.layout.star_kwargs and not plan.problems:
             names = " or ".join(f"`{name}`" for name in implicit)
             plan.problems.append((Code.NOT_FIXABLE, f"**-arguments may carry {names}"))
         if not plan.changes:

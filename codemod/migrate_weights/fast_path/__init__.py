@@ -24,7 +24,7 @@ import tokenize
 
 from migrate_weights.diagnostics import CallRewrite, Diagnostic
 from migrate_weights.fast_path.calls import CallPlanner
-from migrate_weights.fast_path.imports import import_edits
+from migrate_weights.fast_path.imports import edited_import, import_edits
 from migrate_weights.fast_path.names import Names
 from migrate_weights.fast_path.removed_api import (
     dropped_dicts,
@@ -64,21 +64,20 @@ def _rewrite(
     source: bytes, module: Parsed, style: str, table: LegacyTable, syntax: TextSyntax
 ) -> Rewritten:
     tree, nodes = module.tree, module.nodes
-    names = Names(tree, nodes)
+    names = Names(tree)
     survey = survey_module(source, names, nodes, table)
     sites = survey.sites()
     if not (sites or survey.utils_imports or survey.dict_imports):
         return source, [], [], []
 
     text = Source(source)
-    bound_anywhere = {name for name, found in names.bindings.items() if found}
-    references = EnumReferences(style, bound_anywhere, table)
+    references = EnumReferences(style, names.scopes.everywhere.keys(), table)
     planner = CallPlanner(text, tree, names, references, table, syntax)
     edits: list[Edit] = []
     diagnostics: list[Diagnostic] = []
     rewrites: list[CallRewrite] = []
     lookups = {id(node): (qualified, defined) for node, qualified, defined in survey.lookups}
-    calls = {id(node): (callee, inner) for node, callee, inner in survey.calls}
+    calls = {id(node): (callee, inner, resolved) for node, callee, inner, resolved in survey.calls}
     for node in sites:  # in source order, as the enum imports are decided
         if isinstance(node, ast.Subscript):
             edit, diagnostic = lookup_edit(node, *lookups[id(node)], text, references, names)
@@ -108,6 +107,10 @@ def _rewrite(
     diagnostics += drop_findings
     modules = modules_to_import(tree, text, survey)
     edits += import_edits(tree, text, references.imported, dropped, modules, removed, syntax)
+    for block_import, enum_classes in references.appended.items():  # imports in blocks
+        assert isinstance(block_import, ast.ImportFrom)  # as rules/references.py requires
+        appended = edited_import(block_import, text, set(), enum_classes, syntax)
+        edits += [appended] if appended else []
     diagnostics.sort(key=lambda d: (d.line, d.column))
     migrated, replacements = _applied(source, edits)
     return migrated, diagnostics, rewrites, replacements

@@ -18,8 +18,9 @@ from migrate_weights.pipeline.parse import blocks, start_line
 from migrate_weights.rules import legacy_api
 from migrate_weights.rules.builder_call import CallPlan, plan_named_call
 from migrate_weights.rules.hub_load import plan_hub_call
+from migrate_weights.rules.names import Resolved
 from migrate_weights.rules.partial import keep_positionals
-from migrate_weights.rules.references import EnumReferences, PlannedEdit
+from migrate_weights.rules.references import EnumReferences, PlannedEdit, Visible
 from migrate_weights.syntax.arguments import folded
 from migrate_weights.syntax.text import (
     TextArg,
@@ -92,6 +93,16 @@ class ParsedCall:
         return module.code[len(self.prefix) : -1]
 
 
+@dataclass(frozen=True)
+class Named:
+    """What a call's names stand for."""
+
+    callee: str
+    inner_callee: str | None  # for a partial, what its first argument stands for
+    visible: Visible  # what a name stands for at the call
+    resolved: Resolved[ast.stmt] | None  # the builder's name, where it is named
+
+
 @dataclass
 class CallPlanner:
     """Builder calls of one module, planned on the fast path."""
@@ -103,27 +114,34 @@ class CallPlanner:
     table: LegacyTable
     syntax: TextSyntax
 
-    def settle(self, call: ast.Call, callee: str, inner_callee: str | None) -> tuple[Settled, str]:
+    def settle(
+        self,
+        call: ast.Call,
+        callee: str,
+        inner_callee: str | None,
+        resolved: Resolved[ast.stmt] | None,
+    ) -> tuple[Settled, str]:
         """What a call (a builder's, or one through a partial or torch.hub.load) comes to: its
         findings, and its new text where it stands ("" when it is left as it is). `callee`: what
-        its callee resolves to; `inner_callee`: for a partial, what its first argument does."""
+        its callee resolves to; `inner_callee`: for a partial, what its first argument does;
+        `resolved`: what the builder's name stands for, where it is named."""
         segment = self.text.text(call)
         position = call.lineno, self.text.column(call)
+        named = Named(callee, inner_callee, self.names.visible_at(call.func), resolved)
         with self.references.edit() as planned:
-            settled = self._on_text(call, segment, position, callee, inner_callee)
+            settled = self._on_text(call, segment, position, named)
             if settled is not None:
                 if settled.printed:
                     planned.made()
                 return settled, settled.printed
-            return self._on_nodes(call, segment, position, callee, inner_callee, planned)
+            return self._on_nodes(call, segment, position, named, planned)
 
     def _on_text(
         self,
         call: ast.Call,
         segment: str,
         position: tuple[int, int],
-        callee: str,
-        inner_callee: str | None,
+        named: Named,
     ) -> Settled | None:
         """Planned on the call's text by the rules (syntax/text.py), or None where LibCST plans
         it (text that is not ASCII or is beyond the text syntax's reading, a callee that is no
@@ -146,6 +164,7 @@ class CallPlanner:
         if arguments is None or not DOTTED_NAME.fullmatch(func):
             return None
         label, planned, builder_call = folded(func), arguments, None
+        callee = named.callee
         if callee == legacy_api.HUB_LOAD:
             loaded = plan_hub_call(arguments, self.syntax, self.table)
             if loaded is None:
@@ -156,15 +175,17 @@ class CallPlanner:
                 label, loaded.plan, loaded.builder, segment, position, indentation, builder_call
             )
         if callee == legacy_api.PARTIAL:
-            if inner_callee is None:
+            if named.inner_callee is None:
                 return Settled([])
             first, *planned = arguments
-            func, callee = first.value.text, inner_callee
+            func, callee = first.value.text, named.inner_callee
             if not DOTTED_NAME.fullmatch(func):
                 return None
             label = f"{label}({func}, ...)"
             builder_call = (func, arguments, planned)
-        spell = member_reference(self.references, func, callee, self.names.visible)
+        spell = member_reference(
+            self.references, func, callee, named.visible, resolved=named.resolved
+        )
         found = plan_named_call(
             {callee}, planned, lambda _: reference(spell), self.syntax, self.table
         )
@@ -217,8 +238,7 @@ class CallPlanner:
         node: ast.Call,
         segment: str,
         position: tuple[int, int],
-        callee: str,
-        inner_callee: str | None,
+        named: Named,
         planned: PlannedEdit,
     ) -> tuple[Settled, str]:
         """Planned on the call alone, parsed by LibCST, as the full path plans it."""
@@ -231,18 +251,20 @@ class CallPlanner:
         def plan_call(
             builder_call: cst.Call, func: cst.BaseExpression
         ) -> tuple[CallPlan[cst.Arg], str | None] | None:
-            qualified = callee if func is call.func else inner_callee
+            qualified = named.callee if func is call.func else named.inner_callee
             if qualified is None:
                 return None
             return plan_named_call(
                 {qualified},
                 builder_call.args,
-                lambda name: cst_member_reference(self.references, func, name, self.names.visible),
+                lambda name: cst_member_reference(
+                    self.references, func, name, named.visible, resolved=named.resolved
+                ),
                 CST,
                 self.table,
             )
 
-        target = find_target(call, call, {callee}, plan_call, self.table)
+        target = find_target(call, call, {named.callee}, plan_call, self.table)
         if target is None:
             return Settled([]), ""
         printed = segment if parsed.module is None else None  # as LibCST prints the call

@@ -52,7 +52,8 @@ def lookup_edit(
         raise FullPath
     value = segment[: segment.index("[")]
     with references.edit() as edit:
-        reference = member_reference(references, value, qualified, names.visible, "enum")(member)
+        visible = names.visible_at(lookup.value)
+        reference = member_reference(references, value, qualified, visible, "enum")(member)
         if reference.startswith('"'):
             raise FullPath  # the enum's name means something else here: reported
         edit.made()
@@ -101,7 +102,8 @@ def plain_utils_import(
     path rewritten to torch.hub (as the full path's ModelsUtils.going decides with scopes)."""
     if statement not in tree.body or text.text(statement) != f"import {legacy_api.UTILS_MODULE}":
         raise FullPath
-    if names.bindings.get("torchvision") != {"torchvision"}:
+    bindings = names.scopes.everywhere.get("torchvision", [])
+    if any(binding.qualified != "torchvision" for binding in bindings):
         raise FullPath  # bound by something else too: whose uses are whose needs scopes
     bound_elsewhere = any(
         bound_root(other, alias) == "torchvision"

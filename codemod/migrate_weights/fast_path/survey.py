@@ -11,6 +11,7 @@ from migrate_weights.fast_path.source import FullPath
 from migrate_weights.pipeline.parse import Nodes
 from migrate_weights.pipeline.screen import might_be_a_flag
 from migrate_weights.rules import legacy_api, model_urls, models_utils
+from migrate_weights.rules.names import Resolved
 from migrate_weights.tables.table import LegacyTable
 
 
@@ -38,8 +39,11 @@ def is_model_urls_dict(qualified_name: str | None) -> bool:
 class Survey:
     """What the rules may act on, found by Python's parser."""
 
-    # (call, what its callee resolves to, and for a partial, what its first argument does)
-    calls: list[tuple[ast.Call, str, str | None]] = field(default_factory=list)
+    # (call, what its callee resolves to, for a partial what its first argument does, and the
+    # resolution of the builder's name, where it is named)
+    calls: list[tuple[ast.Call, str, str | None, Resolved[ast.stmt] | None]] = field(
+        default_factory=list
+    )
     # `model_urls[key]`: (the lookup, the dict's name where it is used, the dict it is)
     lookups: list[tuple[ast.Subscript, str, str]] = field(default_factory=list)
     utils_paths: list[ast.Attribute] = field(default_factory=list)  # torchvision.models.utils.f
@@ -65,21 +69,30 @@ def survey_module(source: bytes, names: Names, nodes: Nodes, table: LegacyTable)
     survey = Survey()
     calls = nodes.of(ast.Call)
     for call in calls:
-        callee = names.qualified(call.func)
-        if callee is None:
+        candidates, ambiguous = names.candidates(call.func)
+        if not candidates:
             if isinstance(call.func, ast.Name) and call.func.id == "getattr" and call.args:
-                if (names.qualified(call.args[0]) or "").startswith("torchvision"):
+                if any(c.startswith("torchvision") for c in names.candidates(call.args[0])[0]):
                     raise FullPath
-        elif callee == legacy_api.PARTIAL:
-            inner = names.qualified(call.args[0]) if call.args else None
-            if inner and (table.builder_name_at(inner) or table.is_get_model(inner)):
-                survey.calls.append((call, callee, inner))
+            continue
+        if ambiguous:
+            if any(_is_a_callee(candidate, table) for candidate in candidates):
+                raise FullPath  # a name that may stand for different objects: the full path reports
+            continue
+        found = names.resolved(call.func)
+        if found is None:
+            continue
+        resolution, callee = found
+        if callee == legacy_api.PARTIAL:
+            inner = names.resolved(call.args[0]) if call.args else None
+            if inner and (table.builder_name_at(inner[1]) or table.is_get_model(inner[1])):
+                survey.calls.append((call, callee, inner[1], inner[0]))
         elif callee == legacy_api.HUB_LOAD:
-            survey.calls.append((call, callee, None))
+            survey.calls.append((call, callee, None, None))
         elif table.builder_name_at(callee) and _may_need_a_plan(call, 0, table):
-            survey.calls.append((call, callee, None))
+            survey.calls.append((call, callee, None, resolution))
         elif table.is_get_model(callee) and _may_need_a_plan(call, 1, table):
-            survey.calls.append((call, callee, None))
+            survey.calls.append((call, callee, None, resolution))
     taken: set[int] = set()  # expressions inside a lookup or a path the survey took
     subscripts = nodes.of(ast.Subscript) if dicts else []
     for subscript in subscripts:
@@ -119,4 +132,13 @@ def survey_module(source: bytes, names: Names, nodes: Nodes, table: LegacyTable)
             survey.utils_imports.append(statement_from)
         elif dicts and any(is_model_urls_dict(qualified) for qualified in imported):
             survey.dict_imports.append(statement_from)
+    if any(id(s) not in names.module_level for s in [*survey.utils_imports, *survey.dict_imports]):
+        raise FullPath  # an import of removed API in a function or a class
     return survey
+
+
+def _is_a_callee(qualified_name: str, table: LegacyTable) -> bool:
+    """Whether a call of this is one the rules act on."""
+    if qualified_name in (legacy_api.PARTIAL, legacy_api.HUB_LOAD):
+        return True
+    return bool(table.builder_name_at(qualified_name) or table.is_get_model(qualified_name))

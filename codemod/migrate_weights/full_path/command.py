@@ -6,6 +6,9 @@ torch.hub.load or a partial), model_urls.py and models_utils.py (the removed API
 
 from __future__ import annotations
 
+import ast
+import re
+
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
@@ -24,7 +27,9 @@ from migrate_weights.full_path.imports import append_names, remove_statements
 from migrate_weights.full_path.model_urls import ModelUrls
 from migrate_weights.full_path.models_utils import ModelsUtils
 from migrate_weights.full_path.targets import find_target, settle
+from migrate_weights.pipeline.scopes import Scopes
 from migrate_weights.rules.builder_call import CallPlan, plan_dynamic_call, plan_named_call
+from migrate_weights.rules.names import Ambiguous, Resolution, Resolved, resolve
 from migrate_weights.rules.references import EnumReferences, PlannedEdit
 from migrate_weights.rules.syntax import Reference
 from migrate_weights.syntax.cst_nodes import CST, member_reference
@@ -41,20 +46,20 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         ExpressionContextProvider,
     )
 
-    def __init__(self, context: CodemodContext, style: str, table: LegacyTable) -> None:
+    def __init__(
+        self, context: CodemodContext, style: str, table: LegacyTable, text: str, scopes: Scopes
+    ) -> None:
+        """`text`: the module's source; `scopes`: its names, from Python's parse of it."""
         super().__init__(context)
         self.table = table
         self.diagnostics: list[Diagnostic] = []
         self.rewrites: list[CallRewrite] = []
-        self._names_bound_anywhere: set[str] = set()
-        self.references = EnumReferences(style, self._names_bound_anywhere, table)
+        self.scopes = scopes
+        self._lines = _LINE_END.split(text)
+        self.references = EnumReferences(style, scopes.everywhere.keys(), table)
         self._model_urls = ModelUrls(self)
         self._models_utils = ModelsUtils(self)
-
-    def visit_Module(self, node: cst.Module) -> None:
-        for scope in set(self.metadata[ScopeProvider].values()):
-            if isinstance(scope, Scope):
-                self._names_bound_anywhere.update(a.name for a in scope.assignments)
+        self._imports: dict[tuple[int, int], cst.ImportFrom] = {}  # as left, by where they were
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
         with self.references.edit() as edit:
@@ -63,7 +68,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
     def _migrated_call(
         self, original_node: cst.Call, updated_node: cst.Call, edit: PlannedEdit
     ) -> cst.Call:
-        callee = self.qualified_names(original_node.func)
+        callee = self.callee_names(original_node.func)
         target = find_target(original_node, updated_node, callee, self._plan, self.table)
         if target is None:
             return updated_node
@@ -99,7 +104,9 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
     ) -> cst.ImportFrom:
         self._model_urls.leave_import_from(original_node)
-        return self._models_utils.leave_import_from(original_node, updated_node)
+        left = self._models_utils.leave_import_from(original_node, updated_node)
+        self._imports[self._read_at(original_node)] = left
+        return left
 
     def leave_Import(self, original_node: cst.Import, updated_node: cst.Import) -> cst.Import:
         return self._models_utils.leave_import(original_node, updated_node)
@@ -131,7 +138,15 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         going = (self._model_urls.going, self._models_utils.going)
         body = remove_statements(body, lambda statement: any(g(statement) for g in going))
         self._models_utils.leave_module()
-        return updated_node.with_changes(body=body)
+        migrated = updated_node.with_changes(body=body)
+        appended = {}  # imports in blocks the enums join
+        for block_import, enum_classes in self.references.appended.items():
+            assert isinstance(block_import, ast.ImportFrom)  # as rules/references.py requires
+            node = self._imports[block_import.lineno, block_import.col_offset]
+            appended[id(node)] = append_names(node, enum_classes)
+        if appended:
+            migrated = cst.ensure_type(migrated.visit(_Replaced(appended)), cst.Module)
+        return migrated
 
     def report(
         self, node: cst.CSTNode, finding: Finding, fix: tuple[str, str] | None = None
@@ -143,11 +158,56 @@ class MigrateWeights(VisitorBasedCodemodCommand):
     def qualified_names(self, node: cst.CSTNode) -> set[str]:
         return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
 
+    def _read_at(self, node: cst.CSTNode) -> tuple[int, int]:
+        """Where a node of the original tree starts, as Python's parser counts: its line, and
+        the UTF-8 bytes before it on that line."""
+        start = self.get_metadata(PositionProvider, node).start
+        return start.line, len(self._lines[start.line - 1][: start.column].encode("utf-8"))
+
+    def resolution(self, func: cst.BaseExpression) -> tuple[Resolution[ast.stmt], str] | None:
+        """What `a.b.c` (`func`, in the original tree) stands for, by Python's scoping, and
+        its attributes after `a` (".b.c"); None for an expression of another form."""
+        node, attributes = func, ""
+        while isinstance(node, cst.Attribute):
+            attributes = f".{node.attr.value}{attributes}"
+            node = node.value
+        if not isinstance(node, cst.Name):
+            return None
+        read = self.scopes.reads.get(self._read_at(node))
+        if read is None or read.id != node.value:
+            return None
+        return resolve(read.id, self.scopes.bindings(read)), attributes
+
+    def callee_names(self, func: cst.BaseExpression) -> set[str]:
+        """What a callee (in the original tree) may stand for: one name, or none where it may
+        stand for different objects (the builder-call rule reports those)."""
+        found = self.resolution(func)
+        if found is None:
+            return self.qualified_names(func)
+        resolution, attributes = found
+        if resolution is None or isinstance(resolution, Ambiguous):
+            return set()
+        return {resolution.qualified + attributes}
+
     def _plan(
         self, call: cst.Call, callee: cst.BaseExpression
     ) -> tuple[CallPlan[cst.Arg], str | None] | None:
         """`callee`: the call's callee in the original tree, where names resolve."""
-        names = self.qualified_names(callee)
+        found_resolution = self.resolution(callee)
+        if found_resolution and isinstance(found_resolution[0], Ambiguous):
+            ambiguous, attributes = found_resolution[0], found_resolution[1]
+            for candidate in ambiguous.candidates:
+                planned = plan_named_call(
+                    {candidate + attributes},
+                    call.args,
+                    lambda name: self.member_reference(callee, name, "string"),
+                    CST,
+                    self.table,
+                )
+                if planned and (planned[0].args is not None or planned[0].problems):
+                    return CallPlan(problems=[ambiguous.finding()]), None
+            return None
+        names = self.callee_names(callee)
         found = plan_named_call(
             names, call.args, lambda name: self.member_reference(callee, name), CST, self.table
         )
@@ -177,12 +237,17 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         self, func: cst.BaseExpression, qualified_name: str, style: str | None = None
     ) -> Reference[cst.BaseExpression]:
         """Members as expressions, for a call of `func` (which resolves to `qualified_name`)."""
-        scope = self.scope(func)
+        base = func
+        while isinstance(base, cst.Attribute):
+            base = base.value
+        read = self.scopes.reads.get(self._read_at(base))
+        found = self.resolution(func)
+        resolved = found[0] if found and isinstance(found[0], Resolved) else None
 
         def visible(name: str) -> set[str]:
-            return {q.name for q in scope.get_qualified_names_for(name)}
+            return set() if read is None else self.scopes.visible(name, read)
 
-        return member_reference(self.references, func, qualified_name, visible, style)
+        return member_reference(self.references, func, qualified_name, visible, style, resolved)
 
     def scope(self, node: cst.CSTNode) -> Scope:
         scope = self.get_metadata(ScopeProvider, node)
@@ -191,3 +256,18 @@ class MigrateWeights(VisitorBasedCodemodCommand):
 
     def expression_context(self, node: cst.CSTNode) -> ExpressionContext | None:
         return self.get_metadata(ExpressionContextProvider, node, None)
+
+
+_LINE_END = re.compile(r"\r\n?|\n")  # where Python's lines end (not str.splitlines' form feed)
+
+
+class _Replaced(cst.CSTTransformer):
+    """Import statements replaced, found by the identity of the nodes they replace."""
+
+    def __init__(self, replacements: dict[int, cst.ImportFrom]) -> None:
+        self.replacements = replacements
+
+    def leave_ImportFrom(
+        self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
+    ) -> cst.ImportFrom:
+        return self.replacements.get(id(original_node), updated_node)

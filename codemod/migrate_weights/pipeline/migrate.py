@@ -3,6 +3,8 @@ What comes out is a FileResult; writing it back is pipeline/write.py's."""
 
 from __future__ import annotations
 
+import ast
+import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -131,15 +133,35 @@ def migrate_with_libcst(
     from migrate_weights.full_path.command import MigrateWeights
     from migrate_weights.tables.table import generated
 
+    from migrate_weights.pipeline.scopes import Scopes
+
+    module = module or parse(source)
     try:
         tree = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
         raise Unparsable(error.message, error.raw_line, error.raw_column + 1) from error
-    command = MigrateWeights(CodemodContext(filename=path), style, table or generated())
+    if module is None:  # LibCST parses what this Python does not
+        raise python_cannot_parse(source)
+    text = source.decode(tree.encoding)
+    command = MigrateWeights(
+        CodemodContext(filename=path), style, table or generated(), text, Scopes(module.tree)
+    )
     migrated = command.transform_module(tree).bytes
     diagnostics = sorted(command.diagnostics, key=lambda d: (d.line, d.column))
     _check_safety(source, migrated, diagnostics, module)
     return FileResult(path, source, migrated, tree.encoding, diagnostics, list(command.rewrites))
+
+
+def python_cannot_parse(source: bytes) -> Unparsable:
+    """Why this Python cannot parse a source that LibCST parses (newer syntax, say)."""
+    version = ".".join(map(str, sys.version_info[:2]))
+    try:
+        ast.parse(source)
+    except (SyntaxError, ValueError) as error:
+        line, column = getattr(error, "lineno", None) or 1, getattr(error, "offset", None) or 1
+        message = getattr(error, "msg", None) or str(error)
+        return Unparsable(f"Python {version} cannot parse it: {message}", line, column)
+    raise AssertionError("the source parses")
 
 
 def _check_safety(

@@ -1,6 +1,7 @@
 """The last check before a file is written: the new source parses, and its syntax tree differs
-from the old one only in the expressions a fix was reported at (same line and column), and in
-imports from torchvision or torch (which fixes add and remove).
+from the old one only in the expressions a fix was reported at (same line and column), in
+top-level imports from torchvision or torch (which fixes add and remove), and in names appended
+to such an import in a block (a lazy or guarded import that an enum joins).
 
 Given the byte ranges a rewrite replaced (the fast path's), it parses again only the statements
 those touch: runs of top-level statements or, inside a statement with blocks, runs of a block's
@@ -38,6 +39,14 @@ def _is_managed_import(node: ast.stmt) -> bool:
     else:
         return False
     return all(name.split(".")[0] in ("torchvision", "torch") for name in names)
+
+
+def _only_appended(old: ast.ImportFrom, new: ast.ImportFrom) -> bool:
+    """Whether `new` imports what `old` does, in the same order, and more names after them."""
+    kept = [(alias.name, alias.asname) for alias in new.names[: len(old.names)]]
+    return (old.module, old.level) == (new.module, new.level) and kept == [
+        (alias.name, alias.asname) for alias in old.names
+    ]
 
 
 class _Lines:
@@ -91,6 +100,8 @@ class _Comparison:
             return bool(old == new)
         if isinstance(old, ast.Module):
             return self.same_statements(old.body, new.body)
+        if isinstance(old, ast.ImportFrom) and _is_managed_import(old):
+            return _only_appended(old, new)
         # The same text parses to the same tree, and is cheaper to compare.
         if isinstance(old, ast.stmt) and old.col_offset == new.col_offset:
             if self.old.statement_text(old) == self.new.statement_text(new):

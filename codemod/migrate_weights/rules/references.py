@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Set
 from contextlib import contextmanager
 from typing import Literal, Union
 
+from migrate_weights.rules.names import Resolved
 from migrate_weights.tables.table import LegacyTable
 
 # As a string, bare, or through the callee's module, reached by dropping that many attributes.
@@ -32,19 +33,24 @@ class EnumReferences:
         self.table = table
         self.names_bound_anywhere = names_bound_anywhere
         self.imported: dict[str, str] = {}  # enum class -> module: imports the file needs
-        self.pending: dict[str, str] = {}  # the same, for the edit being planned
+        # An import statement in a block -> the enum classes to append to it
+        self.appended: dict[object, list[str]] = {}
+        self.pending: dict[str, str] = {}  # the same two, for the edit being planned
+        self.pending_appended: dict[object, list[str]] = {}
 
     @contextmanager
     def edit(self) -> Iterator[PlannedEdit]:
         """Planning one edit: the imports its members need are kept if it is `made()`."""
-        self.pending = {}
+        self.pending, self.pending_appended = {}, {}
         planned = PlannedEdit()
         try:
             yield planned
         finally:
             if planned.is_made:
                 self.imported.update(self.pending)
-            self.pending = {}
+                for statement, enum_classes in self.pending_appended.items():
+                    self.appended.setdefault(statement, []).extend(enum_classes)
+            self.pending, self.pending_appended = {}, {}
 
     def way(
         self,
@@ -53,10 +59,13 @@ class EnumReferences:
         qualified_name: str,
         visible: Visible,
         style: str | None = None,
+        resolved: Resolved[object] | None = None,
     ) -> Way:
         """How to write a member of `enum_class` at a callee `depth` attributes deep: as a
         string, bare (`ResNet50_Weights.IMAGENET1K_V1`, imported when the file lacks it), or
-        through the callee's module reached by dropping that many attributes."""
+        through the callee's module reached by dropping that many attributes. `resolved`: what
+        the callee's name stands for, and the imports that bind it; the enum is imported beside
+        them, in the same scope and block (a lazy import stays lazy, a guarded one guarded)."""
         if (style or self.style) == "string":
             return STRING
         modules = self.table.exporting_modules(enum_class)
@@ -69,10 +78,19 @@ class EnumReferences:
         seen = visible(enum_class)
         if seen and seen <= {f"{m}.{enum_class}" for m in modules}:
             return BARE
-        if enum_class in self.imported or enum_class in self.pending:
+        if seen or enum_class in self.names_bound_anywhere:
+            return STRING
+        place = resolved.import_place() if resolved else None
+        if resolved and not resolved.has_a_place():
+            return STRING
+        if place is not None:  # appended to the import in its block, if it is from that module
+            if resolved and resolved.imports[0].from_module not in modules:
+                return STRING
+            planned = [*self.appended.get(place, []), *self.pending_appended.get(place, [])]
+            if enum_class not in planned:
+                self.pending_appended.setdefault(place, []).append(enum_class)
             return BARE
-        if not seen and enum_class not in self.names_bound_anywhere:
+        if enum_class not in self.imported and enum_class not in self.pending:
             builder_module = qualified_name.rpartition(".")[0]
             self.pending[enum_class] = builder_module if builder_module in modules else modules[0]
-            return BARE
-        return STRING
+        return BARE

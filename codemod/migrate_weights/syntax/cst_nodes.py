@@ -7,6 +7,7 @@ from typing import Any
 
 import libcst as cst
 
+from migrate_weights.rules.names import Resolved
 from migrate_weights.rules.references import STRING, EnumReferences, Visible
 from migrate_weights.rules.syntax import Reference
 from migrate_weights.syntax.arguments import NOT_LITERAL, evaluated, folded
@@ -172,6 +173,7 @@ def member_reference(
     qualified_name: str,
     visible: Visible,
     style: str | None = None,
+    resolved: Resolved[object] | None = None,
 ) -> Reference[cst.BaseExpression]:
     """Members as expressions, for a call of `func` (which resolves to `qualified_name`), written
     as `references` decides."""
@@ -181,7 +183,7 @@ def member_reference(
 
     def reference(member: str) -> cst.BaseExpression:
         enum_class, member_name = member.split(".")
-        way = references.way(enum_class, depth, qualified_name, visible, style)
+        way = references.way(enum_class, depth, qualified_name, visible, style, resolved)
         if isinstance(way, int):
             module = func
             for _ in range(way):

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from migrate_weights.rules.names import Resolved
 from migrate_weights.rules.references import STRING, EnumReferences, Visible
 from migrate_weights.syntax.arguments import LITERAL_NODES, NOT_LITERAL, evaluated, folded
 
@@ -267,6 +268,7 @@ def member_reference(
     qualified_name: str,
     visible: Visible,
     style: str | None = None,
+    resolved: Resolved[object] | None = None,
 ) -> Callable[[str], str]:
     """Members as source, for a call of `func`, a plain dotted name that resolves to
     `qualified_name`, written as `references` decides."""
@@ -274,7 +276,9 @@ def member_reference(
 
     def reference(member: str) -> str:
         enum_class, member_name = member.split(".")
-        way = references.way(enum_class, len(parts) - 1, qualified_name, visible, style)
+        way = references.way(
+            enum_class, len(parts) - 1, qualified_name, visible, style, resolved
+        )
         if isinstance(way, int):
             return ".".join([*parts[: len(parts) - way], enum_class, member_name])
         return f'"{member_name}"' if way == STRING else member

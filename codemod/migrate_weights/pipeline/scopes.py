@@ -1,0 +1,229 @@
+"""Which bindings reach a name where it is used, by Python's scoping rules, read from its syntax
+tree in one walk: function, lambda, class and comprehension scopes, `global` and `nonlocal`, class
+bodies that the functions inside them do not see. Flow is not followed: a name is bound by every
+binding of it in the scope it resolves in. Both paths resolve names here."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from migrate_weights.rules.names import Binding, Kind
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+
+
+def imported_names(node: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, str]]:
+    """(bound name, qualified name) for each name an import binds."""
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                yield alias.asname, alias.name
+            else:
+                root = alias.name.split(".")[0]
+                yield root, root
+        return
+    for alias in node.names:
+        if node.level or node.module is None:
+            yield alias.asname or alias.name, f".{alias.name}"  # relative: not torchvision
+        else:
+            yield alias.asname or alias.name, f"{node.module}.{alias.name}"
+
+
+@dataclass(eq=False)
+class Scope:
+    kind: type[ast.AST]  # ast.Module, ast.ClassDef, a function's or a comprehension's class
+    parent: Scope | None
+    bindings: dict[str, list[Binding[ast.stmt]]] = field(default_factory=dict)
+    declared_global: set[str] = field(default_factory=set)
+    declared_nonlocal: set[str] = field(default_factory=set)
+
+    def sees_from_inside(self) -> bool:
+        """Whether scopes nested in this one see its names (a class body's they do not)."""
+        return self.kind is not ast.ClassDef
+
+
+class Scopes:
+    """The scopes of a module, and the scope each name that is read sits in."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.module = Scope(ast.Module, None)
+        self._scope_of: dict[int, Scope] = {}  # id of a Name read -> its scope
+        self.reads: dict[tuple[int, int], ast.Name] = {}  # (line, byte column) -> a Name read
+        self.everywhere: dict[str, list[Binding[ast.stmt]]] = {}  # a name's bindings, any scope
+        self._statement: ast.stmt = ast.Pass()
+        self._fallback = False  # within an `except ImportError` handler
+        self._top_level: set[int] = {id(statement) for statement in tree.body}
+        for statement in tree.body:
+            self._visit(statement, self.module)
+
+    def bindings(self, name: ast.Name) -> list[Binding[ast.stmt]]:
+        """The bindings that may reach `name` (read where it stands); none for a builtin or a
+        name the module never binds."""
+        scope = self._scope_of.get(id(name), self.module)
+        return self.resolved(name.id, scope)
+
+    def visible(self, name: str, at: ast.Name) -> set[str]:
+        """What `name` may stand for where `at` is read: the qualified name of each import that
+        binds it there, the name itself for any other binding."""
+        found = self.resolved(name, self._scope_of.get(id(at), self.module))
+        return {binding.qualified or name for binding in found}
+
+    def resolved(self, name: str, scope: Scope) -> list[Binding[ast.stmt]]:
+        if name in scope.declared_global:
+            return self.module.bindings.get(name, [])
+        if name in scope.bindings and name not in scope.declared_nonlocal:
+            return scope.bindings[name]
+        enclosing = scope.parent
+        while enclosing is not None:
+            if enclosing.sees_from_inside() or enclosing is self.module:
+                if name in enclosing.declared_global:
+                    return self.module.bindings.get(name, [])
+                if name in enclosing.bindings and name not in enclosing.declared_nonlocal:
+                    return enclosing.bindings[name]
+            enclosing = enclosing.parent
+        return []
+
+    def _bind(self, scope: Scope, name: str, kind: Kind, qualified: str | None = None) -> None:
+        declared_in = scope
+        if name in scope.declared_global:
+            declared_in = self.module
+        elif name in scope.declared_nonlocal:  # the nearest enclosing function's name
+            declared_in = scope.parent or self.module
+            while declared_in.parent and declared_in.kind not in _FUNCTIONS:
+                declared_in = declared_in.parent
+        if kind is not Kind.NONE and self._fallback:
+            kind = Kind.FALLBACK
+        statement = self._statement
+        from_module = None
+        if isinstance(statement, ast.ImportFrom) and not statement.level:
+            from_module = statement.module
+        binding = Binding(
+            kind,
+            qualified,
+            statement,
+            from_module,
+            top_level=id(statement) in self._top_level,
+            declared=declared_in is not scope,
+        )
+        declared_in.bindings.setdefault(name, []).append(binding)
+        self.everywhere.setdefault(name, []).append(binding)
+
+    def _visit(self, node: ast.AST, scope: Scope) -> None:
+        if isinstance(node, ast.stmt):
+            self._statement = node
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                self._scope_of[id(node)] = scope
+                self.reads[node.lineno, node.col_offset] = node
+            else:
+                self._bind(scope, node.id, Kind.OTHER)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for name, qualified in imported_names(node):
+                if name != "*":
+                    self._bind(scope, name, Kind.IMPORT, qualified)
+        elif isinstance(node, ast.Assign) and _is_none(node.value):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    self._bind(scope, target.id, Kind.NONE)
+                else:
+                    self._visit(target, scope)
+        elif isinstance(node, ast.Global):
+            scope.declared_global.update(node.names)
+        elif isinstance(node, ast.Nonlocal):
+            scope.declared_nonlocal.update(node.names)
+        elif isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
+            self._visit_definition(node, scope)
+        elif isinstance(node, _COMPREHENSIONS):
+            self._visit_comprehension(node, scope)
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            self._visit_try(node, scope)
+        else:
+            for name in _other_bound_names(node):
+                self._bind(scope, name, Kind.OTHER)
+            for child in ast.iter_child_nodes(node):
+                self._visit(child, scope)
+
+    def _visit_definition(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef, scope: Scope
+    ) -> None:
+        """Decorators, defaults, annotations and bases are read where the definition stands;
+        the body in a scope of its own."""
+        inner = Scope(type(node), scope)
+        outside: list[ast.AST] = []
+        if isinstance(node, ast.ClassDef):
+            outside += [*node.decorator_list, *node.bases, *node.keywords]
+        else:
+            arguments = node.args
+            outside += [*arguments.defaults, *(d for d in arguments.kw_defaults if d)]
+            every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+            every += [a for a in (arguments.vararg, arguments.kwarg) if a]
+            for argument in every:
+                self._bind(inner, argument.arg, Kind.OTHER)
+                outside += [argument.annotation] if argument.annotation else []
+            if not isinstance(node, ast.Lambda):
+                outside += [*node.decorator_list, *([node.returns] if node.returns else [])]
+        for child in outside:
+            self._visit(child, scope)
+        if not isinstance(node, ast.Lambda):
+            self._bind(scope, node.name, Kind.OTHER)
+            for statement in node.body:
+                self._visit(statement, inner)
+        else:
+            self._visit(node.body, inner)
+
+    def _visit_comprehension(
+        self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, scope: Scope
+    ) -> None:
+        """The first iterable is read where the comprehension stands; the rest inside it."""
+        inner = Scope(type(node), scope)
+        for index, generator in enumerate(node.generators):
+            self._visit(generator.iter, scope if index == 0 else inner)
+            self._visit(generator.target, inner)
+            for condition in generator.ifs:
+                self._visit(condition, inner)
+        parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+        for part in parts:
+            self._visit(part, inner)
+
+    def _visit_try(self, node: ast.AST, scope: Scope) -> None:
+        for statement in [*getattr(node, "body"), *getattr(node, "orelse")]:
+            self._visit(statement, scope)
+        for handler in getattr(node, "handlers"):
+            outer = self._fallback
+            self._fallback = outer or _catches_import_error(handler.type)
+            if handler.type:
+                self._visit(handler.type, scope)
+            if handler.name:
+                self._bind(scope, handler.name, Kind.OTHER)
+            for statement in handler.body:
+                self._visit(statement, scope)
+            self._fallback = outer
+        for statement in getattr(node, "finalbody"):
+            self._visit(statement, scope)
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _catches_import_error(caught: ast.expr | None) -> bool:
+    names = caught.elts if isinstance(caught, ast.Tuple) else [caught]
+    return any(isinstance(name, ast.Name) and name.id in _IMPORT_ERRORS for name in names)
+
+
+# Match statements' captures, from Python 3.10 on; 3.9 parses no match statement.
+_CAPTURES = tuple(getattr(ast, kind) for kind in ("MatchAs", "MatchStar") if hasattr(ast, kind))
+_MAPPING_PATTERNS = tuple(getattr(ast, kind) for kind in ("MatchMapping",) if hasattr(ast, kind))
+
+
+def _other_bound_names(node: ast.AST) -> Iterator[str]:
+    """Names `node` binds other than by an import, a definition or as a Name."""
+    if isinstance(node, (*_CAPTURES, *_MAPPING_PATTERNS)):
+        # getattr: the match patterns' classes exist from Python 3.10 on
+        name = getattr(node, "rest" if isinstance(node, _MAPPING_PATTERNS) else "name")
+        if name:
+            yield name

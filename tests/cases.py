@@ -21,7 +21,7 @@ from migrate_weights.pipeline.migrate import migrate_source
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
-RULES = ("builder_call", "hub_load", "partial", "model_urls", "models_utils")
+RULES = ("builder_call", "names", "hub_load", "partial", "model_urls", "models_utils")
 CASE_FOLDERS = (*RULES, "source_files")
 NOTEBOOKS = FIXTURES / "notebooks"
 SAMPLE = FIXTURES / "legacy_sample"

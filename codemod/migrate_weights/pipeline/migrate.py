@@ -131,9 +131,8 @@ def migrate_with_libcst(
     from libcst.codemod import CodemodContext
 
     from migrate_weights.full_path.command import MigrateWeights
-    from migrate_weights.tables.table import generated
-
     from migrate_weights.pipeline.scopes import Scopes
+    from migrate_weights.tables.table import generated
 
     module = module or parse(source)
     try:

@@ -190,9 +190,9 @@ class Scopes:
             self._visit(part, inner)
 
     def _visit_try(self, node: ast.AST, scope: Scope) -> None:
-        for statement in [*getattr(node, "body"), *getattr(node, "orelse")]:
+        for statement in [*node.body, *node.orelse]:
             self._visit(statement, scope)
-        for handler in getattr(node, "handlers"):
+        for handler in node.handlers:
             outer = self._fallback
             self._fallback = outer or _catches_import_error(handler.type)
             if handler.type:
@@ -202,7 +202,7 @@ class Scopes:
             for statement in handler.body:
                 self._visit(statement, scope)
             self._fallback = outer
-        for statement in getattr(node, "finalbody"):
+        for statement in node.finalbody:
             self._visit(statement, scope)
 
 

@@ -276,9 +276,7 @@ def member_reference(
 
     def reference(member: str) -> str:
         enum_class, member_name = member.split(".")
-        way = references.way(
-            enum_class, len(parts) - 1, qualified_name, visible, style, resolved
-        )
+        way = references.way(enum_class, len(parts) - 1, qualified_name, visible, style, resolved)
         if isinstance(way, int):
             return ".".join([*parts[: len(parts) - way], enum_class, member_name])
         return f'"{member_name}"' if way == STRING else member

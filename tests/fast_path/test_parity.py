@@ -397,6 +397,21 @@ def test_the_comparison_catches_a_faulty_import_edit(fault: str) -> None:
     assert differences(source, syntax=FaultyText("import_edited", replacement))
 
 
+def test_real_code_corpus_same_on_both_paths(tmp_path: Path) -> None:
+    """Legacy calls among functions and classes of installed packages, lazily imported, guarded,
+    in classes and comprehensions, from the benchmark's generator: nearly all on the fast path."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from real_code_corpus import paths_taken, write_real_code_corpus
+    finally:
+        sys.path.pop(0)
+    write_real_code_corpus(tmp_path, files=60, seed=1)
+    taken = paths_taken(tmp_path)
+    assert taken["fast"] >= 0.97 * (taken["fast"] + taken["full"]) and taken["fast"] >= 50
+    for path in sorted(tmp_path.rglob("*.py")):
+        assert differences(path.read_bytes()) == [], path
+
+
 def test_benchmark_corpus_same_on_both_paths(tmp_path: Path) -> None:
     """Modules of ordinary code with legacy calls in every form, from the benchmark's generator."""
     sys.path.insert(0, str(ROOT / "benchmarks"))

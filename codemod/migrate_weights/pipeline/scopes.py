@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import cast
 
 from migrate_weights.rules.names import Binding, Kind
 
@@ -140,7 +141,7 @@ class Scopes:
         elif isinstance(node, _COMPREHENSIONS):
             self._visit_comprehension(node, scope)
         elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
-            self._visit_try(node, scope)
+            self._visit_try(cast(ast.Try, node), scope)  # TryStar: the same fields
         else:
             for name in _other_bound_names(node):
                 self._bind(scope, name, Kind.OTHER)
@@ -189,7 +190,7 @@ class Scopes:
         for part in parts:
             self._visit(part, inner)
 
-    def _visit_try(self, node: ast.AST, scope: Scope) -> None:
+    def _visit_try(self, node: ast.Try, scope: Scope) -> None:
         for statement in [*node.body, *node.orelse]:
             self._visit(statement, scope)
         for handler in node.handlers:

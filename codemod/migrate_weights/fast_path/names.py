@@ -42,35 +42,27 @@ class Names:
         self.scopes = Scopes(tree)
         self.module_level = {id(statement) for statement in module_level_imports(tree.body)}
 
-    def candidates(self, node: ast.expr) -> tuple[list[str], bool]:
-        """What `a.b.c` may stand for, when `a` may stand for objects of ours, and whether it
-        may stand for another object too."""
+    def resolution(self, node: ast.expr) -> tuple[Resolved[ast.stmt] | Ambiguous, str] | None:
+        """What `a.b.c` stands for, when `a` may stand for objects of ours, and ".b.c"."""
         dotted = _dotted(node)
         if dotted is None:
-            return [], False
+            return None
         name, attributes = dotted
         resolution = resolve(name.id, self.scopes.bindings(name))
         if resolution is None:
-            return [], False
-        if isinstance(resolution, Ambiguous):
-            qualified, ambiguous = list(resolution.candidates), True
-        else:
-            qualified, ambiguous = [resolution.qualified], False
-        return [".".join([candidate, *attributes]) for candidate in qualified], ambiguous
+            return None
+        return resolution, "".join(f".{attribute}" for attribute in attributes)
 
     def resolved(self, node: ast.expr) -> tuple[Resolved[ast.stmt], str] | None:
         """What `a.b.c` stands for, when `a` stands for one object of ours: its resolution and
         the qualified name. Ambiguous names are left to the full path, which reports them."""
-        dotted = _dotted(node)
-        if dotted is None:
+        found = self.resolution(node)
+        if found is None:
             return None
-        name, attributes = dotted
-        resolution = resolve(name.id, self.scopes.bindings(name))
+        resolution, attributes = found
         if isinstance(resolution, Ambiguous):
             raise FullPath
-        if resolution is None:
-            return None
-        return resolution, ".".join([resolution.qualified, *attributes])
+        return resolution, resolution.qualified + attributes
 
     def qualified(self, node: ast.expr) -> str | None:
         """The qualified name of `a.b.c`, for a lookup or a path the removed-API rules edit:

@@ -11,7 +11,7 @@ from migrate_weights.fast_path.source import FullPath
 from migrate_weights.pipeline.parse import Nodes
 from migrate_weights.pipeline.screen import might_be_a_flag
 from migrate_weights.rules import legacy_api, model_urls, models_utils
-from migrate_weights.rules.names import Resolved
+from migrate_weights.rules.names import Ambiguous, Resolved
 from migrate_weights.tables.table import LegacyTable
 
 
@@ -69,20 +69,19 @@ def survey_module(source: bytes, names: Names, nodes: Nodes, table: LegacyTable)
     survey = Survey()
     calls = nodes.of(ast.Call)
     for call in calls:
-        candidates, ambiguous = names.candidates(call.func)
-        if not candidates:
+        found = names.resolution(call.func)
+        if found is None:
             if isinstance(call.func, ast.Name) and call.func.id == "getattr" and call.args:
-                if any(c.startswith("torchvision") for c in names.candidates(call.args[0])[0]):
+                lookup = names.resolution(call.args[0])
+                if lookup and any(c.startswith("torchvision") for c in _candidates(*lookup)):
                     raise FullPath
             continue
-        if ambiguous:
-            if any(_is_a_callee(candidate, table) for candidate in candidates):
+        resolution, after_name = found
+        if isinstance(resolution, Ambiguous):
+            if any(_is_a_callee(c, table) for c in _candidates(resolution, after_name)):
                 raise FullPath  # a name that may stand for different objects: the full path reports
             continue
-        found = names.resolved(call.func)
-        if found is None:
-            continue
-        resolution, callee = found
+        callee = resolution.qualified + after_name
         if callee == legacy_api.PARTIAL:
             inner = names.resolved(call.args[0]) if call.args else None
             if inner and (table.builder_name_at(inner[1]) or table.is_get_model(inner[1])):
@@ -135,6 +134,13 @@ def survey_module(source: bytes, names: Names, nodes: Nodes, table: LegacyTable)
     if any(id(s) not in names.module_level for s in [*survey.utils_imports, *survey.dict_imports]):
         raise FullPath  # an import of removed API in a function or a class
     return survey
+
+
+def _candidates(resolution: Resolved[ast.stmt] | Ambiguous, attributes: str) -> list[str]:
+    """What a dotted name may stand for: each object of ours its first name may be bound to."""
+    if isinstance(resolution, Ambiguous):
+        return [candidate + attributes for candidate in resolution.candidates]
+    return [resolution.qualified + attributes]
 
 
 def _is_a_callee(qualified_name: str, table: LegacyTable) -> bool:

@@ -27,6 +27,7 @@ from migrate_weights.full_path.imports import append_names, remove_statements
 from migrate_weights.full_path.model_urls import ModelUrls
 from migrate_weights.full_path.models_utils import ModelsUtils
 from migrate_weights.full_path.targets import find_target, settle
+from migrate_weights.pipeline.parse import Parsed
 from migrate_weights.pipeline.scopes import Scopes
 from migrate_weights.rules.builder_call import CallPlan, plan_dynamic_call, plan_named_call
 from migrate_weights.rules.names import Ambiguous, Resolution, Resolved, resolve
@@ -47,16 +48,22 @@ class MigrateWeights(VisitorBasedCodemodCommand):
     )
 
     def __init__(
-        self, context: CodemodContext, style: str, table: LegacyTable, text: str, scopes: Scopes
+        self, context: CodemodContext, style: str, table: LegacyTable, text: str, module: Parsed
     ) -> None:
-        """`text`: the module's source; `scopes`: its names, from Python's parse of it."""
+        """`text`: the module's source; `module`: Python's parse of it, where names resolve."""
         super().__init__(context)
         self.table = table
         self.diagnostics: list[Diagnostic] = []
         self.rewrites: list[CallRewrite] = []
-        self.scopes = scopes
+        self.scopes = Scopes(module.tree)
+        # Names read, by where they start (line, UTF-8 column): LibCST's nodes map onto them.
+        self._reads = {
+            (name.lineno, name.col_offset): name
+            for name in module.nodes.of(ast.Name)
+            if isinstance(name.ctx, ast.Load)
+        }
         self._lines = _LINE_END.split(text)
-        self.references = EnumReferences(style, scopes.everywhere.keys(), table)
+        self.references = EnumReferences(style, self.scopes.everywhere.keys(), table)
         self._model_urls = ModelUrls(self)
         self._models_utils = ModelsUtils(self)
         self._imports: dict[tuple[int, int], cst.ImportFrom] = {}  # as left, by where they were
@@ -173,7 +180,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
             node = node.value
         if not isinstance(node, cst.Name):
             return None
-        read = self.scopes.reads.get(self._read_at(node))
+        read = self._reads.get(self._read_at(node))
         if read is None or read.id != node.value:
             return None
         return resolve(read.id, self.scopes.bindings(read)), attributes
@@ -240,7 +247,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         base = func
         while isinstance(base, cst.Attribute):
             base = base.value
-        read = self.scopes.reads.get(self._read_at(base))
+        read = self._reads.get(self._read_at(base))
         found = self.resolution(func)
         resolved = found[0] if found and isinstance(found[0], Resolved) else None
 

@@ -131,7 +131,6 @@ def migrate_with_libcst(
     from libcst.codemod import CodemodContext
 
     from migrate_weights.full_path.command import MigrateWeights
-    from migrate_weights.pipeline.scopes import Scopes
     from migrate_weights.tables.table import generated
 
     module = module or parse(source)
@@ -143,7 +142,7 @@ def migrate_with_libcst(
         raise python_cannot_parse(source)
     text = source.decode(tree.encoding)
     command = MigrateWeights(
-        CodemodContext(filename=path), style, table or generated(), text, Scopes(module.tree)
+        CodemodContext(filename=path), style, table or generated(), text, module
     )
     migrated = command.transform_module(tree).bytes
     diagnostics = sorted(command.diagnostics, key=lambda d: (d.line, d.column))

@@ -53,7 +53,6 @@ class Scopes:
     def __init__(self, tree: ast.Module) -> None:
         self.module = Scope(ast.Module, None)
         self._scope_of: dict[int, Scope] = {}  # id of a Name read -> its scope
-        self.reads: dict[tuple[int, int], ast.Name] = {}  # (line, byte column) -> a Name read
         self.everywhere: dict[str, list[Binding[ast.stmt]]] = {}  # a name's bindings, any scope
         self._statement: ast.stmt = ast.Pass()
         self._fallback = False  # within an `except ImportError` handler
@@ -119,7 +118,6 @@ class Scopes:
         if isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Load):
                 self._scope_of[id(node)] = scope
-                self.reads[node.lineno, node.col_offset] = node
             else:
                 self._bind(scope, node.id, Kind.OTHER)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):

@@ -173,3 +173,34 @@ def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     command = next(line for line in ci.splitlines() if "pytest" in line)
     assert f"```sh\n{command}\n```" in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.parametrize("missing", ["torch", "torchvision"])
+def test_verify_without_torch_names_the_extra(
+    legacy_file: Path,
+    capsys: pytest.CaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    missing: str,
+) -> None:
+    for name in [n for n in sys.modules if n.split(".")[0] == missing]:
+        monkeypatch.setitem(sys.modules, name, None)  # importing it fails, as where it is absent
+    monkeypatch.setitem(sys.modules, missing, None)
+    monkeypatch.delitem(sys.modules, "migrate_weights.verify.verifier", raising=False)
+    assert main([str(legacy_file), "--verify"]) == 2
+    _, err = capsys.readouterr()
+    assert err == (
+        f"Error: verifying needs {missing}, which is not installed here: "
+        'pip install "migrate-weights[verify]"\n'
+    )
+    assert legacy_file.read_text() == LEGACY
+
+
+def test_table_wide_verify_without_torch_names_the_extra() -> None:
+    blocked = "import runpy, sys; sys.modules['torch'] = None; "
+    blocked += "runpy.run_module('migrate_weights.verify', run_name='__main__')"
+    done = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr == (
+        "Error: verifying needs torch, which is not installed here: "
+        'pip install "migrate-weights[verify]"\n'
+    )

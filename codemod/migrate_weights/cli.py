@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
@@ -26,17 +26,17 @@ from migrate_weights.diagnostics import Code, Diagnostic
 from migrate_weights.output import FORMATS, JsonFindings, github_annotation
 from migrate_weights.pipeline.discover import python_files
 from migrate_weights.pipeline.migrate import (
-    MIGRATION_ERRORS,
     FileResult,
     Tally,
     failure,
+    internal_error,
     migrate_file,
     migrate_source,
     screen_file,
     without_codes,
 )
 from migrate_weights.pipeline.write import unified_diff, write_result
-from migrate_weights.verify import DEVICES, WEIGHT_SOURCES
+from migrate_weights.verify import DEVICES, WEIGHT_SOURCES, load_verifier
 
 if TYPE_CHECKING:
     from migrate_weights.tables.table import LegacyTable
@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 
 PROGRESS_FROM_FILES = 20
 PARALLEL_FROM_FILES = 32  # files needing a look: fewer are done sooner than a pool starts
+CHUNK = 8  # files a worker takes at a time
+DIED = "the process migrating it ended abruptly"
 STDIN = Path("-")
 
 
@@ -93,12 +95,11 @@ def _merged(
 
 @contextmanager
 def _migrations(
-    files: list[Path], style: str, jobs: int, table: LegacyTable | None
+    files: list[Path], migrate: Callable[[Path], FileResult], jobs: int
 ) -> Iterator[Iterator[FileResult]]:
     """Results in the order of `files`, whatever the number of processes. With many files, the
     textual check runs here first, and a pool of processes is started only when many of them
     pass it; a few files (the pre-commit case) never pay for a pool."""
-    migrate = partial(migrate_file, style=style, table=table)
     if jobs <= 1 or len(files) < PARALLEL_FROM_FILES:
         yield map(migrate, files)
         return
@@ -107,10 +108,43 @@ def _migrations(
     if len(needing) < PARALLEL_FROM_FILES:
         yield _merged(screened, map(migrate, needing))
         return
-    from concurrent.futures import ProcessPoolExecutor
+    pooled = _pooled(needing, migrate, jobs)
+    try:
+        yield _merged(screened, pooled)
+    finally:
+        pooled.close()  # the pool goes with it
 
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield _merged(screened, pool.map(migrate, needing, chunksize=8))
+
+def _each(migrate: Callable[[Path], FileResult], paths: list[Path]) -> list[FileResult]:
+    return [migrate(path) for path in paths]
+
+
+def _pooled(
+    files: list[Path], migrate: Callable[[Path], FileResult], jobs: int
+) -> Generator[FileResult, None, None]:
+    """Results in order, from a pool of processes taking the files in chunks. A worker that dies
+    loses no file: those not done are taken again by a new pool, the first of them alone; one
+    that ends its process when alone is reported (MW006) and the rest go on."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    left, alone = list(files), False
+    while left:
+        size = 1 if alone else CHUNK
+        chunks = [left[:1]] if alone else [left[i : i + size] for i in range(0, len(left), size)]
+        with ProcessPoolExecutor(max_workers=1 if alone else jobs) as pool:
+            futures = [pool.submit(_each, migrate, chunk) for chunk in chunks]
+            for chunk, future in zip(chunks, futures):
+                try:
+                    results = future.result()
+                except BrokenProcessPool:
+                    if not alone:
+                        alone = True
+                        break
+                    results = [FileResult(str(chunk[0]), diagnostics=[internal_error(DIED)])]
+                alone = False
+                del left[: len(chunk)]
+                yield from results
 
 
 def _verified(
@@ -191,7 +225,7 @@ def _stdin(
     source = sys.stdin.buffer.read()
     try:
         migrated = migrate_source(source, str(STDIN), style, table=table)
-    except MIGRATION_ERRORS as error:
+    except Exception as error:  # as for a file: a finding, never a traceback
         sys.stdout.buffer.write(source)  # what cannot be migrated goes back unchanged
         click.echo(failure(error).render(str(STDIN)), err=True)
         return ExitStatus.ERROR
@@ -315,14 +349,13 @@ def cli(
 
     writing = not (show_diff or check)
     verifier = None
-    if verify:
-        from migrate_weights.verify.verifier import SiteVerifier  # torch: only when asked to verify
-
-        verifier = SiteVerifier(device, weights_source)
+    if verify:  # torch: only when asked to verify, and before any file is touched
+        verifier = load_verifier().SiteVerifier(device, weights_source)
     printer = _Printer(output_format, show_diff)
     tally = Tally()
     files = _files(paths, settings)
-    with _migrations(files, style, jobs, table) as migrated:
+    migrate = partial(migrate_file, style=style, table=table)
+    with _migrations(files, migrate, jobs) as migrated:
         for result in _with_progress(migrated, len(files)):
             tally.add(_report(result, settings, writing, show_diff, printer, paths, verifier))
     printer.close()

@@ -15,6 +15,7 @@ class Code(enum.Enum):
     NO_LEGACY_WEIGHTS = ("MW003", "pretrained=True on a builder that has no legacy weights")
     UNREADABLE = ("MW004", "file could not be read or parsed")
     NOT_WRITTEN = ("MW005", "file not written: unsafe result, changed on disk, or link outside")
+    INTERNAL = ("MW006", "internal error while migrating the file; it is never written")
 
     def __init__(self, code: str, summary: str) -> None:
         self.code = code

@@ -8,6 +8,7 @@ import ast
 import re
 import subprocess
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import partial
@@ -127,10 +128,16 @@ def generated_module(draw: st.DrawFn) -> str:
         call = f"{callee}({', '.join(arguments)})"
     else:  # a line each, as black writes a long call
         call = f"{callee}(\n" + "".join(f"    {argument},\n" for argument in arguments) + ")"
-    shape = draw(st.sampled_from(SHAPES))
     extras = draw(st.lists(st.sampled_from(EXTRAS), max_size=2, unique=True))
     header = draw(st.sampled_from(HEADERS))
     blank = draw(st.sampled_from(["", "\n", "\n\n"]))
+    where = draw(st.sampled_from(["module", "function", "guard"]))
+    if where == "function":  # a lazy import
+        body = textwrap.indent(f"{imports}{blank}model = {call}\nreturn model\n", "    ")
+        return header + "".join(extras) + "def build():\n" + body
+    if where == "guard":  # an optional one
+        imports = f"try:\n{textwrap.indent(imports, '    ')}except ImportError:\n    pass\n"
+    shape = draw(st.sampled_from(SHAPES))
     return header + "".join(extras) + imports + blank + shape.format(call=call)
 
 

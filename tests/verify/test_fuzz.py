@@ -9,7 +9,9 @@ The CI profile runs a few hundred modules;
 
 from __future__ import annotations
 
+import ast
 import os
+import textwrap
 from typing import Any
 
 import pytest
@@ -54,14 +56,21 @@ def flag(draw: st.DrawFn, names: list[str]) -> str:
 
 
 @st.composite
-def call(draw: st.DrawFn, style: str, names: list[str]) -> str:
+def call(draw: st.DrawFn, style: str, names: list[str]) -> tuple[str, str]:
+    """The import a call needs, and the call."""
     quantized = draw(st.integers(0, 7)) == 0  # they calibrate on real data: slow
     name = draw(st.sampled_from(QUANTIZED if quantized else CHEAP))
     builder = generated().builder_named(name)
     assert builder is not None
     module, attribute = generated().shortest_path(name).rsplit(".", 1)
     submodule = module.removeprefix("torchvision.models").lstrip(".")
-    callee = IMPORTS[style][1].format(module=f"{submodule}." if submodule else "", name=attribute)
+    if style == "from":
+        imports, callee = f"from {module} import {attribute}\n", attribute
+    else:
+        imports = IMPORTS[style][0]
+        callee = IMPORTS[style][1].format(
+            module=f"{submodule}." if submodule else "", name=attribute
+        )
     arguments = []
     legacy = {p.legacy for p in builder.legacy}
     if draw(st.booleans()):
@@ -76,16 +85,40 @@ def call(draw: st.DrawFn, style: str, names: list[str]) -> str:
         arguments.append(f"quantize={draw(st.sampled_from(['True', 'False', 'quantize']))}")
         names.append("quantize")
     spaced = [draw(st.sampled_from(SPACING)).format(argument) for argument in arguments]
-    return f"{callee}({','.join(spaced)})"
+    return imports, f"{callee}({','.join(spaced)})"
 
 
 @st.composite
 def module(draw: st.DrawFn) -> tuple[str, list[str]]:
-    style = draw(st.sampled_from(sorted(IMPORTS)))
+    """A module, its imports at module level, in the function that makes the call (lazy), or
+    in a `try` whose `except ImportError` binds the names to None (optional)."""
+    style = draw(st.sampled_from([*sorted(IMPORTS), "from"]))
     names: list[str] = []
     calls = draw(st.lists(call(style, names), min_size=1, max_size=2))
-    body = "".join(f"model_{i} = {source}\n" for i, source in enumerate(calls))
-    return IMPORTS[style][0] + "\n" + body, names
+    where = draw(st.sampled_from(["module", "function", "guard"]))
+    if where == "function":
+        return (
+            "".join(
+                f"def build_{i}():\n    {imports}    return {source}\n\n\nmodel_{i} = build_{i}()\n"
+                for i, (imports, source) in enumerate(calls)
+            ),
+            names,
+        )
+    imports = "".join(dict.fromkeys(imports for imports, _ in calls))
+    body = "".join(f"model_{i} = {source}\n" for i, (_, source) in enumerate(calls))
+    if where == "guard":
+        bound = [name for line in imports.splitlines() for name in _bound(line)]
+        fallback = "".join(f"    {name} = None\n" for name in bound)
+        imports = f"try:\n{textwrap.indent(imports, '    ')}except ImportError:\n{fallback}"
+    return imports + "\n" + body, names
+
+
+def _bound(import_line: str) -> list[str]:
+    """The name an import of this module's forms binds."""
+    statement = ast.parse(import_line).body[0]
+    assert isinstance(statement, (ast.Import, ast.ImportFrom))
+    alias = statement.names[0]
+    return [alias.asname or alias.name.split(".")[0]]
 
 
 class _Config:

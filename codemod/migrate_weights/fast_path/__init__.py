@@ -24,7 +24,7 @@ import tokenize
 
 from migrate_weights.diagnostics import CallRewrite, Diagnostic
 from migrate_weights.fast_path.calls import CallPlanner
-from migrate_weights.fast_path.imports import edited_import, import_edits
+from migrate_weights.fast_path.imports import import_edits, in_block_edit
 from migrate_weights.fast_path.names import Names
 from migrate_weights.fast_path.removed_api import (
     dropped_dicts,
@@ -107,10 +107,9 @@ def _rewrite(
     diagnostics += drop_findings
     modules = modules_to_import(tree, text, survey)
     edits += import_edits(tree, text, references.imported, dropped, modules, removed, syntax)
-    for block_import, enum_classes in references.appended.items():  # imports in blocks
-        assert isinstance(block_import, ast.ImportFrom)  # as rules/references.py requires
-        appended = edited_import(block_import, text, set(), enum_classes, syntax)
-        edits += [appended] if appended else []
+    for block_import, imported in references.in_blocks.items():
+        assert isinstance(block_import, (ast.Import, ast.ImportFrom))  # as the rules require
+        edits.append(in_block_edit(block_import, imported, text, syntax))
     diagnostics.sort(key=lambda d: (d.line, d.column))
     migrated, replacements = _applied(source, edits)
     return migrated, diagnostics, rewrites, replacements

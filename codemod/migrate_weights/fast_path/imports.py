@@ -138,6 +138,33 @@ def edited_import(
     return Edit(*text.span(statement), new)
 
 
+def in_block_edit(
+    statement: ast.Import | ast.ImportFrom,
+    imported: dict[str, list[str]],
+    text: Source,
+    syntax: TextSyntax,
+) -> Edit:
+    """An import in a block with the enum classes `imported` (module -> names) added, as the
+    full path adds them: appended to it where it imports from that module, the rest imported by
+    statements after it on lines of their own (the full path's layout otherwise)."""
+    own = statement.module if isinstance(statement, ast.ImportFrom) else None
+    start, end = text.span(statement)
+    new = text.text(statement)
+    if own in imported:
+        assert isinstance(statement, ast.ImportFrom)
+        appended = edited_import(statement, text, set(), imported[own], syntax)
+        new = appended.text if appended else new
+    after = [f"from {module} import {', '.join(names)}" for module, names in imported.items()]
+    after = [line for line, module in zip(after, imported) if module != own]
+    if after:
+        line_start = text.line_starts[statement.lineno - 1]
+        indentation = text.source[line_start:start]
+        if indentation.strip(b" \t") or text.source[end : end + 1] != b"\n":
+            raise FullPath  # the statement shares its lines
+        new += "".join(f"\n{indentation.decode('utf-8')}{line}" for line in after)
+    return Edit(start, end, new)
+
+
 def import_edits(
     tree: ast.Module,
     text: Source,

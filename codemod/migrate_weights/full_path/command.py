@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Sequence
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
@@ -66,7 +67,8 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         self.references = EnumReferences(style, self.scopes.everywhere.keys(), table)
         self._model_urls = ModelUrls(self)
         self._models_utils = ModelsUtils(self)
-        self._imports: dict[tuple[int, int], cst.ImportFrom] = {}  # as left, by where they were
+        # Import statements as left, by where they were
+        self._imports: dict[tuple[int, int], cst.Import | cst.ImportFrom] = {}
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
         with self.references.edit() as edit:
@@ -116,7 +118,9 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         return left
 
     def leave_Import(self, original_node: cst.Import, updated_node: cst.Import) -> cst.Import:
-        return self._models_utils.leave_import(original_node, updated_node)
+        left = self._models_utils.leave_import(original_node, updated_node)
+        self._imports[self._read_at(original_node)] = left
+        return left
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         """Add needed names to a top-level `from module import ...` where there is one; otherwise
@@ -146,14 +150,30 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         body = remove_statements(body, lambda statement: any(g(statement) for g in going))
         self._models_utils.leave_module()
         migrated = updated_node.with_changes(body=body)
-        appended = {}  # imports in blocks the enums join
-        for block_import, enum_classes in self.references.appended.items():
-            assert isinstance(block_import, ast.ImportFrom)  # as rules/references.py requires
-            node = self._imports[block_import.lineno, block_import.col_offset]
-            appended[id(node)] = append_names(node, enum_classes)
-        if appended:
-            migrated = cst.ensure_type(migrated.visit(_Replaced(appended)), cst.Module)
+        if self.references.in_blocks:
+            migrated = cst.ensure_type(migrated.visit(self._in_blocks()), cst.Module)
         return migrated
+
+    def _in_blocks(self) -> _InBlocks:
+        """The enums imported with the imports in blocks that brought in their builders."""
+        in_blocks = _InBlocks()
+        for block_import, imported in self.references.in_blocks.items():
+            assert isinstance(block_import, (ast.Import, ast.ImportFrom))  # as the rules require
+            node = self._imports[block_import.lineno, block_import.col_offset]
+            own = block_import.module if isinstance(block_import, ast.ImportFrom) else None
+            if own in imported:
+                assert isinstance(node, cst.ImportFrom)
+                in_blocks.replaced[id(node)] = append_names(node, imported[own])
+            statements = [
+                cst.parse_statement(f"from {module} import {', '.join(names)}\n")
+                for module, names in imported.items()
+                if module != own
+            ]
+            in_blocks.after[id(node)] = [
+                cst.ensure_type(statement, cst.SimpleStatementLine).body[0]
+                for statement in statements
+            ]
+        return in_blocks
 
     def report(
         self, node: cst.CSTNode, finding: Finding, fix: tuple[str, str] | None = None
@@ -268,13 +288,39 @@ class MigrateWeights(VisitorBasedCodemodCommand):
 _LINE_END = re.compile(r"\r\n?|\n")  # where Python's lines end (not str.splitlines' form feed)
 
 
-class _Replaced(cst.CSTTransformer):
-    """Import statements replaced, found by the identity of the nodes they replace."""
+class _InBlocks(cst.CSTTransformer):
+    """Import statements in blocks replaced, and others placed after them, found by the identity
+    of the nodes: after an import that ends its line, on lines of their own; otherwise right
+    after it on its line (before what follows it there, which may use the enum)."""
 
-    def __init__(self, replacements: dict[int, cst.ImportFrom]) -> None:
-        self.replacements = replacements
+    def __init__(self) -> None:
+        self.replaced: dict[int, cst.ImportFrom] = {}
+        self.after: dict[int, list[cst.BaseSmallStatement]] = {}
 
     def leave_ImportFrom(
         self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
     ) -> cst.ImportFrom:
-        return self.replacements.get(id(original_node), updated_node)
+        return self.replaced.get(id(original_node), updated_node)
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine | cst.FlattenSentinel[cst.BaseStatement]:
+        *rest, last = original_node.body
+        if not self.after.get(id(last)):
+            return updated_node.with_changes(body=self._body(original_node.body, updated_node.body))
+        body = [*self._body(rest, updated_node.body[:-1]), updated_node.body[-1]]
+        lines = [cst.SimpleStatementLine(body=[statement]) for statement in self.after[id(last)]]
+        return cst.FlattenSentinel([updated_node.with_changes(body=body), *lines])
+
+    def leave_SimpleStatementSuite(
+        self, original_node: cst.SimpleStatementSuite, updated_node: cst.SimpleStatementSuite
+    ) -> cst.SimpleStatementSuite:
+        return updated_node.with_changes(body=self._body(original_node.body, updated_node.body))
+
+    def _body(
+        self, original: Sequence[cst.BaseSmallStatement], updated: Sequence[cst.BaseSmallStatement]
+    ) -> list[cst.BaseSmallStatement]:
+        body: list[cst.BaseSmallStatement] = []
+        for before, after in zip(original, updated):
+            body += [after, *self.after.get(id(before), [])]
+        return body

@@ -209,23 +209,36 @@ def migrate_file(
             return _migrate_notebook(source, name, style, table)
         # screen_file did the textual check
         return _migrate_text_checked(source, name, style, table=table, syntax=syntax)
-    except MIGRATION_ERRORS as error:
+    except Exception as error:  # one file's failure, whatever it is, is that file's finding
         return FileResult(name, original=source, diagnostics=[failure(error)])
 
 
-# What a source that cannot be migrated raises: its result is the finding `failure` makes.
-MIGRATION_ERRORS = (UnsafeRewrite, NotebookError, UnicodeDecodeError, LookupError, SyntaxError)
-
-
 def failure(error: Exception) -> Diagnostic:
-    """The finding for a source that could not be migrated (one of MIGRATION_ERRORS)."""
+    """The finding for a source that could not be migrated: why, or, for an error of the tool's
+    own, what it was and where to report it."""
     if isinstance(error, UnsafeRewrite):
         return Diagnostic(1, 1, Code.NOT_WRITTEN, f"{error}; the file is left as it was")
     if isinstance(error, NotebookError):
         return Diagnostic(1, 1, Code.UNREADABLE, f"cannot migrate notebook: {error}")
     if isinstance(error, Unparsable):
         return Diagnostic(error.line, error.column, Code.UNREADABLE, f"cannot parse: {error}")
-    return Diagnostic(1, 1, Code.UNREADABLE, f"cannot decode: {error}")
+    if isinstance(error, (UnicodeDecodeError, LookupError)):
+        return Diagnostic(1, 1, Code.UNREADABLE, f"cannot decode: {error}")
+    if isinstance(error, RecursionError):
+        why = f"it is nested too deeply for Python's parser ({error})"
+        return Diagnostic(1, 1, Code.UNREADABLE, f"cannot parse: {why}")
+    if isinstance(error, MemoryError):
+        return Diagnostic(1, 1, Code.UNREADABLE, "cannot parse: it does not fit in memory")
+    return internal_error(f"{type(error).__name__}: {error}")
+
+
+def internal_error(what: str) -> Diagnostic:
+    message = (
+        f"internal error ({what}); the file is left as it was. Please report it to the "
+        "migrate-weights issue tracker with this line, `migrate-weights --version` and, if you "
+        "can, the file"
+    )
+    return Diagnostic(1, 1, Code.INTERNAL, message)
 
 
 def without_codes(result: FileResult, codes: frozenset[str]) -> FileResult:

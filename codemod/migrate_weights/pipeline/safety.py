@@ -1,7 +1,8 @@
 """The last check before a file is written: the new source parses, and its syntax tree differs
 from the old one only in the expressions a fix was reported at (same line and column), in
 top-level imports from torchvision or torch (which fixes add and remove), and in names appended
-to such an import in a block (a lazy or guarded import that an enum joins).
+to such an import in a block, or such imports added to a block (a lazy or guarded import that
+an enum joins, or follows).
 
 Given the byte ranges a rewrite replaced (the fast path's), it parses again only the statements
 those touch: runs of top-level statements or, inside a statement with blocks, runs of a block's
@@ -91,9 +92,22 @@ class _Comparison:
         old = [s for s in old if not _is_managed_import(s)]
         return self.same(old, [s for s in new if not _is_managed_import(s)])
 
+    def same_block(self, old: list[ast.stmt], new: list[ast.stmt]) -> bool:
+        """A block's statements: the same, but for imports from torchvision or torch the new
+        one gains (the enums imported beside a lazy or guarded builder's import)."""
+        matched = 0
+        for statement in new:
+            if matched < len(old) and self.same(old[matched], statement):
+                matched += 1
+            elif not _is_managed_import(statement):
+                return False
+        return matched == len(old)
+
     def same(self, old: Any, new: Any) -> bool:
         if type(old) is not type(new):
             return isinstance(old, ast.expr) and self.is_edited(old)
+        if isinstance(old, list) and new and isinstance(new[0], ast.stmt):
+            return self.same_block(old, new)
         if isinstance(old, list):
             return len(old) == len(new) and all(self.same(a, b) for a, b in zip(old, new))
         if not isinstance(old, ast.AST):

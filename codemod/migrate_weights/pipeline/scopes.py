@@ -108,6 +108,7 @@ class Scopes:
             from_module,
             top_level=id(statement) in self._top_level,
             declared=declared_in is not scope,
+            in_class_body=scope.kind is ast.ClassDef,
         )
         declared_in.bindings.setdefault(name, []).append(binding)
         self.everywhere.setdefault(name, []).append(binding)

@@ -38,6 +38,7 @@ class Binding(Generic[Statement]):
     from_module: str | None  # the module of a `from module import name` (absolute, no star)
     top_level: bool  # the statement is one of the module's own, in no block
     declared: bool  # bound in another scope than the statement's, by `global` or `nonlocal`
+    in_class_body: bool  # the statement is in a class body, where what it binds is an attribute
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,9 @@ class Resolved(Generic[Statement]):
 
     def has_a_place(self) -> bool:
         """Whether the enums a call through this name needs may be imported: not where the name
-        is imported in more than one statement, one of them in a block, or through `global`."""
-        if any(binding.declared for binding in self.imports):
+        is imported in more than one statement, one of them in a block, through `global`, or in
+        a class body (the class would gain an attribute)."""
+        if any(binding.declared or binding.in_class_body for binding in self.imports):
             return False
         return len(self.imports) == 1 or all(binding.top_level for binding in self.imports)
 

@@ -33,24 +33,27 @@ class EnumReferences:
         self.table = table
         self.names_bound_anywhere = names_bound_anywhere
         self.imported: dict[str, str] = {}  # enum class -> module: imports the file needs
-        # An import statement in a block -> the enum classes to append to it
-        self.appended: dict[object, list[str]] = {}
+        # An import statement in a block -> module -> the enum classes imported from it there:
+        # appended to the statement when it imports from that module, else imported after it.
+        self.in_blocks: dict[object, dict[str, list[str]]] = {}
         self.pending: dict[str, str] = {}  # the same two, for the edit being planned
-        self.pending_appended: dict[object, list[str]] = {}
+        self.pending_in_blocks: dict[object, dict[str, list[str]]] = {}
 
     @contextmanager
     def edit(self) -> Iterator[PlannedEdit]:
         """Planning one edit: the imports its members need are kept if it is `made()`."""
-        self.pending, self.pending_appended = {}, {}
+        self.pending, self.pending_in_blocks = {}, {}
         planned = PlannedEdit()
         try:
             yield planned
         finally:
             if planned.is_made:
                 self.imported.update(self.pending)
-                for statement, enum_classes in self.pending_appended.items():
-                    self.appended.setdefault(statement, []).extend(enum_classes)
-            self.pending, self.pending_appended = {}, {}
+                for statement, imported in self.pending_in_blocks.items():
+                    for module, enum_classes in imported.items():
+                        kept = self.in_blocks.setdefault(statement, {}).setdefault(module, [])
+                        kept += enum_classes
+            self.pending, self.pending_in_blocks = {}, {}
 
     def way(
         self,
@@ -80,17 +83,19 @@ class EnumReferences:
             return BARE
         if seen or enum_class in self.names_bound_anywhere:
             return STRING
-        place = resolved.import_place() if resolved else None
+        builder_module = qualified_name.rpartition(".")[0]
+        home = builder_module if builder_module in modules else modules[0]
         if resolved and not resolved.has_a_place():
             return STRING
-        if place is not None:  # appended to the import in its block, if it is from that module
-            if resolved and resolved.imports[0].from_module not in modules:
-                return STRING
-            planned = [*self.appended.get(place, []), *self.pending_appended.get(place, [])]
-            if enum_class not in planned:
-                self.pending_appended.setdefault(place, []).append(enum_class)
+        place = resolved.import_place() if resolved else None
+        if place is not None:  # in the block of the builder's import, with it or after it
+            if not resolved or resolved.qualified.split(".")[0] != "torchvision":
+                return STRING  # a partial's or torch.hub's import: torchvision stays unimported
+            planned = [self.in_blocks.get(place, {}), self.pending_in_blocks.get(place, {})]
+            if not any(enum_class in imported.get(home, []) for imported in planned):
+                pending = self.pending_in_blocks.setdefault(place, {})
+                pending.setdefault(home, []).append(enum_class)
             return BARE
         if enum_class not in self.imported and enum_class not in self.pending:
-            builder_module = qualified_name.rpartition(".")[0]
-            self.pending[enum_class] = builder_module if builder_module in modules else modules[0]
+            self.pending[enum_class] = home
         return BARE

@@ -1,0 +1,106 @@
+"""A failing file stays one file's problem: a recursion bomb, an error raised inside one file's
+rewrite, memory running out, and a worker process that ends abruptly each become one finding for
+that file, which stays untouched; every other file is migrated and the run exits 2.
+
+Faults go in through the legacy table, which the command takes as a value: one whose lookup of
+one builder fails."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import pytest
+
+from migrate_weights.cli import main
+from migrate_weights.tables.table import Builder, LegacyTable, generated
+
+DOOMED = "from torchvision.models import alexnet\n\nmodel = alexnet(pretrained=True)\n"
+HEALTHY = "from torchvision.models import resnet18\n\nmodel = resnet18(pretrained=True)\n"
+MIGRATED = (
+    "from torchvision.models import resnet18, ResNet18_Weights\n\n"
+    "model = resnet18(weights=ResNet18_Weights.IMAGENET1K_V1)\n"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class FailingTable(LegacyTable):
+    """The generated table, but looking up alexnet fails in the way given."""
+
+    how: str = "error"
+
+    def builder_named(self, name: str) -> Builder | None:
+        if name == "alexnet":
+            if self.how == "exit":
+                os._exit(1)  # the worker process ends, as on a crash in native code
+            raise {"error": RuntimeError("injected"), "memory": MemoryError()}[self.how]
+        return super().builder_named(name)
+
+
+def failing_table(how: str) -> LegacyTable:
+    table = generated()
+    fields = {f.name: getattr(table, f.name) for f in dataclasses.fields(table) if f.init}
+    return FailingTable(**fields, how=how)
+
+
+def tree(root: Path, healthy: int) -> tuple[Path, list[Path]]:
+    """A doomed file among `healthy` legacy files that migrate; the doomed one and the others."""
+    doomed = root / "b_doomed.py"
+    doomed.write_text(DOOMED)
+    others = []
+    for index in range(healthy):
+        path = root / f"{'a' if index % 2 else 'c'}_{index:03}.py"
+        path.write_text(HEALTHY)
+        others.append(path)
+    return doomed, others
+
+
+@pytest.mark.parametrize(
+    ("how", "code", "message"),
+    [
+        ("error", "MW006", "internal error (RuntimeError: injected); the file is left as it was"),
+        ("memory", "MW004", "cannot parse: it does not fit in memory"),
+    ],
+)
+def test_an_error_in_one_file_is_its_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], how: str, code: str, message: str
+) -> None:
+    doomed, others = tree(tmp_path, 3)
+    assert main([str(tmp_path), "-j", "1"], table=failing_table(how)) == 2
+    out, err = capsys.readouterr()
+    assert f"{doomed}:1:1: {code} {message}" in out
+    assert doomed.read_text() == DOOMED
+    assert all(path.read_text() == MIGRATED for path in others)
+    assert "3 call sites rewritten, 0 left for a person, 1 failed" in err
+    if code == "MW006":
+        assert "Please report it" in out
+
+
+def test_a_recursion_bomb_is_one_files_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bomb = tmp_path / "generated.py"
+    source = HEALTHY + "x = " + " + ".join(["1"] * 20_000) + "\n"
+    bomb.write_text(source)
+    _, others = tree(tmp_path, 2)
+    assert main([str(tmp_path), "-j", "1"]) == 2
+    out, _ = capsys.readouterr()
+    assert f"{bomb}:1:1: MW004 cannot parse: it is nested too deeply" in out
+    assert bomb.read_text() == source
+    assert all(path.read_text() == MIGRATED for path in others)
+
+
+def test_a_worker_that_ends_abruptly_loses_no_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doomed, others = tree(tmp_path, 60)  # enough for a pool of processes
+    assert main([str(tmp_path), "-j", "2"], table=failing_table("exit")) == 2
+    out, err = capsys.readouterr()
+    assert f"{doomed}:1:1: MW006 internal error (the process migrating it ended abruptly)" in out
+    assert doomed.read_text() == DOOMED
+    assert all(path.read_text() == MIGRATED for path in others)
+    assert "61 files scanned, 60 changed, 60 call sites rewritten" in err
+    lines = [line for line in out.splitlines() if " MW00" in line]
+    paths = [line.split(":")[0] for line in lines]
+    assert paths == sorted(paths)  # reported in the order of the files, as without a pool

@@ -54,7 +54,7 @@ def _summary(tally: Tally, writing: bool) -> str:
     return (
         f"migrate-weights: {tally.files} files scanned, {tally.changed} {verb}, "
         f"{tally.rewritten} call sites rewritten, {tally.for_a_person} left for a person, "
-        f"{tally.failed} failed"
+        f"{tally.failed} failed" + (f", {tally.suppressed} suppressed" if tally.suppressed else "")
     )
 
 
@@ -219,12 +219,17 @@ def _report(
 
 
 def _stdin(
-    style: str, disabled: frozenset[str], check: bool, show_diff: bool, table: LegacyTable | None
+    style: str,
+    disabled: frozenset[str],
+    check: bool,
+    show_diff: bool,
+    table: LegacyTable | None,
+    noqa: bool,
 ) -> int:
     """`-`: source on standard input, the result on standard output (for editors)."""
     source = sys.stdin.buffer.read()
     try:
-        migrated = migrate_source(source, str(STDIN), style, table=table)
+        migrated = migrate_source(source, str(STDIN), style, table=table, noqa=noqa)
     except Exception as error:  # as for a file: a finding, never a traceback
         sys.stdout.buffer.write(source)  # what cannot be migrated goes back unchanged
         click.echo(failure(error).render(str(STDIN)), err=True)
@@ -268,6 +273,11 @@ def _stdin(
     "--disable",
     multiple=True,
     help="Finding code (MW001...) to neither report nor fix (repeatable; adds to pyproject's).",
+)
+@click.option(
+    "--ignore-noqa",
+    is_flag=True,
+    help="Report and fix the sites `# noqa` comments suppress, too.",
 )
 @click.option(
     "--exit-zero-even-if-changed",
@@ -319,6 +329,7 @@ def cli(
     output_format: str,
     exclude: tuple[str, ...],
     disable: tuple[str, ...],
+    ignore_noqa: bool,
     exit_zero_even_if_changed: bool,
     jobs: int,
     config: Path | None,
@@ -345,7 +356,7 @@ def cli(
             raise click.UsageError("`-` (standard input) cannot be combined with other paths")
         if verify:
             raise click.UsageError("--verify works on files, not on `-` (standard input)")
-        return _stdin(style, settings.disable, check, show_diff, table)
+        return _stdin(style, settings.disable, check, show_diff, table, not ignore_noqa)
 
     writing = not (show_diff or check)
     verifier = None
@@ -354,7 +365,7 @@ def cli(
     printer = _Printer(output_format, show_diff)
     tally = Tally()
     files = _files(paths, settings)
-    migrate = partial(migrate_file, style=style, table=table)
+    migrate = partial(migrate_file, style=style, table=table, noqa=not ignore_noqa)
     with _migrations(files, migrate, jobs) as migrated:
         for result in _with_progress(migrated, len(files)):
             tally.add(_report(result, settings, writing, show_diff, printer, paths, verifier))

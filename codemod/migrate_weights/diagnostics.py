@@ -25,6 +25,11 @@ class Code(enum.Enum):
     def needs_a_person(self) -> bool:
         return self in (Code.NOT_FIXABLE, Code.NO_LEGACY_WEIGHTS)
 
+    @property
+    def is_about_a_site(self) -> bool:
+        """A finding at one use of the legacy API, rather than about a whole file."""
+        return self is Code.FIXED or self.needs_a_person
+
 
 Finding = tuple[Code, str]  # what a rule reports, before it is placed at a line and column
 

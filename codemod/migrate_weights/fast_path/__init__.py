@@ -45,23 +45,34 @@ Rewritten = tuple[bytes, list[Diagnostic], list[CallRewrite], list[Replacement]]
 
 
 def rewrite(
-    source: bytes, module: Parsed, style: str, table: LegacyTable, syntax: TextSyntax = TEXT
+    source: bytes,
+    module: Parsed,
+    style: str,
+    table: LegacyTable,
+    syntax: TextSyntax = TEXT,
+    fixes_kept: frozenset[int] = frozenset(),
 ) -> Rewritten | None:
     """(new source, findings, rewrites, the replacements of the source's bytes that make the new
     one) for a module and Python's parse of it, or None when it needs the full path. `syntax`:
-    how calls are read and edited as text."""
+    how calls are read and edited as text; `fixes_kept`: lines where fixes are not made (the
+    full path's to honour)."""
     if b"\r" in source or b"\f" in source:
         return None
     try:
         if tokenize.detect_encoding(io.BytesIO(source).readline)[0] != "utf-8":
             return None  # a BOM ("utf-8-sig") or another encoding
-        return _rewrite(source, module, style, table, syntax)
+        return _rewrite(source, module, style, table, syntax, fixes_kept)
     except (FullPath, UnicodeDecodeError, SyntaxError):
         return None
 
 
 def _rewrite(
-    source: bytes, module: Parsed, style: str, table: LegacyTable, syntax: TextSyntax
+    source: bytes,
+    module: Parsed,
+    style: str,
+    table: LegacyTable,
+    syntax: TextSyntax,
+    fixes_kept: frozenset[int],
 ) -> Rewritten:
     tree, nodes = module.tree, module.nodes
     names = Names(tree)
@@ -69,6 +80,9 @@ def _rewrite(
     sites = survey.sites()
     if not (sites or survey.utils_imports or survey.dict_imports):
         return source, [], [], []
+    every = [*sites, *survey.utils_imports, *survey.dict_imports]
+    if fixes_kept and any(site.lineno in fixes_kept for site in every):
+        raise FullPath
 
     text = Source(source)
     references = EnumReferences(style, names.scopes.everywhere.keys(), table)

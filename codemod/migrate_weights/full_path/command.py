@@ -49,10 +49,18 @@ class MigrateWeights(VisitorBasedCodemodCommand):
     )
 
     def __init__(
-        self, context: CodemodContext, style: str, table: LegacyTable, text: str, module: Parsed
+        self,
+        context: CodemodContext,
+        style: str,
+        table: LegacyTable,
+        text: str,
+        module: Parsed,
+        fixes_kept: frozenset[int] = frozenset(),
     ) -> None:
-        """`text`: the module's source; `module`: Python's parse of it, where names resolve."""
+        """`text`: the module's source; `module`: Python's parse of it, where names resolve;
+        `fixes_kept`: lines where fixes are reported but not made (`# noqa`)."""
         super().__init__(context)
+        self.fixes_kept = fixes_kept
         self.table = table
         self.diagnostics: list[Diagnostic] = []
         self.rewrites: list[CallRewrite] = []
@@ -84,7 +92,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         position = self.get_metadata(PositionProvider, original_node).start
         settled = settle(target, updated_node, position.line, position.column + 1)
         self.diagnostics += settled.diagnostics
-        if settled.migrated is None:
+        if settled.migrated is None or self.skipped(original_node):
             return updated_node
         edit.made()
         if settled.rewrite:
@@ -181,6 +189,9 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         """A finding at an original node, for the rule modules."""
         position = self.get_metadata(PositionProvider, node).start
         self.diagnostics.append(Diagnostic(position.line, position.column + 1, *finding, fix))
+
+    def skipped(self, node: cst.CSTNode) -> bool:
+        return self.get_metadata(PositionProvider, node).start.line in self.fixes_kept
 
     def qualified_names(self, node: cst.CSTNode) -> set[str]:
         return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}

@@ -65,6 +65,8 @@ class ModelUrls:
                 )
                 finding = model_urls.rewritten(one_line(original), one_line(migrated), problem)
                 self.command.report(original, finding, (source(updated), source(migrated)))
+                if self.command.skipped(original):
+                    return updated
                 self.rewritten.add(id(original.value))
                 return migrated
         self.command.report(original, model_urls.not_rewritten(one_line(original), problem))
@@ -81,9 +83,10 @@ class ModelUrls:
             if name in legacy_api.MODEL_URLS_DICTS and model_urls.dict_at(f"{module}.{name}"):
                 self.local_names.add(asname or name)
                 self.imports.append((original, asname or name))
-                RemoveImportsVisitor.remove_unused_import(
-                    self.command.context, module, name, asname
-                )
+                if not self.command.skipped(original):
+                    RemoveImportsVisitor.remove_unused_import(
+                        self.command.context, module, name, asname
+                    )
 
     def leave_module(self) -> None:
         """Report what keeps each import, or that it goes."""
@@ -103,7 +106,8 @@ class ModelUrls:
                 self.command.report(
                     statement, model_urls.import_dropped(one_line(statement), local)
                 )
-                self.unused.update(_aliases(statement, local))
+                if not self.command.skipped(statement):
+                    self.unused.update(_aliases(statement, local))
 
     def going(self, statement: cst.BaseStatement) -> bool:
         """Whether RemoveImportsVisitor will remove this whole (top-level) statement."""

@@ -60,21 +60,30 @@ class ModelsUtils:
                 self.command.report(original, models_utils.other_names(one_line(original)))
                 return updated
             migrated = updated.with_changes(module=_dotted(UTILS_NEW_MODULE), names=names)
+            needed: list[str] = []
         elif module == "torchvision.models" and not isinstance(updated.names, cst.ImportStar):
-            migrated = self._utils_from_models(updated)
+            migrated, needed = self._utils_from_models(updated)
         else:
             return updated
-        if migrated is not updated:
-            self._fixed(original, updated, migrated)
+        if migrated is updated:
+            return updated
+        self._fixed(original, updated, migrated)
+        if self.command.skipped(original):
+            return updated
+        package, _, hub = UTILS_NEW_MODULE.rpartition(".")
+        for local in needed:
+            AddImportsVisitor.add_needed_import(self.command.context, package, hub, local)
         return migrated
 
-    def _utils_from_models(self, updated: cst.ImportFrom) -> cst.ImportFrom:
-        """`from torchvision.models import utils as u` -> `from torch import hub as u`."""
+    def _utils_from_models(self, updated: cst.ImportFrom) -> tuple[cst.ImportFrom, list[str]]:
+        """`from torchvision.models import utils as u` -> `from torch import hub as u`; or, where
+        the statement imports other names too, it without `utils`, and the names to bind to
+        torch.hub in a statement of their own."""
         assert not isinstance(updated.names, cst.ImportStar)
         moved = [alias for alias in updated.names if alias.name.value == "utils"]
         kept = [alias for alias in updated.names if alias.name.value != "utils"]
         if not moved:
-            return updated
+            return updated, []
         package, _, hub = UTILS_NEW_MODULE.rpartition(".")
         if not kept:
             names = [
@@ -83,18 +92,18 @@ class ModelsUtils:
                 )
                 for alias in moved
             ]
-            return updated.with_changes(module=cst.Name(package), names=names)
-        for alias in moved:
-            local = alias.evaluated_alias or "utils"
-            AddImportsVisitor.add_needed_import(self.command.context, package, hub, local)
+            return updated.with_changes(module=cst.Name(package), names=names), []
         kept[-1] = kept[-1].with_changes(comma=updated.names[-1].comma)
-        return updated.with_changes(names=kept)
+        return updated.with_changes(names=kept), [a.evaluated_alias or "utils" for a in moved]
 
     def leave_import(self, original: cst.Import, updated: cst.Import) -> cst.Import:
         names = [_import_alias(alias) for alias in updated.names]
         if all(new is old for new, old in zip(names, updated.names)):
             return updated
         migrated = updated.with_changes(names=names)
+        if self.command.skipped(original):
+            self._fixed(original, updated, migrated)
+            return updated
         if len(names) == 1 and not names[0].asname:
             self.plain_imports.append((original, migrated))  # reported once `going` decided
         else:
@@ -114,6 +123,9 @@ class ModelsUtils:
         migrated = _dotted(NEW_PATH)
         assert isinstance(migrated, cst.Attribute)
         migrated = migrated.with_changes(lpar=updated.lpar, rpar=updated.rpar)
+        self._fixed(original, updated, migrated)
+        if self.command.skipped(original):
+            return updated
         prefix: cst.BaseExpression = original.value
         while True:  # scope analysis ties the import to the longest prefix it binds
             self.rewritten_prefixes.add(id(prefix))
@@ -121,7 +133,6 @@ class ModelsUtils:
                 break
             prefix = prefix.value
         AddImportsVisitor.add_needed_import(self.command.context, UTILS_NEW_MODULE)
-        self._fixed(original, updated, migrated)
         return migrated
 
     def going(self, statement: cst.BaseStatement) -> bool:

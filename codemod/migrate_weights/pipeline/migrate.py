@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from migrate_weights.diagnostics import CallRewrite, Code, Diagnostic, NotebookError, UnsafeRewrite
+from migrate_weights.pipeline.noqa import NONE as NO_SUPPRESSIONS
+from migrate_weights.pipeline.noqa import Suppressions
 from migrate_weights.pipeline.parse import Parsed, parse
 from migrate_weights.pipeline.screen import (
     mentions_torchvision,
@@ -36,6 +38,7 @@ class FileResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     rewrites: list[CallRewrite] = field(default_factory=list)
     cells: list[CellChange] = field(default_factory=list)  # notebooks: the changed cells
+    suppressed: int = 0  # findings a `# noqa` comment suppressed (fixes among them not made)
 
     @property
     def changed(self) -> bool:
@@ -56,6 +59,7 @@ class Tally:
     failed: int = 0
     rewritten: int = 0  # call sites (MW001)
     for_a_person: int = 0  # findings a person must look at
+    suppressed: int = 0
 
     def add(self, result: FileResult) -> None:
         self.files += 1
@@ -63,6 +67,7 @@ class Tally:
         self.failed += result.failed
         self.rewritten += sum(d.code is Code.FIXED for d in result.diagnostics)
         self.for_a_person += sum(d.code.needs_a_person for d in result.diagnostics)
+        self.suppressed += result.suppressed
 
 
 class Unparsable(SyntaxError):
@@ -80,14 +85,16 @@ def migrate_source(
     screen: bool = True,
     table: LegacyTable | None = None,
     syntax: TextSyntax | None = None,
+    noqa: bool = True,
 ) -> FileResult:
     """Rewrite one module's source, on the fast path where it applies. Raises Unparsable for
     code it cannot parse. `screen=False` skips the screen (to show it skips nothing); `table`:
     the legacy table, when not the generated one; `syntax`: how the fast path reads and edits
-    calls and imports as text, when not as TEXT does."""
+    calls and imports as text, when not as TEXT does; `noqa=False`: `# noqa` comments
+    suppress nothing."""
     if screen and not might_use_torchvision(source):
         return FileResult(path, source, source)
-    return _migrate_text_checked(source, path, style, screen, table, syntax)
+    return _migrate_text_checked(source, path, style, screen, table, syntax, noqa)
 
 
 def _migrate_text_checked(
@@ -97,6 +104,7 @@ def _migrate_text_checked(
     screen: bool = True,
     table: LegacyTable | None = None,
     syntax: TextSyntax | None = None,
+    noqa: bool = True,
 ) -> FileResult:
     """`migrate_source` once the textual check has let the source through."""
     module = parse(source)
@@ -107,15 +115,20 @@ def _migrate_text_checked(
     from migrate_weights.tables.table import generated
 
     table = table or generated()
+    suppressions = Suppressions.of(source) if noqa else NO_SUPPRESSIONS
+    fixes_kept = suppressions.fixes_kept()
     quick = None
     if module is not None:
-        quick = fast_path.rewrite(source, module, style, table, syntax or TEXT)
+        quick = fast_path.rewrite(source, module, style, table, syntax or TEXT, fixes_kept)
     if quick is None:
-        return migrate_with_libcst(source, path, style, module, table)
-    assert module is not None
-    migrated, diagnostics, rewrites, replacements = quick
-    _check_safety(source, migrated, diagnostics, module, replacements)
-    return FileResult(path, source, migrated, "utf-8", diagnostics, rewrites)
+        result = migrate_with_libcst(source, path, style, module, table, fixes_kept)
+    else:
+        assert module is not None
+        migrated, diagnostics, rewrites, replacements = quick
+        _check_safety(source, migrated, diagnostics, module, replacements)
+        result = FileResult(path, source, migrated, "utf-8", diagnostics, rewrites)
+    kept, suppressed = suppressions.split(result.diagnostics)
+    return replace(result, diagnostics=kept, suppressed=suppressed)
 
 
 def migrate_with_libcst(
@@ -124,9 +137,11 @@ def migrate_with_libcst(
     style: str = "enum",
     module: Parsed | None = None,
     table: LegacyTable | None = None,
+    fixes_kept: frozenset[int] = frozenset(),
 ) -> FileResult:
     """The full path: LibCST's parse of the whole module, with scope analysis. `module`:
-    Python's parse of it, when there is one."""
+    Python's parse of it, when there is one; `fixes_kept`: lines where fixes are reported but
+    not made."""
     import libcst as cst
     from libcst.codemod import CodemodContext
 
@@ -142,7 +157,7 @@ def migrate_with_libcst(
         raise python_cannot_parse(source)
     text = source.decode(tree.encoding)
     command = MigrateWeights(
-        CodemodContext(filename=path), style, table or generated(), text, module
+        CodemodContext(filename=path), style, table or generated(), text, module, fixes_kept
     )
     migrated = command.transform_module(tree).bytes
     diagnostics = sorted(command.diagnostics, key=lambda d: (d.line, d.column))
@@ -199,6 +214,7 @@ def migrate_file(
     style: str = "enum",
     table: LegacyTable | None = None,
     syntax: TextSyntax | None = None,
+    noqa: bool = True,
 ) -> FileResult:
     source = screen_file(path)
     if isinstance(source, FileResult):
@@ -206,9 +222,9 @@ def migrate_file(
     name = str(path)
     try:
         if path.suffix == ".ipynb":
-            return _migrate_notebook(source, name, style, table)
+            return _migrate_notebook(source, name, style, table, noqa)
         # screen_file did the textual check
-        return _migrate_text_checked(source, name, style, table=table, syntax=syntax)
+        return _migrate_text_checked(source, name, style, table=table, syntax=syntax, noqa=noqa)
     except Exception as error:  # one file's failure, whatever it is, is that file's finding
         return FileResult(name, original=source, diagnostics=[failure(error)])
 
@@ -253,12 +269,17 @@ def without_codes(result: FileResult, codes: frozenset[str]) -> FileResult:
 
 
 def _migrate_notebook(
-    source: bytes, path: str, style: str, table: LegacyTable | None
+    source: bytes, path: str, style: str, table: LegacyTable | None, noqa: bool
 ) -> FileResult:
     from migrate_weights.pipeline.notebooks import migrate_notebook
 
+    suppressed = 0
+
     def migrate_module(module: bytes) -> FileResult:
-        return migrate_source(module, path, style, table=table)
+        nonlocal suppressed
+        result = migrate_source(module, path, style, table=table, noqa=noqa)
+        suppressed += result.suppressed
+        return result
 
     migrated, diagnostics, rewrites, cells = migrate_notebook(source, migrate_module)
-    return FileResult(path, source, migrated, "utf-8", diagnostics, rewrites, cells)
+    return FileResult(path, source, migrated, "utf-8", diagnostics, rewrites, cells, suppressed)

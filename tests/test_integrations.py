@@ -269,7 +269,8 @@ def test_json_findings_are_streamed_as_one_document(count: int) -> None:
         stream.add(path, diagnostic)
     stream.close()
     expected = [
-        {"path": p, "line": d.line, "column": d.column, "code": "MW001", "message": d.message,
+        {"path": p, "cell": None, "line": d.line, "column": d.column, "code": "MW001",
+         "message": d.message,
          "fix": {"old": "old\n", "new": 'new "x"'}}
         for p, d in findings
     ]  # fmt: skip

@@ -42,6 +42,7 @@ class Diagnostic:
     message: str
     fix: tuple[str, str] | None = None  # the call's source before and after, for MW001
     cell: int | None = None  # in a notebook, the cell (1-based) that `line` counts in
+    file_line: int | None = None  # in a notebook, the line of its file that holds `line`
 
     def location(self, path: str) -> str:
         cell = f":cell {self.cell}" if self.cell is not None else ""

@@ -22,6 +22,7 @@ class JsonFindings:
     def add(self, path: str, d: Diagnostic) -> None:
         finding = {
             "path": path,
+            "cell": d.cell,
             "line": d.line,
             "column": d.column,
             "code": d.code.code,
@@ -48,15 +49,21 @@ def _escape_property(text: str) -> str:
 
 
 def github_annotation(path: str, diagnostic: Diagnostic) -> str:
-    """A GitHub Actions workflow command: `::warning file=...,line=...,col=...,title=...::msg`."""
-    level = "error" if diagnostic.code is Code.UNREADABLE else "warning"
+    """A GitHub Actions workflow command: `::warning file=...,line=...,col=...,title=...::msg`.
+    In a notebook, the line is the file's line that holds the cell's source line (left out
+    where it is not known), and the message starts with the cell's position."""
+    level = "error" if diagnostic.code in (Code.UNREADABLE, Code.INTERNAL) else "warning"
+    where: list[tuple[str, object]] = [("line", diagnostic.line), ("col", diagnostic.column)]
+    message = diagnostic.message
+    if diagnostic.cell is not None:
+        where = [("line", diagnostic.file_line)] if diagnostic.file_line else []
+        message = f"{diagnostic.location('')[1:]}: {message}"
     properties = ",".join(
         f"{key}={_escape_property(str(value))}"
         for key, value in (
             ("file", path),
-            ("line", diagnostic.line),
-            ("col", diagnostic.column),
+            *where,
             ("title", f"{diagnostic.code.code} {diagnostic.code.summary}"),
         )
     )
-    return f"::{level} {properties}::{_escape_data(diagnostic.message)}"
+    return f"::{level} {properties}::{_escape_data(message)}"

@@ -94,3 +94,134 @@ def test_a_broken_notebook_is_reported_and_untouched(tmp_path: Path) -> None:
     path.write_bytes(b'{"cells": [ torchvision')
     assert main([str(path)]) == 2
     assert path.read_bytes() == b'{"cells": [ torchvision'
+
+
+def notebook_file(tmp_path: Path, sources: list[object]) -> Path:
+    """A notebook of code cells with these `source` values, written as Jupyter writes one."""
+    cells = [
+        {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": s}
+        for s in sources
+    ]
+    notebook = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "course.ipynb"
+    path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
+    return path
+
+
+def stored_sources(path: Path) -> list[object]:
+    return [cell["source"] for cell in json.loads(path.read_text())["cells"]]
+
+
+def test_a_cell_that_does_not_parse_is_reported_and_the_others_migrated(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    path = notebook_file(
+        tmp_path,
+        [
+            ["import torchvision.models as models"],
+            ["# TODO: your transforms\n", "train_transforms =\n"],
+            ["model = models.vgg16(pretrained=True)"],
+        ],
+    )
+    assert main([str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [
+        f"{path}:cell 2:2:19: MW004 cannot parse this cell: invalid syntax; it is left as it was",
+        f"{path}:cell 3:1:9: MW001 models.vgg16: pretrained=True -> "
+        "weights=models.VGG16_Weights.IMAGENET1K_V1",
+    ]
+    assert stored_sources(path) == [
+        ["import torchvision.models as models"],
+        ["# TODO: your transforms\n", "train_transforms =\n"],
+        ["model = models.vgg16(weights=models.VGG16_Weights.IMAGENET1K_V1)"],
+    ]
+    assert "1 changed, 1 call sites rewritten, 0 left for a person, 1 failed" in err
+
+
+def test_indented_shell_escapes_and_magics_are_read_as_ipython_reads_them(
+    tmp_path: Path,
+) -> None:
+    sources = [
+        [" !pip install -q kaggle\n", "import torchvision.models as models"],
+        ["  %matplotlib inline\n", "  net = models.resnet18(pretrained=True)\n", "  net.eval()"],
+        ["for arch in archs:\n", "    !echo {arch}\n", "net = models.alexnet(pretrained=True)"],
+    ]
+    path = notebook_file(tmp_path, sources)
+    positions = [(d.cell, d.line, d.column) for d in migrate_file(path).diagnostics]
+    assert positions == [(2, 2, 9), (3, 3, 7)]  # in the cells as stored, indentation counted
+    assert main([str(path)]) == 1
+    assert stored_sources(path) == [
+        sources[0],
+        [
+            "  %matplotlib inline\n",
+            "  net = models.resnet18(weights=models.ResNet18_Weights.IMAGENET1K_V1)\n",
+            "  net.eval()",
+        ],
+        [*sources[2][:2], "net = models.alexnet(weights=models.AlexNet_Weights.IMAGENET1K_V1)"],
+    ]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import torchvision\nnet = torchvision.models.vgg11(pretrained=True)\nnet.eval()\n",
+        ["import torchvision\nnet = torchvision.models.vgg11(pretrained=True)\nnet.eval()\n"],
+        [
+            "import torchvision\n",
+            "net = torchvision.models.vgg11(pretrained=True)\n",
+            "net.eval()\n",
+        ],
+    ],
+    ids=["string", "one-element list", "list of lines"],
+)
+def test_a_cell_source_keeps_its_stored_shape(tmp_path: Path, source: object) -> None:
+    path = notebook_file(tmp_path, [source])
+    before = path.read_text().splitlines()
+    assert main([str(path)]) == 1
+    after = path.read_text().splitlines()
+    migrated = (
+        "net = torchvision.models.vgg11(weights=torchvision.models.VGG11_Weights.IMAGENET1K_V1)\n"
+    )
+    expected: object
+    if isinstance(source, str):
+        expected = source.replace(source.splitlines(keepends=True)[1], migrated)
+    elif len(source) == 1:
+        expected = [source[0].replace(source[0].splitlines(keepends=True)[1], migrated)]
+    else:
+        expected = [source[0], migrated, source[2]]
+    assert stored_sources(path) == [expected]
+    changed = [(old, new) for old, new in zip(before, after) if old != new]
+    assert len(before) == len(after) and len(changed) == 1  # one line of the file
+
+
+def test_json_and_github_findings_place_the_cell(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    dynamic = "models.__dict__[n](pretrained=True)"
+    path = notebook_file(
+        tmp_path,
+        [
+            ["import torchvision.models as models\n", "\n", "a = models.resnet50(pretrained=f)"],
+            f"b = models.squeezenet1_0(\n    pretrained=True,\n)\nc = {dynamic}",
+            ["d = (\n    1 +\n", f"    {dynamic})"],
+        ],
+    )
+    text = path.read_text().splitlines()
+    assert main([str(path), "--check", "--format", "json"]) == 1
+    findings = json.loads(capsys.readouterr().out)
+    assert [(f["cell"], f["line"], f["column"], f["code"]) for f in findings] == [
+        (1, 3, 5, "MW001"),
+        (2, 1, 5, "MW001"),
+        (2, 4, 5, "MW002"),
+        (3, 3, 5, "MW002"),
+    ]
+    assert main([str(path), "--check", "--format", "github"]) == 1
+    annotations = capsys.readouterr().out.splitlines()
+    lines = [int(a.split(",line=")[1].split(",")[0]) for a in annotations]
+    # The file's lines: cell 1's third element; cell 2's one string (every line of it); cell 3's
+    # second element, which holds the cell's third line.
+    held = ["a = models.resnet50", "b = models.squeezenet", "c = models.__dict__", "    models."]
+    assert all(part in text[line - 1] for part, line in zip(held, lines)), lines
+    assert (
+        "::cell 3:3:5: models.__dict__[n]: `pretrained=True` on a builder chosen" in annotations[3]
+    )

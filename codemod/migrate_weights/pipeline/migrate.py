@@ -64,7 +64,8 @@ class Tally:
     def add(self, result: FileResult) -> None:
         self.files += 1
         self.changed += result.changed
-        self.failed += result.failed
+        # A notebook with a cell that does not parse is migrated but for that cell.
+        self.failed += result.failed or any(d.code is Code.UNREADABLE for d in result.diagnostics)
         self.rewritten += sum(d.code is Code.FIXED for d in result.diagnostics)
         self.for_a_person += sum(d.code.needs_a_person for d in result.diagnostics)
         self.suppressed += result.suppressed

@@ -1,19 +1,24 @@
 """Jupyter notebooks: the code cells are migrated together, as one module (an import in one cell
 serves a call in another), and the notebook is written back changing only the edited lines.
 
-IPython syntax (`%magic`, `!shell`, `x = !cmd`, `obj?`) is masked as `pass` for the rewrite and
-restored after it; a cell that starts with a `%%` cell magic is not Python and is left alone.
+Each cell is read as IPython reads it: a cell whose first line is indented loses that indentation
+on every line that has it (IPython's leading-indent cleanup), and lines of IPython syntax
+(`%magic`, `!shell`, `x = !cmd`, `obj?`) are masked for the rewrite and restored after it. A cell
+that starts with a `%%` cell magic is not Python and is left alone; a cell that still does not
+parse is left as it is and reported with its cell number, and the other cells are migrated.
 """
 
 from __future__ import annotations
 
+import ast
+import bisect
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from migrate_weights.diagnostics import CallRewrite, Diagnostic, NotebookError
+from migrate_weights.diagnostics import CallRewrite, Code, Diagnostic, NotebookError
 
 IPYTHON_LINE = re.compile(r"^\s*(?:[%!?]|[\w.]+\s*=\s*[%!])|\?\s*$")
 # At the top level a comment (so that imports added after the cell's imports land there); in a
@@ -23,6 +28,8 @@ MASK_BLOCK = "pass  # migrate-weights: ipython line {}"
 MASKED = re.compile(r"^\s*(?:pass  )?# migrate-weights: ipython line (\d+)$")
 CELL_MARK = "# migrate-weights: cell {}"
 CELL_MARKED = re.compile(r"^# migrate-weights: cell (\d+)$")
+SOURCE_MARK = "migrate-weights source {} {}"  # a cell's number and a source element's index
+SOURCE_MARKED = re.compile(r'"migrate-weights source (\d+) (\d+)"')
 
 
 @dataclass
@@ -41,7 +48,13 @@ def _source_text(cell: Cell) -> str:
 
 
 def _with_source(cell: Cell, text: str) -> None:
-    cell["source"] = text.splitlines(keepends=True) if isinstance(cell["source"], list) else text
+    """The cell's source set to `text` in its stored shape: one string, a list of one string,
+    or a list of lines."""
+    source = cell["source"]
+    if isinstance(source, list):
+        cell["source"] = [text] if len(source) == 1 else text.splitlines(keepends=True)
+    else:
+        cell["source"] = text
 
 
 def _serializer(text: str, notebook: object) -> Callable[[object], str] | None:
@@ -56,15 +69,50 @@ def _serializer(text: str, notebook: object) -> Callable[[object], str] | None:
     return None
 
 
-def _mask(text: str, masked: list[str]) -> str:
-    lines = text.splitlines(keepends=True)
+def _indentation(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+@dataclass
+class _CellCode:
+    """A code cell as Python reads it: without IPython's leading indentation, masked."""
+
+    number: int
+    source: str
+    indent: str = ""  # removed from every line, as IPython's leading-indent cleanup does
+    body: str = ""  # the cell's code as Python reads it
+
+    @classmethod
+    def of(cls, number: int, source: str, masked: list[str]) -> _CellCode:
+        lines = source.splitlines(keepends=True)
+        indent = _indentation(lines[0]) if lines and lines[0].strip() else ""
+        if indent and all(line.startswith(indent) for line in lines if line.strip()):
+            lines = [line[len(indent) :] if line.strip() else line for line in lines]
+        else:
+            indent = ""
+        code = cls(number, source, indent)
+        code.body = _mask(lines, masked)
+        return code
+
+    def restored(self, text: str, masked: list[str]) -> str:
+        lines = _unmask(text, masked).splitlines(keepends=True)
+        return "".join(self.indent + line if line.strip() else line for line in lines)
+
+
+def _mask(lines: list[str], masked: list[str]) -> str:
+    """IPython lines as a comment, or as `pass` where one is indented under a line of code."""
+    lines = list(lines)
+    code_indents: list[int] = []  # of the lines of code so far
     for index, line in enumerate(lines):
-        if IPYTHON_LINE.search(line.rstrip("\r\n")):
-            indent = line[: len(line) - len(line.lstrip())]
-            ending = line[len(line.rstrip("\r\n")) :]
-            mask = MASK_BLOCK if indent else MASK_TOP
-            lines[index] = indent + mask.format(len(masked)) + ending
+        content = line.rstrip("\r\n")
+        indent = _indentation(content)
+        if IPYTHON_LINE.search(content):
+            in_block = any(len(indent) > other for other in code_indents)
+            mask = MASK_BLOCK if in_block else MASK_TOP
+            lines[index] = indent + mask.format(len(masked)) + line[len(content) :]
             masked.append(line)
+        elif content.strip() and not content.lstrip().startswith("#"):
+            code_indents.append(len(indent))
     return "".join(lines)
 
 
@@ -103,28 +151,80 @@ def migrate_notebook(
         raise NotebookError(f"not a notebook: {error}") from error
 
     masked: list[str] = []
-    parts, owners = [], []  # module lines, and the cell each line of the module came from
+    codes: dict[int, _CellCode] = {}
+    diagnostics: list[Diagnostic] = []
     for number, cell in enumerate(cells, start=1):
         source = _source_text(cell)
         if cell.get("cell_type") != "code" or source.lstrip().startswith("%%"):
             continue
-        body = _mask(source, masked)
+        code = _CellCode.of(number, source, masked)
+        problem = _parse_problem(code)
+        if problem is None:
+            codes[number] = code
+        else:
+            diagnostics.append(problem)
+    rewrites: list[CallRewrite] = []
+    changes: list[CellChange] = []
+    if codes:
+        found, rewrites, migrated = _migrated_cells(codes, masked, migrate_module)
+        diagnostics += found
+        for number, after in migrated.items():
+            before = _source_text(cells[number - 1])
+            if after != before:
+                changes.append(CellChange(number, before, after))
+                _with_source(cells[number - 1], after)
+    diagnostics.sort(key=lambda d: (d.cell or 0, d.line, d.column))
+    if not (changes or diagnostics):
+        return raw, [], rewrites, []
+    serialize = _serializer(text, json.loads(text))
+    if serialize is not None:
+        diagnostics = _placed_in_file(diagnostics, text, serialize)
+    if not changes:
+        return raw, diagnostics, rewrites, []
+    if serialize is None:
+        raise NotebookError("its JSON layout is not one that can be written back unchanged")
+    return serialize(notebook).encode("utf-8"), diagnostics, rewrites, changes
+
+
+def _parse_problem(code: _CellCode) -> Diagnostic | None:
+    """MW004 for a cell that does not parse, even as IPython reads it."""
+    try:
+        ast.parse(code.body)
+    except (SyntaxError, ValueError) as error:
+        line = getattr(error, "lineno", None) or 1
+        column = (getattr(error, "offset", None) or 1) + len(code.indent)
+        why = getattr(error, "msg", None) or str(error)
+        message = f"cannot parse this cell: {why}; it is left as it was"
+        return Diagnostic(line, column, Code.UNREADABLE, message, cell=code.number)
+    return None
+
+
+def _migrated_cells(
+    codes: dict[int, _CellCode], masked: list[str], migrate_module: Callable[[bytes], ModuleResult]
+) -> tuple[list[Diagnostic], list[CallRewrite], dict[int, str]]:
+    """The cells' code migrated as one module: its findings and rewrites placed in the cells,
+    and each cell's new source."""
+    parts, owners = [], []  # module lines, and the cell line each line of the module came from
+    for number, code in codes.items():
+        body = code.body
         part = CELL_MARK.format(number) + "\n" + body + ("" if body.endswith("\n") else "\n")
         parts.append(part)
         owners += [(number, line) for line in range(0, part.count("\n"))]
-    if not parts:
-        return raw, [], [], []
-    module = "".join(parts)
-    result = migrate_module(module.encode("utf-8"))
+    result = migrate_module("".join(parts).encode("utf-8"))
     assert result.migrated is not None  # parse errors raise
 
+    def placed(line: int, column: int) -> tuple[int, int, int]:
+        """(cell line, column, cell) of a module line and column."""
+        number, cell_line = owners[line - 1]
+        return cell_line, column + len(codes[number].indent), number
+
     diagnostics, rewrites = [], []
-    for diagnostic in result.diagnostics:
-        number, line = owners[diagnostic.line - 1]
-        diagnostics.append(replace(diagnostic, line=line, cell=number))
-    for rewrite in result.rewrites:
-        number, line = owners[rewrite.line - 1]
-        rewrites.append(replace(rewrite, line=line, cell=number))
+    for d in result.diagnostics:
+        line, column, number = placed(d.line, d.column)
+        diagnostics.append(replace(d, line=line, column=column, cell=number))
+    for r in result.rewrites:
+        line, column, number = placed(r.line, r.column)
+        rewrites.append(replace(r, line=line, column=column, cell=number))
 
     migrated_cells: dict[int, list[str]] = {}
     current = None
@@ -140,19 +240,41 @@ def migrate_notebook(
     first = min(number for number in migrated_cells if number > 0)
     migrated_cells[first] = migrated_cells.pop(-1, []) + migrated_cells[first]
 
-    changes = []
+    sources = {}
     for number, lines in migrated_cells.items():
-        cell = cells[number - 1]
-        before = _source_text(cell)
-        after = _unmask("".join(lines), masked)
+        before = codes[number].source
+        after = codes[number].restored("".join(lines), masked)
         # The cell keeps its own ending (the module needed a newline between cells).
-        after = after.rstrip("\n") + before[len(before.rstrip("\n")) :]
-        if after != before:
-            changes.append(CellChange(number, before, after))
-            _with_source(cell, after)
-    if not changes:
-        return raw, diagnostics, rewrites, []
-    serialize = _serializer(text, json.loads(text))
-    if serialize is None:
-        raise NotebookError("its JSON layout is not one that can be written back unchanged")
-    return serialize(notebook).encode("utf-8"), diagnostics, rewrites, changes
+        sources[number] = after.rstrip("\n") + before[len(before.rstrip("\n")) :]
+    return diagnostics, rewrites, sources
+
+
+def _placed_in_file(
+    diagnostics: list[Diagnostic], text: str, serialize: Callable[[object], str]
+) -> list[Diagnostic]:
+    """The findings with the line of the notebook's file that holds each one's source line: the
+    notebook serialised again, with each source element of their cells replaced by a mark."""
+    notebook = json.loads(text)
+    first_lines: dict[int, list[int]] = {}  # a cell -> the cell line each source element starts
+    for number in {d.cell for d in diagnostics if d.cell is not None}:
+        cell = notebook["cells"][number - 1]
+        source = cell.get("source", "")
+        pieces = source if isinstance(source, list) else [source]
+        starts, line = [], 1
+        for piece in pieces:
+            starts.append(line)
+            line += piece.count("\n")
+        first_lines[number] = starts
+        marks = [SOURCE_MARK.format(number, index) for index in range(len(pieces))]
+        cell["source"] = marks if isinstance(source, list) else marks[0]
+    file_lines = {}
+    for file_line, line_text in enumerate(serialize(notebook).splitlines(), start=1):
+        for found in SOURCE_MARKED.finditer(line_text):
+            file_lines[int(found.group(1)), int(found.group(2))] = file_line
+    placed = []
+    for d in diagnostics:
+        if d.cell is not None:
+            element = bisect.bisect_right(first_lines[d.cell], d.line) - 1
+            d = replace(d, file_line=file_lines.get((d.cell, max(element, 0))))
+        placed.append(d)
+    return placed

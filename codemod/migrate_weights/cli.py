@@ -115,8 +115,18 @@ def _migrations(
         pooled.close()  # the pool goes with it
 
 
-def _each(migrate: Callable[[Path], FileResult], paths: list[Path]) -> list[FileResult]:
-    return [migrate(path) for path in paths]
+_worker_migrate: Callable[[Path], FileResult] = migrate_file  # in a pool's worker process
+
+
+def _start_worker(migrate: Callable[[Path], FileResult]) -> None:
+    """Hand a worker the migration once (its table can be large), so that tasks carry paths
+    only: a task queue that is never full cannot hang when a worker dies (Python 3.9)."""
+    global _worker_migrate
+    _worker_migrate = migrate
+
+
+def _each(paths: list[Path]) -> list[FileResult]:
+    return [_worker_migrate(path) for path in paths]
 
 
 def _pooled(
@@ -132,8 +142,9 @@ def _pooled(
     while left:
         size = 1 if alone else CHUNK
         chunks = [left[:1]] if alone else [left[i : i + size] for i in range(0, len(left), size)]
-        with ProcessPoolExecutor(max_workers=1 if alone else jobs) as pool:
-            futures = [pool.submit(_each, migrate, chunk) for chunk in chunks]
+        workers = 1 if alone else jobs
+        with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(migrate,)) as pool:
+            futures = [pool.submit(_each, chunk) for chunk in chunks]
             for chunk, future in zip(chunks, futures):
                 try:
                     results = future.result()

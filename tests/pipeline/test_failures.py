@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,34 @@ def test_a_worker_that_ends_abruptly_loses_no_file(
     lines = [line for line in out.splitlines() if " MW00" in line]
     paths = [line.split(":")[0] for line in lines]
     assert paths == sorted(paths)  # reported in the order of the files, as without a pool
+
+
+@pytest.mark.parametrize(
+    ("newer", "version", "stops_at"),  # stops_at: the line of `newer` Python stops at
+    [
+        ("match command:\n    case _:\n        pass\n", (3, 10), 1),
+        ("try:\n    pass\nexcept* ValueError:\n    pass\n", (3, 11), 3),
+        ("type Backbone = str\n", (3, 12), 1),
+        ("def first[T](items: list[T]) -> T:\n    return items[0]\n", (3, 12), 1),
+    ],
+    ids=["match", "except*", "type alias", "type parameters"],
+)
+def test_syntax_newer_than_this_python_is_named(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    newer: str,
+    version: tuple[int, int],
+    stops_at: int,
+) -> None:
+    if sys.version_info >= version:
+        pytest.skip(f"Python {sys.version_info[0]}.{sys.version_info[1]} parses it")
+    path = tmp_path / "model.py"
+    source = HEALTHY + newer
+    path.write_text(source)
+    assert main([str(path)]) == 2
+    out, _ = capsys.readouterr()
+    needed, running = ".".join(map(str, version)), ".".join(map(str, sys.version_info[:2]))
+    line = len(HEALTHY.splitlines()) + stops_at
+    why = f"needs Python {needed} or later to parse (this is Python {running})"
+    assert out.startswith(f"{path}:{line}:") and f": MW004 cannot parse: {why}: " in out
+    assert path.read_text() == source

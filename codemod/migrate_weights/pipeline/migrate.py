@@ -20,6 +20,8 @@ from migrate_weights.pipeline.screen import (
 )
 
 if TYPE_CHECKING:
+    import libcst as cst
+
     from migrate_weights.pipeline.notebooks import CellChange
     from migrate_weights.pipeline.safety import Replacement
     from migrate_weights.syntax.text import TextSyntax
@@ -155,7 +157,7 @@ def migrate_with_libcst(
     except cst.ParserSyntaxError as error:
         raise Unparsable(error.message, error.raw_line, error.raw_column + 1) from error
     if module is None:  # LibCST parses what this Python does not
-        raise python_cannot_parse(source)
+        raise python_cannot_parse(source, _version_needed(tree))
     text = source.decode(tree.encoding)
     command = MigrateWeights(
         CodemodContext(filename=path), style, table or generated(), text, module, fixes_kept
@@ -166,16 +168,38 @@ def migrate_with_libcst(
     return FileResult(path, source, migrated, tree.encoding, diagnostics, list(command.rewrites))
 
 
-def python_cannot_parse(source: bytes) -> Unparsable:
-    """Why this Python cannot parse a source that LibCST parses (newer syntax, say)."""
+def python_cannot_parse(source: bytes, needed: str | None) -> Unparsable:
+    """Why this Python cannot parse a source that LibCST parses; `needed`: the Python version
+    its syntax needs, where known."""
     version = ".".join(map(str, sys.version_info[:2]))
     try:
         ast.parse(source)
     except (SyntaxError, ValueError) as error:
         line, column = getattr(error, "lineno", None) or 1, getattr(error, "offset", None) or 1
         message = getattr(error, "msg", None) or str(error)
-        return Unparsable(f"Python {version} cannot parse it: {message}", line, column)
+        if needed:
+            why = f"needs Python {needed} or later to parse (this is Python {version}): {message}"
+        else:
+            why = f"Python {version} cannot parse it: {message}"
+        return Unparsable(why, line, column)
     raise AssertionError("the source parses")
+
+
+def _version_needed(tree: cst.Module) -> str | None:
+    """The newest Python version whose syntax the module uses, of those LibCST tells apart."""
+    import libcst as cst
+
+    newer = {cst.Match: (3, 10), cst.TryStar: (3, 11)}
+    newer |= {cst.TypeAlias: (3, 12), cst.TypeParameters: (3, 12)}
+    found: list[tuple[int, int]] = []
+
+    class Syntax(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            found.extend(version for kind, version in newer.items() if isinstance(node, kind))
+            return True
+
+    tree.visit(Syntax())
+    return ".".join(map(str, max(found))) if found else None
 
 
 def _check_safety(

@@ -5,9 +5,10 @@ byte-for-byte checks that each rule's module runs over its own folder.
 `<case>.diagnostics`; `<case>.noop.py` must come out unchanged with nothing reported. Cases named
 `style_string_*` run with `--style string`. A folder per rule (`tests/rules/test_<rule>.py` runs
 it), `source_files` for how a file is read and written back whatever the rule
-(`tests/pipeline/test_source_files.py`), `notebooks` for the notebook pair
-(`tests/pipeline/test_notebooks.py`); `legacy_sample` and `legacy_sample_migrated` are the
-README's sample tree and its expected result, which no glob here walks into but `sources()`."""
+(`tests/pipeline/test_source_files.py`), `notebooks` for the notebook pairs, one written for the
+tests and the others taken from public repositories (`tests/pipeline/test_notebooks.py`);
+`legacy_sample` and `legacy_sample_migrated` are the README's sample tree and its expected
+result, which no glob here walks into but `sources()`."""
 
 from __future__ import annotations
 

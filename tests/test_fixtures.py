@@ -22,10 +22,10 @@ def test_fixtures_exist() -> None:
 def test_fixtures_are_only_in_known_folders() -> None:
     """A file or folder added anywhere else would be run by no test."""
     assert sorted(path.name for path in FIXTURES.iterdir()) == sorted(FOLDERS)
-    assert sorted(path.name for path in NOTEBOOKS.iterdir()) == [
-        "notebook.in.ipynb",
-        "notebook.out.ipynb",
-    ]
+    names = sorted(path.name for path in NOTEBOOKS.iterdir())
+    pairs = sorted(name.replace(".in.", ".out.") for name in names if name.endswith(".in.ipynb"))
+    assert names == sorted(["SOURCES.md", *pairs, *(n.replace(".out.", ".in.") for n in pairs)])
+    assert "notebook.in.ipynb" in names and len(pairs) >= 5
 
 
 def test_every_case_is_complete() -> None:

@@ -165,7 +165,8 @@ def test_output_is_the_same_for_any_number_of_jobs(tmp_path: Path) -> None:
     assert outputs["1", "--check"] == outputs["2", "--check"]
     assert outputs["1", "--diff"] == outputs["2", "--diff"]
     status, out, err = outputs["1", "--check"]
-    assert status == 1 and out.count(b": MW001 ") > 50 and b" 0 failed" in err
+    # Two notebooks taken from courses (their .in and .out) have exercise cells that do not parse.
+    assert status == 2 and out.count(b": MW001 ") > 50 and b" 4 failed" in err
 
 
 def test_output_is_the_same_for_any_number_of_jobs_when_few_files_need_a_look(

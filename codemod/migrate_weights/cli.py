@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -45,14 +47,16 @@ if TYPE_CHECKING:
 PROGRESS_FROM_FILES = 20
 PARALLEL_FROM_FILES = 32  # files needing a look: fewer are done sooner than a pool starts
 CHUNK = 8  # files a worker takes at a time
+SIGNALLED = 128  # the exit status of a run stopped by a signal is this plus its number
 DIED = "the process migrating it ended abruptly"
 STDIN = Path("-")
 
 
-def _summary(tally: Tally, writing: bool) -> str:
+def _summary(tally: Tally, writing: bool, interrupted: bool = False) -> str:
     verb = "changed" if writing else "would change"
     return (
-        f"migrate-weights: {tally.files} files scanned, {tally.changed} {verb}, "
+        f"migrate-weights: {'interrupted; ' if interrupted else ''}"
+        f"{tally.files} files scanned, {tally.changed} {verb}, "
         f"{tally.rewritten} call sites rewritten, {tally.for_a_person} left for a person, "
         f"{tally.failed} failed" + (f", {tally.suppressed} suppressed" if tally.suppressed else "")
     )
@@ -125,6 +129,25 @@ def _start_worker(migrate: Callable[[Path], FileResult]) -> None:
     _worker_migrate = migrate
 
 
+class Terminated(Exception):
+    """SIGTERM, raised where the run is, as Ctrl-C raises KeyboardInterrupt."""
+
+
+@contextmanager
+def _terminable() -> Iterator[None]:
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may handle signals
+        return
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _each(paths: list[Path]) -> list[FileResult]:
     return [_worker_migrate(path) for path in paths]
 
@@ -145,17 +168,21 @@ def _pooled(
         workers = 1 if alone else jobs
         with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(migrate,)) as pool:
             futures = [pool.submit(_each, chunk) for chunk in chunks]
-            for chunk, future in zip(chunks, futures):
-                try:
-                    results = future.result()
-                except BrokenProcessPool:
-                    if not alone:
-                        alone = True
-                        break
-                    results = [FileResult(str(chunk[0]), diagnostics=[internal_error(DIED)])]
-                alone = False
-                del left[: len(chunk)]
-                yield from results
+            try:
+                for chunk, future in zip(chunks, futures):
+                    try:
+                        results = future.result()
+                    except BrokenProcessPool:
+                        if not alone:
+                            alone = True
+                            break
+                        results = [FileResult(str(chunk[0]), diagnostics=[internal_error(DIED)])]
+                    alone = False
+                    del left[: len(chunk)]
+                    yield from results
+            except BaseException:  # interrupted, or the run stopped taking results
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
 
 
 def _verified(
@@ -377,9 +404,15 @@ def cli(
     tally = Tally()
     files = _files(paths, settings)
     migrate = partial(migrate_file, style=style, table=table, noqa=not ignore_noqa)
-    with _migrations(files, migrate, jobs) as migrated:
-        for result in _with_progress(migrated, len(files)):
-            tally.add(_report(result, settings, writing, show_diff, printer, paths, verifier))
+    try:
+        with _terminable(), _migrations(files, migrate, jobs) as migrated:
+            for result in _with_progress(migrated, len(files)):
+                tally.add(_report(result, settings, writing, show_diff, printer, paths, verifier))
+    except (KeyboardInterrupt, Terminated) as stop:
+        # Every file holds its old bytes or its new ones: a write is one rename.
+        printer.close()
+        click.echo(_summary(tally, writing, interrupted=True), err=True)
+        return SIGNALLED + (signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT)
     printer.close()
     click.echo(_summary(tally, writing), err=True)
     if verifier is not None:  # the exit status reports the verification

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable
 from dataclasses import replace
@@ -60,8 +61,9 @@ def write_atomically(path: Path, data: bytes, original: bytes, roots: Iterable[P
             handle.write(data)
         os.chmod(temporary, mode & 0o7777)
         os.replace(temporary, target)
-    except BaseException:
-        os.unlink(temporary)
+    except BaseException:  # an interrupt too: no temporary file is left behind
+        with contextlib.suppress(FileNotFoundError):  # already renamed into place
+            os.unlink(temporary)
         raise
 
 

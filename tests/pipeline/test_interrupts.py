@@ -1,0 +1,58 @@
+"""Ctrl-C or SIGTERM in the middle of a large run: no half-written file and no temporary file is
+left, what was done is printed, and the exit status is 130 (143 for SIGTERM)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow  # a tree of thousands of files, started and stopped four times
+
+LEGACY = (
+    "import torchvision.models as models\n\n"
+    "def build(pretrained=True):\n"
+    "    return models.resnet50(pretrained=pretrained), models.vgg16(pretrained=True)\n"
+)
+MIGRATED = (
+    "import torchvision.models as models\n\n"
+    "def build(pretrained=True):\n"
+    "    return models.resnet50(weights=models.ResNet50_Weights.IMAGENET1K_V1 if pretrained "
+    "else None), models.vgg16(weights=models.VGG16_Weights.IMAGENET1K_V1)\n"
+)
+FILES = 4000
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize(("sent", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_an_interrupted_run_leaves_every_file_whole(
+    tmp_path: Path, jobs: str, sent: signal.Signals, status: int
+) -> None:
+    tree = tmp_path / "tree"
+    for index in range(FILES):
+        folder = tree / f"package_{index // 100:02}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"module_{index:04}.py").write_text(LEGACY)
+    command = [sys.executable, "-m", "migrate_weights", str(tree), "-j", jobs]
+    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    first = tree / "package_00" / "module_0000.py"
+    deadline = time.monotonic() + 120
+    while first.read_text() == LEGACY and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert run.poll() is None, "the run ended before it could be interrupted"
+    run.send_signal(sent)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == status, err
+    contents = [path.read_text() for path in tree.rglob("*.py")]
+    assert len(contents) == FILES and set(contents) <= {LEGACY, MIGRATED}
+    assert MIGRATED in contents and LEGACY in contents  # stopped midway
+    assert [path.name for path in tree.rglob("*") if path.name.startswith(".")] == []
+    summary = err.splitlines()[-1]
+    assert summary.startswith("migrate-weights: interrupted; ") and " files scanned, " in summary
+    changed = int(summary.split(" files scanned, ")[1].split(" changed")[0])
+    # What it says it did is what it did, but for a write the signal came right after.
+    assert contents.count(MIGRATED) - 1 <= changed <= contents.count(MIGRATED)

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cases import FIXTURES, ROOT, sources, style_of
+from cases import FIXTURES, ROOT, check_stable, sources, style_of
 from migrate_weights import fast_path
 from migrate_weights.pipeline import screen
 from migrate_weights.pipeline.migrate import migrate_source, migrate_with_libcst
@@ -154,6 +154,7 @@ def test_generated_module_same_on_both_paths(source: str, style: str) -> None:
     except SyntaxError:
         return  # e.g. a positional argument after a keyword one: not a module anyone has
     assert differences(source.encode(), style) == [], source
+    check_stable(source.encode(), style)
 
 
 # Generated modules for the rules on removed API: model_urls lookups and torchvision.models.utils.
@@ -232,6 +233,7 @@ def removed_api_module(draw: st.DrawFn) -> str:
 @given(source=removed_api_module(), style=st.sampled_from(["enum", "string"]))
 def test_generated_removed_api_module_same_on_both_paths(source: str, style: str) -> None:
     assert differences(source.encode(), style) == [], source
+    check_stable(source.encode(), style)
 
 
 def test_the_fast_path_takes_most_modules_using_removed_api() -> None:
@@ -417,6 +419,7 @@ def test_real_code_corpus_same_on_both_paths(tmp_path: Path) -> None:
     assert taken["fast"] >= 0.97 * (taken["fast"] + taken["full"]) and taken["fast"] >= 50
     for path in sorted(tmp_path.rglob("*.py")):
         assert differences(path.read_bytes()) == [], path
+        check_stable(path.read_bytes())
 
 
 def test_benchmark_corpus_same_on_both_paths(tmp_path: Path) -> None:

@@ -5,7 +5,22 @@ byte for byte, from fixtures/builder_call/ (see tests/cases.py); `style_string_*
 
 from __future__ import annotations
 
-from cases import fixture_tests, noop_tests
+from collections.abc import Callable
+
+import pytest
+
+from cases import check_stable, fixture_tests, noop_tests
+from migrate_weights.tables.table import LegacyTable
 
 test_fixes, test_second_run_changes_nothing = fixture_tests("builder_call")
 test_noop = noop_tests("builder_call")
+
+
+def test_the_stability_check_catches_a_rewrite_that_a_second_run_rewrites(
+    tamper_table: Callable[..., LegacyTable],
+) -> None:
+    source = b"from torchvision.models import detection as d\n\nd.fasterrcnn_resnet50_fpn(pretrained=1)\n"
+    assert check_stable(source) is not None
+    table = tamper_table("fasterrcnn_resnet50_fpn", new="pretrained_backbone")
+    with pytest.raises(AssertionError):  # `pretrained=` rewritten to a legacy keyword
+        check_stable(source, table=table)

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from test_runtime_equivalence import run  # noqa: E402
 
+from cases import left_for_a_person  # noqa: E402
 from migrate_weights.diagnostics import Code  # noqa: E402
 from migrate_weights.pipeline.migrate import migrate_source  # noqa: E402
 from migrate_weights.tables.table import LegacyTable, generated  # noqa: E402
@@ -158,6 +159,8 @@ def check_module(
     assert codes <= {Code.FIXED, Code.NOT_FIXABLE}, (source, result.diagnostics)
     again = migrate_source(migrated.encode(), table=table)
     assert again.migrated == result.migrated, (source, migrated)
+    assert Code.FIXED not in {d.code for d in again.diagnostics}, (source, migrated)
+    assert left_for_a_person(again) == left_for_a_person(result), (source, migrated)
 
     values = namespace_values(names, truth)
     before = run_module(source, values, monkeypatch)

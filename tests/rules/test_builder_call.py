@@ -19,7 +19,10 @@ test_noop = noop_tests("builder_call")
 def test_the_stability_check_catches_a_rewrite_that_a_second_run_rewrites(
     tamper_table: Callable[..., LegacyTable],
 ) -> None:
-    source = b"from torchvision.models import detection\n\ndetection.retinanet_resnet50_fpn(True)\n"
+    source = (
+        b"from torchvision.models import detection\n\n"
+        b"net = detection.retinanet_resnet50_fpn(pretrained=True)\n"
+    )
     assert check_stable(source) is not None
     table = tamper_table("retinanet_resnet50_fpn", new="pretrained_backbone")
     with pytest.raises(AssertionError):  # `pretrained=` rewritten to a legacy keyword

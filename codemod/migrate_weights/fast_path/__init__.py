@@ -9,8 +9,8 @@ only use of LibCST here, imported then); lookups and imports of removed API are 
 imports are added and removed as the full path adds and removes them.
 
 Anything this module does not model exactly returns None, and the file takes the full path: a
-name bound more than once, an import of torch or torchvision inside a function, a star import,
-sites nested in one another, a model_urls dict used other than by a lookup with a known literal
+name that may stand for different objects (which the full path reports), sites nested in one
+another, a model_urls dict used other than by a lookup with a known literal
 key, a torchvision.models.utils import of another form, an import statement removed where
 LibCST would move the lines around it, builders looked up at run time, encodings other than
 plain UTF-8, line endings other than LF. A test runs every fixture and generated modules
@@ -75,7 +75,7 @@ def _rewrite(
     fixes_kept: frozenset[int],
 ) -> Rewritten:
     tree, nodes = module.tree, module.nodes
-    names = Names(tree)
+    names = Names(tree, table)
     survey = survey_module(source, names, nodes, table)
     sites = survey.sites()
     if not (sites or survey.utils_imports or survey.dict_imports):

@@ -12,6 +12,7 @@ from migrate_weights.pipeline.parse import blocks
 from migrate_weights.pipeline.scopes import Scopes, imported_names
 from migrate_weights.rules.names import Ambiguous, Resolved, resolve
 from migrate_weights.rules.references import Visible
+from migrate_weights.tables.table import LegacyTable
 
 __all__ = ["Names", "imported_names", "module_level_imports"]
 
@@ -38,8 +39,9 @@ def _dotted(node: ast.expr) -> tuple[ast.Name, list[str]] | None:
 
 
 class Names:
-    def __init__(self, tree: ast.Module) -> None:
-        self.scopes = Scopes(tree)
+    def __init__(self, tree: ast.Module, table: LegacyTable) -> None:
+        self.scopes = Scopes(tree, table.star_exports)
+        self.identity = table.identity
         self.module_level = {id(statement) for statement in module_level_imports(tree.body)}
 
     def resolution(self, node: ast.expr) -> tuple[Resolved[ast.stmt] | Ambiguous, str] | None:
@@ -48,7 +50,7 @@ class Names:
         if dotted is None:
             return None
         name, attributes = dotted
-        resolution = resolve(name.id, self.scopes.bindings(name))
+        resolution = resolve(name.id, self.scopes.bindings(name), self.identity)
         if resolution is None:
             return None
         return resolution, "".join(f".{attribute}" for attribute in attributes)

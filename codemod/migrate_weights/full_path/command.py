@@ -64,7 +64,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         self.table = table
         self.diagnostics: list[Diagnostic] = []
         self.rewrites: list[CallRewrite] = []
-        self.scopes = Scopes(module.tree)
+        self.scopes = Scopes(module.tree, table.star_exports)
         # Names read, by where they start (line, UTF-8 column): LibCST's nodes map onto them.
         self._reads = {
             (name.lineno, name.col_offset): name
@@ -214,7 +214,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         read = self._reads.get(self._read_at(node))
         if read is None or read.id != node.value:
             return None
-        return resolve(read.id, self.scopes.bindings(read)), attributes
+        return resolve(read.id, self.scopes.bindings(read), self.table.identity), attributes
 
     def callee_names(self, func: cst.BaseExpression) -> set[str]:
         """What a callee (in the original tree) may stand for: one name, or none where it may

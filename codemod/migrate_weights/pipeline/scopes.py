@@ -6,7 +6,7 @@ binding of it in the scope it resolves in. Both paths resolve names here."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -50,7 +50,12 @@ class Scope:
 class Scopes:
     """The scopes of a module, and the scope each name that is read sits in."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(
+        self, tree: ast.Module, star_exports: Mapping[str, Mapping[str, str]] | None = None
+    ) -> None:
+        """`star_exports`: module -> what `from module import *` binds that matters (name ->
+        qualified name); other star imports bind nothing known."""
+        self.star_exports = star_exports or {}
         self.module = Scope(ast.Module, None)
         self._scope_of: dict[int, Scope] = {}  # id of a Name read -> its scope
         self.everywhere: dict[str, list[Binding[ast.stmt]]] = {}  # a name's bindings, any scope
@@ -73,6 +78,9 @@ class Scopes:
         return {binding.qualified or name for binding in found}
 
     def resolved(self, name: str, scope: Scope) -> list[Binding[ast.stmt]]:
+        return _without_shadowed_stars(self._resolved(name, scope))
+
+    def _resolved(self, name: str, scope: Scope) -> list[Binding[ast.stmt]]:
         if name in scope.declared_global:
             return self.module.bindings.get(name, [])
         if name in scope.bindings and name not in scope.declared_nonlocal:
@@ -87,7 +95,9 @@ class Scopes:
             enclosing = enclosing.parent
         return []
 
-    def _bind(self, scope: Scope, name: str, kind: Kind, qualified: str | None = None) -> None:
+    def _bind(
+        self, scope: Scope, name: str, kind: Kind, qualified: str | None = None, star: bool = False
+    ) -> None:
         declared_in = scope
         if name in scope.declared_global:
             declared_in = self.module
@@ -109,6 +119,7 @@ class Scopes:
             top_level=id(statement) in self._top_level,
             declared=declared_in is not scope,
             in_class_body=scope.kind is ast.ClassDef,
+            star=star,
         )
         declared_in.bindings.setdefault(name, []).append(binding)
         self.everywhere.setdefault(name, []).append(binding)
@@ -125,6 +136,9 @@ class Scopes:
             for name, qualified in imported_names(node):
                 if name != "*":
                     self._bind(scope, name, Kind.IMPORT, qualified)
+                elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                    for exported, what in self.star_exports.get(node.module, {}).items():
+                        self._bind(scope, exported, Kind.IMPORT, what, star=True)
         elif isinstance(node, ast.Assign) and _is_none(node.value):
             for target in node.targets:
                 if isinstance(target, ast.Name):
@@ -204,6 +218,13 @@ class Scopes:
             self._fallback = outer
         for statement in node.finalbody:
             self._visit(statement, scope)
+
+
+def _without_shadowed_stars(bindings: list[Binding[ast.stmt]]) -> list[Binding[ast.stmt]]:
+    """A name a star import binds and the module binds itself too is the module's: a function
+    defined after `from torchvision.models import *` is what the name calls."""
+    named = [binding for binding in bindings if not binding.star]
+    return named or bindings
 
 
 def _is_none(node: ast.expr) -> bool:

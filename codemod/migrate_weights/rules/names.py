@@ -7,7 +7,7 @@ import the name it resolves to: the call fails there either way."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar, Union
 
@@ -39,6 +39,7 @@ class Binding(Generic[Statement]):
     top_level: bool  # the statement is one of the module's own, in no block
     declared: bool  # bound in another scope than the statement's, by `global` or `nonlocal`
     in_class_body: bool  # the statement is in a class body, where what it binds is an attribute
+    star: bool = False  # bound by `from module import *`: any other binding in the scope wins
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,12 @@ class Ambiguous:
 Resolution = Union[Resolved[Statement], Ambiguous, None]
 
 
-def resolve(name: str, bindings: Sequence[Binding[Statement]]) -> Resolution[Statement]:
-    """What `name` stands for where the `bindings` reach it; None when it is none of ours."""
+def resolve(
+    name: str, bindings: Sequence[Binding[Statement]], same: Callable[[str], str] = str
+) -> Resolution[Statement]:
+    """What `name` stands for where the `bindings` reach it; None when it is none of ours.
+    `same`: what a qualified name is, so that two paths of one object are one (the table's
+    `LegacyTable.identity`); the shortest path stands for it."""
     ours = [b for b in bindings if b.qualified is not None and is_ours(b.qualified)]
     if not ours:
         return None
@@ -85,6 +90,6 @@ def resolve(name: str, bindings: Sequence[Binding[Statement]]) -> Resolution[Sta
     unknown = any(
         b.kind is Kind.OTHER or (b.kind is Kind.IMPORT and b not in ours) for b in bindings
     )
-    if len(candidates) > 1 or unknown:
+    if len({same(candidate) for candidate in candidates}) > 1 or unknown:
         return Ambiguous(name, candidates, unknown)
-    return Resolved(candidates[0], tuple(ours))
+    return Resolved(min(candidates, key=lambda c: (c.count("."), c)), tuple(ours))

@@ -168,6 +168,18 @@ def collect() -> dict[str, Any]:
                 if attr in public and attr == value.__name__:
                     enum_modules.setdefault(attr, []).append(module.__name__)
     used = {member.split(".")[0] for member in _members(builders)}
+    star_exports = {}
+    for module in modules:  # what `from module import *` binds, of the names the rules act on
+        exported = {}
+        for attr in sorted(_public_names(module)):
+            value = getattr(module, attr, None)
+            if id(value) in ids and callable(value):
+                exported[attr] = f"{module.__name__}.{attr}"
+            elif attr in used and module.__name__ in enum_modules.get(attr, []):
+                exported[attr] = f"{module.__name__}.{attr}"
+            elif inspect.ismodule(value) and value in modules:
+                exported[attr] = value.__name__
+        star_exports[module.__name__] = exported
     missing = used - set(enum_modules)
     if missing:
         raise SystemExit(f"weights enums exported by no public module: {sorted(missing)}")
@@ -182,6 +194,7 @@ def collect() -> dict[str, Any]:
             for cls, mods in sorted(enum_modules.items())
             if cls in used
         },
+        "star_exports": star_exports,
     }
 
 
@@ -217,6 +230,12 @@ def render(data: dict[str, Any]) -> str:
                 "ENUM_MODULES",
                 "Weights enum class -> the public modules exporting it, shortest first.",
                 data["enum_modules"],
+            ),
+            block(
+                "STAR_EXPORTS",
+                "Module -> the builders, weights enums and model modules `from module import *` "
+                "binds, by name -> what each is.",
+                data["star_exports"],
             ),
         ]
     )

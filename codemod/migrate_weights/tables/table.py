@@ -50,6 +50,8 @@ class LegacyTable:
     enum_modules: Mapping[str, tuple[str, ...]]  # weights enum -> modules exporting it
     get_model_paths: frozenset[str]
     model_modules: frozenset[str]  # torchvision.models and its public submodules
+    # module -> what `from module import *` binds that the rules act on: name -> qualified name
+    star_exports: Mapping[str, Mapping[str, str]]
     _built: dict[str, Builder | None] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
@@ -77,6 +79,17 @@ class LegacyTable:
         "torchvision.models.quantization.resnet50" for quantized_resnet50."""
         paths = [path for path, builder in self.paths.items() if builder == name]
         return min(paths, key=lambda path: (path.count("."), path))
+
+    def identity(self, qualified_name: str) -> str:
+        """What a qualified name stands for, the same under each of its import paths: a builder
+        by its registered name, a weights enum by its class name, anything else by itself."""
+        builder = self.paths.get(qualified_name)
+        if builder is not None:
+            return f"builder {builder}"
+        module, _, name = qualified_name.rpartition(".")
+        if module in self.enum_modules.get(name, ()):
+            return f"enum {name}"
+        return qualified_name
 
     def exporting_modules(self, enum_class: str) -> tuple[str, ...]:
         """Public modules that export a weights enum class, shortest (the natural import)
@@ -133,4 +146,5 @@ def generated() -> LegacyTable:
         enum_modules=legacy_table.ENUM_MODULES,
         get_model_paths=frozenset(legacy_table.GET_MODEL_PATHS),
         model_modules=frozenset(legacy_table.MODEL_MODULES),
+        star_exports=legacy_table.STAR_EXPORTS,
     )

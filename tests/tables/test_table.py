@@ -86,3 +86,42 @@ def test_positional_order_is_the_builder_signature() -> None:
         "num_classes",
         "weights_backbone",
     )
+
+
+@pytest.mark.parametrize("module", sorted(generated().star_exports))
+def test_star_exports_are_what_a_star_import_binds(module: str) -> None:
+    """Executed, `from <module> import *` binds each recorded name to the object recorded, and
+    every builder and weights enum it binds is recorded (of the submodules it binds, those its
+    package imports by name)."""
+    import importlib
+    import inspect
+
+    from torchvision.models._api import WeightsEnum
+
+    table = generated()
+    bound: dict[str, object] = {}
+    exec(f"from {module} import *", bound)
+    bound.pop("__builtins__")
+
+    def target(qualified: str) -> object:
+        owner, _, name = qualified.rpartition(".")
+        try:
+            return getattr(importlib.import_module(owner), name)
+        except ModuleNotFoundError:
+            return importlib.import_module(qualified)
+
+    recorded = table.star_exports[module]
+    assert all(bound[name] is target(what) for name, what in recorded.items())
+    builders = {id(target(path)) for path in table.paths}
+    ours = {
+        name
+        for name, value in bound.items()
+        if id(value) in builders
+        or (
+            inspect.isclass(value) and issubclass(value, WeightsEnum) and name in table.enum_modules
+        )
+    }
+    modules = {name for name, what in recorded.items() if inspect.ismodule(target(what))}
+    assert ours == set(recorded) - modules
+    if module == "torchvision.models":
+        assert {"detection", "quantization", "segmentation", "video"} <= modules

@@ -9,6 +9,7 @@ uses.
 
 from __future__ import annotations
 
+import ast
 import enum
 import importlib
 import inspect
@@ -129,6 +130,21 @@ def _public_names(module: Any) -> set[str]:
     return set(names)
 
 
+def _submodules_imported(module: Any) -> set[str]:
+    """The submodules a package's `__init__` imports by name (`from . import detection`), which
+    importing it always binds; other submodules are attributes only once something imports
+    them, so what a star import binds of them depends on the program."""
+    if not (module.__file__ or "").endswith("__init__.py"):
+        return set()
+    tree = ast.parse(inspect.getsource(module))
+    return {
+        alias.asname or alias.name
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module is None
+        for alias in node.names
+    }
+
+
 def collect() -> dict[str, Any]:
     import torchvision
     from torchvision import models
@@ -177,8 +193,8 @@ def collect() -> dict[str, Any]:
                 exported[attr] = f"{module.__name__}.{attr}"
             elif attr in used and module.__name__ in enum_modules.get(attr, []):
                 exported[attr] = f"{module.__name__}.{attr}"
-            elif inspect.ismodule(value) and value in modules:
-                exported[attr] = value.__name__
+            elif attr in _submodules_imported(module) and value in modules:
+                exported[attr] = f"{module.__name__}.{attr}"
         star_exports[module.__name__] = exported
     missing = used - set(enum_modules)
     if missing:

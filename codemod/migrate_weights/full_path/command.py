@@ -253,7 +253,8 @@ class MigrateWeights(VisitorBasedCodemodCommand):
             return found
         if self._is_runtime_lookup(callee):
             renames = self.table.renames_shared_by_all_builders
-            return plan_dynamic_call(call.args, renames, CST), None
+            order = self.table.parameters_shared_by_all_builders
+            return plan_dynamic_call(call.args, renames, CST, order), None
         return None
 
     def _is_runtime_lookup(self, func: cst.BaseExpression) -> bool:

@@ -62,6 +62,13 @@ def _is_removed_module(node: ast.AST) -> bool:
     return False
 
 
+def _is_runtime_lookup(func: ast.expr) -> bool:
+    """`<namespace>.__dict__[name]` or `getattr(<namespace>, name)`: a builder, perhaps."""
+    if isinstance(func, ast.Subscript):
+        return isinstance(func.value, ast.Attribute) and func.value.attr == "__dict__"
+    return isinstance(func, ast.Call) and _terminal_name(func.func) == "getattr"
+
+
 def _values(call: ast.Call) -> list[ast.expr]:
     return [*call.args, *(keyword.value for keyword in call.keywords)]
 
@@ -101,6 +108,8 @@ def _needs_rewrite(nodes: Nodes, hub: bool, removed_api: bool) -> bool:
         callee = _terminal_name(call.func)
         passes_on = call.args or any(keyword.arg is None for keyword in call.keywords)
         if passes_on and callee in builders:
+            return True
+        if call.args and _is_runtime_lookup(call.func):
             return True
         if hub and callee in loads and any(map(_names_the_repository, _values(call))):
             return True
@@ -281,6 +290,8 @@ def _has_traces(source: bytes) -> bool:
             if _holds_a_flag(source, keyword.end("equals")):
                 return True
     if b"utils" in source and _REMOVED_MODULE_PATH.search(source):
+        return True
+    if b"__dict__[" in source or b"getattr(" in source:  # a builder looked up at run time
         return True
     other_names = _builders_imported_as(source) if b"torchvision.models" in source else set()
     return other_names is None or _uses_a_builder(source, other_names)

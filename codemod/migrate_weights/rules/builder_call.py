@@ -28,6 +28,8 @@ from migrate_weights.rules.syntax import (
 from migrate_weights.syntax.arguments import NOT_LITERAL
 from migrate_weights.tables.table import Builder, LegacyParam, LegacyTable
 
+BEFORE_STAR_ARGS = "positional legacy argument before *args cannot be moved"
+
 
 @dataclass
 class CallPlan(Generic[Arg]):
@@ -196,9 +198,7 @@ class _CallRewriter(Generic[Arg, Expr]):
 
         converted = [i for i in new_values if i < self.layout.positional_count]
         if converted and self.layout.star_args:
-            plan.problems.append(
-                (Code.NOT_FIXABLE, "positional legacy argument before *args cannot be moved")
-            )
+            plan.problems.append((Code.NOT_FIXABLE, BEFORE_STAR_ARGS))
             plan.changes.clear()
             return plan
         if implicit and self.layout.star_kwargs and not plan.problems:
@@ -232,28 +232,48 @@ def plan_builder_call(
 
 
 def plan_dynamic_call(
-    args: Sequence[Arg], renames: dict[str, str], syntax: CallSyntax[Arg, Expr]
+    args: Sequence[Arg],
+    renames: dict[str, str],
+    syntax: CallSyntax[Arg, Expr],
+    order: tuple[str, ...] = (),
 ) -> CallPlan[Arg]:
     """A builder chosen at run time (`getattr(models, name)(...)`): only a false flag has one
-    meaning for every builder (`pretrained=False` -> `weights=None`)."""
+    meaning for every builder (`pretrained=False` -> `weights=None`). `order`: the parameters
+    every builder it may be takes first, which its positional arguments bind (a positional
+    `False` in the place of `weights` is `weights=None` too); without it, positional arguments
+    are not the builder's to read."""
     plan: CallPlan[Arg] = CallPlan()
+    legacy_of = {new: legacy for legacy, new in renames.items()}
+    layout = layout_of(args, syntax)
+    positional = layout.positional_count if order else 0
+    if positional > len(order):
+        problem = "positional arguments on a builder chosen at run time: what they bind varies"
+        plan.problems.append((Code.NOT_FIXABLE, problem))
+        return plan
     new_args: list[Arg] = []
-    for arg in args:
+    keyworded = False  # a positional argument made a keyword: those after it must be too
+    for index, arg in enumerate(args):
         name = syntax.keyword(arg)
-        if name in renames:
+        bound = order[index] if index < positional else None
+        if name in renames or bound in legacy_of:
             value = syntax.value(arg)
             literal = syntax.literal(value)
-            if literal is not NOT_LITERAL and not literal:
-                plan.changes.append(f"{name}={syntax.one_line(value)} -> {renames[name]}=None")
-                arg = syntax.renamed(arg, renames[name], syntax.none())
+            written = f"{name}={syntax.one_line(value)}" if name else syntax.one_line(value)
+            new = renames[name] if name else str(bound)
+            if literal is not NOT_LITERAL and not literal and bound and layout.star_args:
+                plan.problems.append((Code.NOT_FIXABLE, BEFORE_STAR_ARGS))
+            elif literal is not NOT_LITERAL and not literal:
+                plan.changes.append(f"{written} -> {new}=None")
+                if bound:
+                    arg, keyworded = syntax.as_keyword(arg, new, syntax.none()), True
+                else:
+                    arg = syntax.renamed(arg, new, syntax.none())
             else:
-                plan.problems.append(
-                    (
-                        Code.NOT_FIXABLE,
-                        f"`{name}={syntax.one_line(value)}` on a builder chosen at run time: "
-                        "the weights depend on which builder it is",
-                    )
-                )
+                where = "" if name else f" (the builder's `{bound}`)"
+                message = f"`{written}`{where} on a builder chosen at run time: the weights "
+                plan.problems.append((Code.NOT_FIXABLE, message + "depend on which builder it is"))
+        elif bound is not None and keyworded:
+            arg = syntax.as_keyword(arg, bound, syntax.value(arg))
         new_args.append(arg)
     if plan.changes:
         plan.args = tuple(new_args)

@@ -108,6 +108,16 @@ class LegacyTable:
         return {legacy: news.pop() for legacy, news in renames.items() if len(news) == 1}
 
     @cached_property
+    def parameters_shared_by_all_builders(self) -> tuple[str, ...]:
+        """The parameters every builder takes first, in the same order (`weights`, `progress`):
+        what positional arguments bind on a builder chosen at run time."""
+        orders = [entry["parameters"] for entry in self.builders.values()]
+        shared = 0
+        while all(len(o) > shared and o[shared] == orders[0][shared] for o in orders):
+            shared += 1
+        return orders[0][:shared]
+
+    @cached_property
     def parameter_names(self) -> tuple[frozenset[str], frozenset[str]]:
         """Every legacy parameter name (`pretrained`...) and every name that replaces one."""
         params = [param for entry in self.builders.values() for param in entry["legacy"]]

@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -129,8 +130,9 @@ def _start_worker(migrate: Callable[[Path], FileResult]) -> None:
     _worker_migrate = migrate
 
 
-class Terminated(Exception):
-    """SIGTERM, raised where the run is, as Ctrl-C raises KeyboardInterrupt."""
+class Terminated(BaseException):
+    """SIGTERM, raised where the run is, as Ctrl-C raises KeyboardInterrupt (and, like it, not
+    caught where one file's failure is)."""
 
 
 @contextmanager
@@ -167,9 +169,11 @@ def _pooled(
         chunks = [left[:1]] if alone else [left[i : i + size] for i in range(0, len(left), size)]
         workers = 1 if alone else jobs
         with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(migrate,)) as pool:
-            futures = [pool.submit(_each, chunk) for chunk in chunks]
+            # Each taken from the queue as its results go, so that none is held after.
+            queue = deque((chunk, pool.submit(_each, chunk)) for chunk in chunks)
             try:
-                for chunk, future in zip(chunks, futures):
+                while queue:
+                    chunk, future = queue.popleft()
                     try:
                         results = future.result()
                     except BrokenProcessPool:

@@ -6,15 +6,16 @@ binding of it in the scope it resolves in. Both paths resolve names here."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import cast
+from typing import ClassVar, cast
 
 from migrate_weights.rules.names import Binding, Kind
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+_TRY_STAR = tuple(getattr(ast, kind) for kind in ("TryStar",) if hasattr(ast, kind))  # 3.11 on
 
 
 def imported_names(node: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, str]]:
@@ -49,6 +50,8 @@ class Scope:
 
 class Scopes:
     """The scopes of a module, and the scope each name that is read sits in."""
+
+    _visits: ClassVar[dict[type[ast.AST], Callable[..., None]]]  # by the node's type
 
     def __init__(
         self, tree: ast.Module, star_exports: Mapping[str, Mapping[str, str]] | None = None
@@ -127,39 +130,51 @@ class Scopes:
     def _visit(self, node: ast.AST, scope: Scope) -> None:
         if isinstance(node, ast.stmt):
             self._statement = node
-        if isinstance(node, ast.Name):
-            if isinstance(node.ctx, ast.Load):
-                self._scope_of[id(node)] = scope
-            else:
-                self._bind(scope, node.id, Kind.OTHER)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for name, qualified in imported_names(node):
-                if name != "*":
-                    self._bind(scope, name, Kind.IMPORT, qualified)
-                elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
-                    for exported, what in self.star_exports.get(node.module, {}).items():
-                        self._bind(scope, exported, Kind.IMPORT, what, star=True)
-        elif isinstance(node, ast.Assign) and _is_none(node.value):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    self._bind(scope, target.id, Kind.NONE)
-                else:
-                    self._visit(target, scope)
-        elif isinstance(node, ast.Global):
-            scope.declared_global.update(node.names)
-        elif isinstance(node, ast.Nonlocal):
-            scope.declared_nonlocal.update(node.names)
-        elif isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
-            self._visit_definition(node, scope)
-        elif isinstance(node, _COMPREHENSIONS):
-            self._visit_comprehension(node, scope)
-        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
-            self._visit_try(cast(ast.Try, node), scope)  # TryStar: the same fields
-        else:
+        visit = self._visits.get(type(node), Scopes._visit_children)
+        visit(self, node, scope)
+
+    def _visit_children(self, node: ast.AST, scope: Scope) -> None:
+        if type(node) in _PATTERNS:
             for name in _other_bound_names(node):
                 self._bind(scope, name, Kind.OTHER)
-            for child in ast.iter_child_nodes(node):
-                self._visit(child, scope)
+        for attribute in node._fields:  # ast.iter_child_nodes, inlined: most of the walk
+            value = getattr(node, attribute, None)
+            for child in value if type(value) is list else (value,):
+                kind = type(child)
+                if kind is ast.Name and type(cast(ast.Name, child).ctx) is ast.Load:  # most nodes
+                    self._scope_of[id(child)] = scope
+                elif kind not in _BINDING_NOTHING and isinstance(child, ast.AST):
+                    self._visit(child, scope)
+
+    def _visit_name(self, node: ast.Name, scope: Scope) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self._scope_of[id(node)] = scope
+        else:
+            self._bind(scope, node.id, Kind.OTHER)
+
+    def _visit_import(self, node: ast.Import | ast.ImportFrom, scope: Scope) -> None:
+        for name, qualified in imported_names(node):
+            if name != "*":
+                self._bind(scope, name, Kind.IMPORT, qualified)
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                for exported, what in self.star_exports.get(node.module, {}).items():
+                    self._bind(scope, exported, Kind.IMPORT, what, star=True)
+
+    def _visit_assign(self, node: ast.Assign, scope: Scope) -> None:
+        if not _is_none(node.value):
+            self._visit_children(node, scope)
+            return
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                self._bind(scope, target.id, Kind.NONE)
+            else:
+                self._visit(target, scope)
+
+    def _visit_global(self, node: ast.Global, scope: Scope) -> None:
+        scope.declared_global.update(node.names)
+
+    def _visit_nonlocal(self, node: ast.Nonlocal, scope: Scope) -> None:
+        scope.declared_nonlocal.update(node.names)
 
     def _visit_definition(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef, scope: Scope
@@ -220,6 +235,21 @@ class Scopes:
             self._visit(statement, scope)
 
 
+# How each kind of node is visited; any other: its children.
+Scopes._visits = {
+    ast.Name: Scopes._visit_name,
+    ast.Import: Scopes._visit_import,
+    ast.ImportFrom: Scopes._visit_import,
+    ast.Assign: Scopes._visit_assign,
+    ast.Global: Scopes._visit_global,
+    ast.Nonlocal: Scopes._visit_nonlocal,
+    **{kind: Scopes._visit_definition for kind in (*_FUNCTIONS, ast.ClassDef)},
+    **{kind: Scopes._visit_comprehension for kind in _COMPREHENSIONS},
+    ast.Try: Scopes._visit_try,
+    **{kind: Scopes._visit_try for kind in _TRY_STAR},  # the same fields
+}
+
+
 def _without_shadowed_stars(bindings: list[Binding[ast.stmt]]) -> list[Binding[ast.stmt]]:
     """A name a star import binds and the module binds itself too is the module's: a function
     defined after `from torchvision.models import *` is what the name calls."""
@@ -239,6 +269,18 @@ def _catches_import_error(caught: ast.expr | None) -> bool:
 # Match statements' captures, from Python 3.10 on; 3.9 parses no match statement.
 _CAPTURES = tuple(getattr(ast, kind) for kind in ("MatchAs", "MatchStar") if hasattr(ast, kind))
 _MAPPING_PATTERNS = tuple(getattr(ast, kind) for kind in ("MatchMapping",) if hasattr(ast, kind))
+
+
+_PATTERNS = frozenset(_CAPTURES + _MAPPING_PATTERNS)
+# Nodes with nothing inside that binds or reads a name: contexts, operators, constants.
+_BINDING_NOTHING = frozenset(
+    {ast.Constant}.union(
+        *(
+            base.__subclasses__()
+            for base in (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+        )
+    )
+)
 
 
 def _other_bound_names(node: ast.AST) -> Iterator[str]:

@@ -142,6 +142,11 @@ _IMPORTED = re.compile(  # what follows `from torchvision.models[...]`: the name
 )
 _IMPORTED_NAME = re.compile(rb"(\w+)(?:\s+as\s+(\w+))?")
 _REMOVED_MODULE_PATH = re.compile(rb"models[\s\\]*\.[\s\\]*utils")
+# `<namespace>.__dict__[name](...)`, `getattr(<namespace>, name)(...)`: the lookup called, with
+# arguments
+_RUNTIME_LOOKUP_CALLED = re.compile(
+    rb"(?:__dict__[\s\\]*\[[^\]\n]*\]|getattr[\s\\]*\([^()\n]*\))" + _GAP + rb"\((?![\s\\]*\))"
+)
 
 
 def _alternatives(words: list[bytes]) -> bytes:
@@ -292,7 +297,8 @@ def _has_traces(source: bytes) -> bool:
     if b"utils" in source and _REMOVED_MODULE_PATH.search(source):
         return True
     if b"__dict__[" in source or b"getattr(" in source:  # a builder looked up at run time
-        return True
+        if _RUNTIME_LOOKUP_CALLED.search(source):
+            return True
     other_names = _builders_imported_as(source) if b"torchvision.models" in source else set()
     return other_names is None or _uses_a_builder(source, other_names)
 

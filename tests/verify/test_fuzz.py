@@ -3,7 +3,8 @@ legacy forms; the tool's output must compile, be stable under a second run, and,
 torchvision with weight loading intercepted, request the same weights and build the same
 architectures as the original, with no deprecation warning.
 
-The CI profile runs a few hundred modules;
+Imports are written every way (star imports too), at module level, in the function (lazy) or
+under a guard. The CI profile runs a few hundred modules;
 `MIGRATE_WEIGHTS_FUZZ=long pytest tests/verify/test_fuzz.py` runs thousands.
 """
 
@@ -44,6 +45,7 @@ IMPORTS = {
     "package": ("import torchvision\n", "torchvision.models.{module}{name}"),
     "alias": ("import torchvision.models as tvm\n", "tvm.{module}{name}"),
     "models": ("from torchvision import models\n", "models.{module}{name}"),
+    "star": ("from torchvision.models import *\n", "{module}{name}"),
 }
 SPACING = ["{}", " {} ", "\n    {}\n", "{}  # note\n"]
 
@@ -96,7 +98,8 @@ def module(draw: st.DrawFn) -> tuple[str, list[str]]:
     style = draw(st.sampled_from([*sorted(IMPORTS), "from"]))
     names: list[str] = []
     calls = draw(st.lists(call(style, names), min_size=1, max_size=2))
-    where = draw(st.sampled_from(["module", "function", "guard"]))
+    places = ["module", "guard"] if style == "star" else ["module", "function", "guard"]
+    where = draw(st.sampled_from(places))  # a star import only at module level
     if where == "function":
         return (
             "".join(
@@ -109,17 +112,17 @@ def module(draw: st.DrawFn) -> tuple[str, list[str]]:
     body = "".join(f"model_{i} = {source}\n" for i, (_, source) in enumerate(calls))
     if where == "guard":
         bound = [name for line in imports.splitlines() for name in _bound(line)]
-        fallback = "".join(f"    {name} = None\n" for name in bound)
+        fallback = "".join(f"    {name} = None\n" for name in bound) or "    pass\n"
         imports = f"try:\n{textwrap.indent(imports, '    ')}except ImportError:\n{fallback}"
     return imports + "\n" + body, names
 
 
 def _bound(import_line: str) -> list[str]:
-    """The name an import of this module's forms binds."""
+    """The name an import of this module's forms binds (none known for a star import)."""
     statement = ast.parse(import_line).body[0]
     assert isinstance(statement, (ast.Import, ast.ImportFrom))
     alias = statement.names[0]
-    return [alias.asname or alias.name.split(".")[0]]
+    return [] if alias.name == "*" else [alias.asname or alias.name.split(".")[0]]
 
 
 class _Config:

@@ -165,8 +165,7 @@ def _pooled(
 
     left, alone = list(files), False
     while left:
-        size = 1 if alone else CHUNK
-        chunks = [left[:1]] if alone else [left[i : i + size] for i in range(0, len(left), size)]
+        chunks = [left[:1]] if alone else [left[i : i + CHUNK] for i in range(0, len(left), CHUNK)]
         workers = 1 if alone else jobs
         with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(migrate,)) as pool:
             # Each taken from the queue as its results go, so that none is held after.

@@ -4,6 +4,7 @@ never run, weights stay offline, and each injected fault is reported as a mismat
 from __future__ import annotations
 
 import filecmp
+import io
 import json
 import re
 import shutil
@@ -19,15 +20,16 @@ from torchvision.models import SqueezeNet1_1_Weights, get_model_builder  # noqa:
 
 from migrate_weights.cli import main  # noqa: E402
 from migrate_weights.diagnostics import CallRewrite  # noqa: E402
-from migrate_weights.pipeline.migrate import migrate_source  # noqa: E402
+from migrate_weights.pipeline.migrate import migrate_file, migrate_source  # noqa: E402
 from migrate_weights.tables.table import LegacyTable, generated  # noqa: E402
 from migrate_weights.verify import checkpoints  # noqa: E402
-from migrate_weights.verify.verifier import main as verify_table  # noqa: E402
 from migrate_weights.verify.verifier import (  # noqa: E402
+    SiteVerifier,
     table_variants,
     verify_builder,
     verify_rewrite,
 )
+from migrate_weights.verify.verifier import main as verify_table  # noqa: E402
 
 CPU = torch.device("cpu")
 SMALL_DETECTOR = "fasterrcnn_mobilenet_v3_large_320_fpn"
@@ -440,3 +442,39 @@ def test_cli_verifies_calls_in_notebooks(tmp_path: Path, capsys: pytest.CaptureF
     [line] = verified_lines(out)
     assert line.startswith(f"{path}:cell 2:2:9 torchvision.models.squeezenet1_1(True) == "), line
     assert "squeezenet1_1(weights=" in nbformat.read(path, as_version=4).cells[1].source
+
+
+SITES = {  # a file each; `same` evaluates as `first` does, the others differ in one argument
+    "first": "squeezenet1_1(pretrained=True)",
+    "same": "squeezenet1_1(  pretrained = True  )",
+    "false": "squeezenet1_1(pretrained=False)",
+    "progress": "squeezenet1_1(pretrained=True, progress=False)",
+    "builder": "squeezenet1_0(pretrained=True)",
+}
+
+
+def shared_proofs(tmp_path: Path, verifier: SiteVerifier) -> dict[str, str]:
+    """Which site's proof each site was given, where not its own (by file name)."""
+    stream = io.StringIO()
+    for name, call in SITES.items():
+        path = tmp_path / f"{name}.py"
+        path.write_text(f"from torchvision.models import *\n\nmodel = {call}\n")
+        verifier.verify_file(migrate_file(path), stream)
+    shared = {}
+    for line in stream.getvalue().splitlines():
+        found = re.search(r"same as \S*/(\w+)\.py:", line)
+        if found:
+            shared[Path(line.split(":")[0]).stem] = found.group(1)
+    return shared
+
+
+def test_each_distinct_call_is_proven_once(tmp_path: Path) -> None:
+    verifier = SiteVerifier("cpu", "synthetic")
+    assert shared_proofs(tmp_path, verifier) == {"same": "first"}
+    assert len(verifier.proofs) == len(SITES) - 1
+    assert verifier.counts == {"equal": len(SITES), "differ": 0, "not verified": 0}
+
+
+def test_proofs_keyed_by_builder_alone_are_caught(tmp_path: Path) -> None:
+    verifier = SiteVerifier("cpu", "synthetic", key=lambda rewrite: rewrite.builder)
+    assert shared_proofs(tmp_path, verifier) != {"same": "first"}

@@ -18,9 +18,9 @@ import itertools
 import os
 import time
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import click
@@ -462,13 +462,47 @@ def verify_rewrite(
     return Verification(ast.unparse(before), ast.unparse(after), status, detail, compared)
 
 
+def _evaluated(value: Any) -> tuple[str, str]:
+    """A value as the proof's key holds it: `1`, `1.0` and `True` apart."""
+    return type(value).__name__, repr(value)
+
+
+def evaluation(rewrite: CallRewrite) -> Hashable:
+    """What proving a rewrite evaluates: its builder and, for each branch of the conditionals
+    the rewrite wrote, the arguments each side is called with, and the source of those left at
+    the builder's default. Rewrites that evaluate the same are proven by one proof."""
+    before, after = _call(rewrite.before), _call(rewrite.after)
+    conditions = _conditions(after)
+    branches: list[Hashable] = []
+    for assignment in _assignments(conditions):
+        for call in (before, after):
+            try:
+                bound = _bind(call, rewrite.builder, assignment)
+            except Exception:  # the proof reports it; keyed by the call's text meanwhile
+                branches.append(("unbound", ast.unparse(call)))
+                continue
+            arguments = tuple(map(_evaluated, bound.args))
+            keywords = tuple(sorted((k, _evaluated(v)) for k, v in bound.kwargs.items()))
+            branches.append((arguments, keywords, tuple(bound.defaulted)))
+    return rewrite.builder, tuple(branches)
+
+
 class SiteVerifier:
     """`migrate-weights --verify`: verifies each file's rewritten call sites as the run reaches
-    it, prints one line per site, and keeps count for the summary and the exit status."""
+    it, prints one line per site, and keeps count for the summary and the exit status. Each
+    distinct evaluation (`key`, `evaluation` unless given) is proven once per run; a site that
+    shares one says which site's proof it is."""
 
-    def __init__(self, device: str = "auto", weights: str = "auto") -> None:
+    def __init__(
+        self,
+        device: str = "auto",
+        weights: str = "auto",
+        key: Callable[[CallRewrite], Hashable] = evaluation,
+    ) -> None:
         self.device = resolve_device(device)
         self.weights = weights
+        self.key = key
+        self.proofs: dict[Hashable, tuple[str, Verification]] = {}  # by key: where, and what
         self.counts = dict.fromkeys((EQUAL, DIFFER, NOT_VERIFIED), 0)
         self.other_fixes = 0  # fixes with no CallRewrite: model_urls, imports
 
@@ -477,8 +511,15 @@ class SiteVerifier:
         else DIFFER or NOT_VERIFIED; one line per site goes to `stream` (stdout by default)."""
         statuses: set[str] = set()
         for rewrite in result.rewrites:
-            verification = verify_rewrite(rewrite, self.device, self.weights)
-            click.echo(f"{rewrite.location(result.path)} {verification.render()}", file=stream)
+            location, key = rewrite.location(result.path), self.key(rewrite)
+            if key in self.proofs:
+                first, proof = self.proofs[key]
+                before, after = (ast.unparse(_call(c)) for c in (rewrite.before, rewrite.after))
+                verification = replace(proof, before=before, after=after, detail=f"same as {first}")
+            else:
+                verification = verify_rewrite(rewrite, self.device, self.weights)
+                self.proofs[key] = (location, verification)
+            click.echo(f"{location} {verification.render()}", file=stream)
             self.counts[verification.status] += 1
             statuses.add(verification.status)
         sites = {(rewrite.cell, rewrite.line, rewrite.column) for rewrite in result.rewrites}
@@ -506,7 +547,7 @@ class SiteVerifier:
             text += f", {counts[NOT_VERIFIED]} not verified"
         if others:
             text += f"; {others} other fixes not verified (not builder calls)"
-        return text
+        return text + f"; {len(self.proofs)} distinct calls built"
 
 
 def table_variants(builder: Builder) -> list[str]:

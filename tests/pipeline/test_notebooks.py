@@ -274,3 +274,27 @@ def test_public_notebook(name: str, tmp_path: Path) -> None:
     for number in {d.cell for d in result.diagnostics if d.code.code == "MW004"}:
         assert cells[number - 1] == json.loads(path.read_text())["cells"][number - 1]
     assert main([str(path), "--check"]) == (2 if unparsable else 0)  # a second run: the same
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC))
+def test_public_notebook_annotations_point_at_the_file(
+    name: str, capsys: pytest.CaptureFixture
+) -> None:
+    """Each GitHub annotation's line of the `.ipynb` file holds the cell's source line, and each
+    JSON finding names its cell."""
+    legacy = NOTEBOOKS / f"{name}.in.ipynb"
+    text = legacy.read_text().splitlines()
+    cells = json.loads(legacy.read_text())["cells"]
+    main([str(legacy), "--check", "--format", "json"])
+    findings = json.loads(capsys.readouterr().out)
+    assert [f"cell {f['cell']}:{f['line']}:{f['column']}" for f in findings] == [
+        finding.split(": ")[0] for finding in PUBLIC[name]
+    ]
+    main([str(legacy), "--check", "--format", "github"])
+    annotations = capsys.readouterr().out.splitlines()
+    assert len(annotations) == len(findings)
+    for finding, annotation in zip(findings, annotations):
+        held = text[int(annotation.split(",line=")[1].split(",")[0]) - 1].strip().rstrip(",")
+        stored = json.loads(held.removeprefix('"source": '))
+        source = "".join(cells[finding["cell"] - 1]["source"]).splitlines()
+        assert source[finding["line"] - 1] in stored, (annotation, held)

@@ -128,6 +128,7 @@ def _start_worker(migrate: Callable[[Path], FileResult]) -> None:
     only: a task queue that is never full cannot hang when a worker dies (Python 3.9)."""
     global _worker_migrate
     _worker_migrate = migrate
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # as forked, the run's handler: the pool's to end
 
 
 class Terminated(BaseException):

@@ -145,3 +145,22 @@ def test_syntax_newer_than_this_python_is_named(
     why = f"needs Python {needed} or later to parse (this is Python {running})"
     assert out.startswith(f"{path}:{line}:") and f": MW004 cannot parse: {why}: " in out
     assert path.read_text() == source
+
+
+@pytest.mark.parametrize(
+    ("first_line", "why"),
+    [
+        (b"# -*- coding: bogus -*-\n", "unknown encoding: bogus"),
+        (b"\xef\xbb\xbf# -*- coding: latin-1 -*-\n", "encoding problem: utf-8"),
+    ],
+)
+def test_a_bad_coding_cookie_is_bad_input_not_an_internal_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], first_line: bytes, why: str
+) -> None:
+    path = tmp_path / "model.py"
+    source = first_line + HEALTHY.encode()
+    path.write_bytes(source)
+    assert main([str(path)]) == 2
+    out, _ = capsys.readouterr()
+    assert out == f"{path}:1:1: MW004 cannot decode: {why}\n"
+    assert path.read_bytes() == source

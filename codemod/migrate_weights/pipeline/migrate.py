@@ -263,7 +263,7 @@ def failure(error: Exception) -> Diagnostic:
         return Diagnostic(1, 1, Code.UNREADABLE, f"cannot migrate notebook: {error}")
     if isinstance(error, Unparsable):
         return Diagnostic(error.line, error.column, Code.UNREADABLE, f"cannot parse: {error}")
-    if isinstance(error, (UnicodeDecodeError, LookupError)):
+    if isinstance(error, (UnicodeDecodeError, LookupError, SyntaxError)):  # a coding cookie's
         return Diagnostic(1, 1, Code.UNREADABLE, f"cannot decode: {error}")
     if isinstance(error, RecursionError):
         why = f"it is nested too deeply for Python's parser ({error})"

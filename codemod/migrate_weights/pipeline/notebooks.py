@@ -102,17 +102,17 @@ class _CellCode:
 def _mask(lines: list[str], masked: list[str]) -> str:
     """IPython lines as a comment, or as `pass` where one is indented under a line of code."""
     lines = list(lines)
-    code_indents: list[int] = []  # of the lines of code so far
+    shallowest: int | None = None  # the least indentation of a line of code so far
     for index, line in enumerate(lines):
         content = line.rstrip("\r\n")
         indent = _indentation(content)
         if IPYTHON_LINE.search(content):
-            in_block = any(len(indent) > other for other in code_indents)
+            in_block = shallowest is not None and len(indent) > shallowest
             mask = MASK_BLOCK if in_block else MASK_TOP
             lines[index] = indent + mask.format(len(masked)) + line[len(content) :]
             masked.append(line)
         elif content.strip() and not content.lstrip().startswith("#"):
-            code_indents.append(len(indent))
+            shallowest = len(indent) if shallowest is None else min(shallowest, len(indent))
     return "".join(lines)
 
 

@@ -10,7 +10,7 @@ import ast
 
 from migrate_weights.fast_path.source import Edit, FullPath, Source
 from migrate_weights.pipeline.parse import blocks, end_of, start_line
-from migrate_weights.syntax.text import TextSyntax, is_one_string
+from migrate_weights.syntax.text import TextSyntax, from_import, is_one_string
 
 
 def removal_edits(tree: ast.Module, text: Source, removed: set[int]) -> dict[int, Edit]:
@@ -95,8 +95,7 @@ def new_imports(
     for name, module in wanted.items():
         from_modules.setdefault(module, []).append(name)
     statements = "".join(f"import {module}\n" for module in sorted(modules)) + "".join(
-        f"from {module} import {', '.join(sorted(from_modules[module]))}\n"
-        for module in sorted(from_modules)
+        from_import(module, sorted(from_modules[module])) + "\n" for module in sorted(from_modules)
     )
     if end < len(body):
         previous = tree.body[tree.body.index(body[end]) - 1]  # perhaps a removed statement
@@ -154,8 +153,7 @@ def in_block_edit(
         assert isinstance(statement, ast.ImportFrom)
         appended = edited_import(statement, text, set(), imported[own], syntax)
         new = appended.text if appended else new
-    after = [f"from {module} import {', '.join(names)}" for module, names in imported.items()]
-    after = [line for line, module in zip(after, imported) if module != own]
+    after = [from_import(module, names) for module, names in imported.items() if module != own]
     if after:
         line_start = text.line_starts[statement.lineno - 1]
         indentation = text.source[line_start:start]

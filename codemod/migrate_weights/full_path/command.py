@@ -35,6 +35,7 @@ from migrate_weights.rules.names import Ambiguous, Resolution, Resolved, resolve
 from migrate_weights.rules.references import EnumReferences, PlannedEdit
 from migrate_weights.rules.syntax import Reference
 from migrate_weights.syntax.cst_nodes import CST, member_reference
+from migrate_weights.syntax.text import from_import
 from migrate_weights.tables.table import LegacyTable
 
 
@@ -173,7 +174,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
                 assert isinstance(node, cst.ImportFrom)
                 in_blocks.replaced[id(node)] = append_names(node, imported[own])
             statements = [
-                cst.parse_statement(f"from {module} import {', '.join(names)}\n")
+                cst.parse_statement(from_import(module, names) + "\n")
                 for module, names in imported.items()
                 if module != own
             ]

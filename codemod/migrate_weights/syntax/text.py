@@ -252,6 +252,11 @@ def read_arguments(
     return arguments
 
 
+def from_import(module: str, names: Sequence[str]) -> str:
+    """`from module import a, b`, as both paths write an import they add."""
+    return f"from {module} import {', '.join(names)}"
+
+
 def is_one_string(expression: str) -> bool:
     """Whether an expression's source is one string literal, not an f-string (a LibCST
     SimpleString), maybe in parentheses."""

@@ -38,7 +38,15 @@ def test_an_interrupted_run_leaves_every_file_whole(
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"module_{index:04}.py").write_text(LEGACY)
     command = [sys.executable, "-m", "migrate_weights", str(tree), "-j", jobs]
-    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    run = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        # A shell that starts a job in the background ignores SIGINT in it, and Python then
+        # leaves it ignored: the run must have Ctrl-C as a terminal gives it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     first = tree / "package_00" / "module_0000.py"
     deadline = time.monotonic() + 120
     while first.read_text() == LEGACY and run.poll() is None and time.monotonic() < deadline:

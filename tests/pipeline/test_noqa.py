@@ -20,7 +20,7 @@ from torchvision.models.resnet import model_urls
 kept = models.resnet50(pretrained=True)  # noqa: MW001
 bare = models.resnet18(pretrained=True)  # noqa
 other_code = models.resnet34(pretrained=True)  # noqa: E501
-accepted = models.__dict__[arch](pretrained=True)  # noqa: MW002
+accepted = models.quantization.__dict__[arch](pretrained=True)  # noqa: MW002
 several = models.resnet152(  # noqa:E501,MW001
     pretrained=True
 )
@@ -35,7 +35,7 @@ from torchvision.models.resnet import model_urls
 kept = models.resnet50(pretrained=True)  # noqa: MW001
 bare = models.resnet18(pretrained=True)  # noqa
 other_code = models.resnet34(weights=models.ResNet34_Weights.IMAGENET1K_V1)  # noqa: E501
-accepted = models.__dict__[arch](pretrained=True)  # noqa: MW002
+accepted = models.quantization.__dict__[arch](pretrained=True)  # noqa: MW002
 several = models.resnet152(  # noqa:E501,MW001
     pretrained=True
 )
@@ -72,10 +72,10 @@ def test_ignore_noqa_reports_and_fixes_everything(
     assert main([str(path), "--ignore-noqa"]) == 1
     out, err = capsys.readouterr()
     migrated = path.read_text()
-    assert "pretrained" not in migrated.replace("models.__dict__[arch](pretrained=True)", "")
+    assert "pretrained" not in migrated.replace("quantization.__dict__[arch](pretrained=True)", "")
     assert "from torch.hub import load_state_dict_from_url  # noqa: MW001" in migrated
     assert "url = ResNet18_Weights.IMAGENET1K_V1.url  # NOQA" in migrated
-    assert f"{path}:8:12: MW002 models.__dict__[arch]: " in out
+    assert f"{path}:8:12: MW002 models.quantization.__dict__[arch]: " in out
     assert err.endswith("8 call sites rewritten, 1 left for a person, 0 failed\n")
 
 
@@ -83,7 +83,9 @@ def test_an_accepted_site_lets_the_gate_pass(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "zoo.py"
-    source = "from torchvision import models\n\nbuild = models.__dict__[name](pretrained=True)\n"
+    source = (
+        "import torchvision.models as tvm\n\nflow = tvm.optical_flow.__dict__[n](pretrained=True)\n"
+    )
     path.write_text(source)
     assert main([str(path), "--check"]) == 1
     path.write_text(source.replace("True)\n", "True)  # noqa: MW002\n"))

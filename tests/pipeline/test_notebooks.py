@@ -197,7 +197,7 @@ def test_a_cell_source_keeps_its_stored_shape(tmp_path: Path, source: object) ->
 def test_json_and_github_findings_place_the_cell(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
-    dynamic = "models.__dict__[n](pretrained=True)"
+    dynamic = "models.quantization.__dict__[n](pretrained=True)"
     path = notebook_file(
         tmp_path,
         [
@@ -220,11 +220,9 @@ def test_json_and_github_findings_place_the_cell(
     lines = [int(a.split(",line=")[1].split(",")[0]) for a in annotations]
     # The file's lines: cell 1's third element; cell 2's one string (every line of it); cell 3's
     # second element, which holds the cell's third line.
-    held = ["a = models.resnet50", "b = models.squeezenet", "c = models.__dict__", "    models."]
+    held = ["a = models.resnet50", "b = models.squeezenet", "c = models.quant", "    models."]
     assert all(part in text[line - 1] for part, line in zip(held, lines)), lines
-    assert (
-        "::cell 3:3:5: models.__dict__[n]: `pretrained=True` on a builder chosen" in annotations[3]
-    )
+    assert "::cell 3:3:5: models.quantization.__dict__[n]: `pretrained=True` on a" in annotations[3]
 
 
 PUBLIC = {  # notebooks from public repositories (fixtures/notebooks/SOURCES.md): their findings

@@ -4,7 +4,8 @@ torchvision with weight loading intercepted, request the same weights and build 
 architectures as the original, with no deprecation warning.
 
 Imports are written every way (star imports too), at module level, in the function (lazy) or
-under a guard. The CI profile runs a few hundred modules;
+under a guard; a builder may be looked up in its module as at run time (`getattr(models, "x")`).
+The CI profile runs a few hundred modules;
 `MIGRATE_WEIGHTS_FUZZ=long pytest tests/verify/test_fuzz.py` runs thousands.
 """
 
@@ -74,6 +75,10 @@ def call(draw: st.DrawFn, style: str, names: list[str]) -> tuple[str, str]:
         callee = IMPORTS[style][1].format(
             module=f"{submodule}." if submodule else "", name=attribute
         )
+        namespace = callee.removesuffix(f".{attribute}")
+        if namespace != callee and draw(st.integers(0, 3)) == 0:  # looked up as at run time
+            lookup = draw(st.sampled_from(['getattr({}, "{}")', '{}.__dict__["{}"]']))
+            callee = lookup.format(namespace, attribute)
     arguments = []
     legacy = {p.legacy for p in builder.legacy}
     if draw(st.booleans()):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Optional
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
@@ -37,6 +38,9 @@ from migrate_weights.rules.syntax import Reference
 from migrate_weights.syntax.cst_nodes import CST, member_reference
 from migrate_weights.syntax.text import from_import
 from migrate_weights.tables.table import LegacyTable
+
+# A call's plan and the registered name of its builder, when known; None for a call of neither.
+Planned = Optional[tuple[CallPlan[cst.Arg], Optional[str]]]
 
 
 class MigrateWeights(VisitorBasedCodemodCommand):
@@ -228,50 +232,55 @@ class MigrateWeights(VisitorBasedCodemodCommand):
             return set()
         return {resolution.qualified + attributes}
 
-    def _plan(
-        self, call: cst.Call, callee: cst.BaseExpression
-    ) -> tuple[CallPlan[cst.Arg], str | None] | None:
+    def _plan(self, call: cst.Call, callee: cst.BaseExpression) -> Planned:
         """`callee`: the call's callee in the original tree, where names resolve."""
-        found_resolution = self.resolution(callee)
-        if found_resolution and isinstance(found_resolution[0], Ambiguous):
-            ambiguous, attributes = found_resolution[0], found_resolution[1]
+
+        def named(names: set[str], style: str | None) -> Planned:
+            def reference(name: str) -> Reference[cst.BaseExpression]:
+                return self.member_reference(callee, name, style)
+
+            return plan_named_call(names, call.args, reference, CST, self.table)
+
+        def looked_up(names: set[str], style: str | None) -> Planned:
+            """A builder looked up at run time in the module `names` stands for."""
+            if len(names) != 1 or not self.table.is_model_module(min(names)):
+                return None
+            renames = self.table.renames_shared_by_all_builders
+            order = self.table.parameters_shared_by_all_builders
+            shared = self.table.namespace_members.get(min(names))
+            return plan_dynamic_call(call.args, renames, CST, order, shared), None
+
+        found = self._plan_resolving(callee, named)
+        if found is not None:
+            return found
+        looked_up_in = self._looked_up_in(callee)
+        return None if looked_up_in is None else self._plan_resolving(looked_up_in, looked_up)
+
+    def _plan_resolving(
+        self, node: cst.BaseExpression, plan: Callable[[set[str], str | None], Planned]
+    ) -> Planned:
+        """`plan(names, style)` for what `node` stands for. Where it may stand for different
+        objects, a finding if the plan for any of them would change or report anything."""
+        found = self.resolution(node)
+        if found and isinstance(found[0], Ambiguous):
+            ambiguous, attributes = found[0], found[1]
             for candidate in ambiguous.candidates:
-                planned = plan_named_call(
-                    {candidate + attributes},
-                    call.args,
-                    lambda name: self.member_reference(callee, name, "string"),
-                    CST,
-                    self.table,
-                )
+                planned = plan({candidate + attributes}, "string")
                 if planned and (planned[0].args is not None or planned[0].problems):
                     return CallPlan(problems=[ambiguous.finding()]), None
             return None
-        names = self.callee_names(callee)
-        found = plan_named_call(
-            names, call.args, lambda name: self.member_reference(callee, name), CST, self.table
-        )
-        if found is not None:
-            return found
-        if self._is_runtime_lookup(callee):
-            renames = self.table.renames_shared_by_all_builders
-            order = self.table.parameters_shared_by_all_builders
-            return plan_dynamic_call(call.args, renames, CST, order), None
-        return None
+        return plan(self.callee_names(node), None)
 
-    def _is_runtime_lookup(self, func: cst.BaseExpression) -> bool:
-        """A builder looked up in a torchvision module at run time: `models.__dict__[name]`,
-        `getattr(models, name)`."""
+    def _looked_up_in(self, func: cst.BaseExpression) -> cst.BaseExpression | None:
+        """What a builder may be looked up in at run time: `models` in `models.__dict__[name]`
+        or `getattr(models, name)`."""
         if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Attribute):
             if func.value.attr.value == "__dict__":
-                return self._is_model_module(func.value.value)
+                return func.value.value
         if isinstance(func, cst.Call) and func.args and not func.args[0].keyword:
             if self.qualified_names(func.func) == {"builtins.getattr"}:
-                return self._is_model_module(func.args[0].value)
-        return False
-
-    def _is_model_module(self, node: cst.BaseExpression) -> bool:
-        names = self.qualified_names(node)
-        return len(names) == 1 and self.table.is_model_module(next(iter(names)))
+                return func.args[0].value
+        return None
 
     def member_reference(
         self, func: cst.BaseExpression, qualified_name: str, style: str | None = None

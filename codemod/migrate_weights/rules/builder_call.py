@@ -11,7 +11,7 @@ This follows torchvision's shim (`handle_legacy_interface` and `kwonly_to_pos_or
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic
 
@@ -26,7 +26,7 @@ from migrate_weights.rules.syntax import (
     layout_of,
 )
 from migrate_weights.syntax.arguments import NOT_LITERAL
-from migrate_weights.tables.table import Builder, LegacyParam, LegacyTable
+from migrate_weights.tables.table import Builder, LegacyParam, LegacyTable, SharedMember
 
 BEFORE_STAR_ARGS = "positional legacy argument before *args cannot be moved"
 
@@ -48,6 +48,11 @@ class CallPlan(Generic[Arg]):
         self, label: str, line: int, column: int, fix: tuple[str, str]
     ) -> Diagnostic:
         return Diagnostic(line, column, Code.FIXED, f"{label}: " + "; ".join(self.changes), fix)
+
+
+def _flag_or_weights(written: str, new: str, legacy: str) -> Finding:
+    problem = f"positional `{written}` is bound to `{new}`: a legacy `{legacy}` flag or weights"
+    return Code.NOT_FIXABLE, problem + ", unknown until run time"
 
 
 class _Problem(Exception):
@@ -172,14 +177,8 @@ class _CallRewriter(Generic[Arg, Expr]):
                 literal = syntax.literal(value)
                 if literal is NOT_LITERAL:
                     if positional:
-                        plan.problems.append(
-                            (
-                                Code.NOT_FIXABLE,
-                                f"positional `{syntax.one_line(value)}` is bound to "
-                                f"`{param.new}`: a legacy `{param.legacy}` flag or weights, "
-                                "unknown until run time",
-                            )
-                        )
+                        written = syntax.one_line(value)
+                        plan.problems.append(_flag_or_weights(written, param.new, param.legacy))
                     continue
                 if not is_legacy_flag(literal):
                     continue
@@ -236,12 +235,15 @@ def plan_dynamic_call(
     renames: dict[str, str],
     syntax: CallSyntax[Arg, Expr],
     order: tuple[str, ...] = (),
+    shared: Mapping[str, SharedMember] | None = None,
 ) -> CallPlan[Arg]:
-    """A builder chosen at run time (`getattr(models, name)(...)`): only a false flag has one
-    meaning for every builder (`pretrained=False` -> `weights=None`). `order`: the parameters
-    every builder it may be takes first, which its positional arguments bind (a positional
-    `False` in the place of `weights` is `weights=None` too); without it, positional arguments
-    are not the builder's to read."""
+    """A builder chosen at run time (`getattr(models, name)(...)`). A false flag has one meaning
+    for every builder (`pretrained=False` -> `weights=None`); a true one has where every builder
+    it may be means the member of one name by it (`shared`: legacy parameter -> that member, for
+    the module the builder is looked up in), which each of them accepts as a string. `order`: the
+    parameters every builder it may be takes first, which its positional arguments bind (a
+    positional `False` in the place of `weights` is `weights=None` too); without it, positional
+    arguments are not the builder's to read."""
     plan: CallPlan[Arg] = CallPlan()
     legacy_of = {new: legacy for legacy, new in renames.items()}
     layout = layout_of(args, syntax)
@@ -255,25 +257,40 @@ def plan_dynamic_call(
     for index, arg in enumerate(args):
         name = syntax.keyword(arg)
         bound = order[index] if index < positional else None
-        if name in renames or bound in legacy_of:
-            value = syntax.value(arg)
-            literal = syntax.literal(value)
+        value = syntax.value(arg)
+        literal = syntax.literal(value)
+        # A positional None or member name is weights of the current API.
+        current = bound is not None and literal is not NOT_LITERAL and not is_legacy_flag(literal)
+        if (name in renames or bound in legacy_of) and not current:
+            legacy = name or legacy_of[str(bound)]
+            new = renames[legacy]
             written = f"{name}={syntax.one_line(value)}" if name else syntax.one_line(value)
-            new = renames[name] if name else str(bound)
-            if literal is not NOT_LITERAL and not literal and bound and layout.star_args:
+            member = (shared or {}).get(legacy)
+            replacement = None
+            if literal is not NOT_LITERAL and not literal:
+                replacement = syntax.none()
+            elif member and literal is not NOT_LITERAL and literal not in member["strings"]:
+                replacement = syntax.string(member["member"])
+            elif member and literal is NOT_LITERAL and name and not member["strings"]:
+                replacement = syntax.conditional(
+                    value, syntax.string(member["member"]), syntax.none()
+                )
+            if replacement is not None and bound and layout.star_args:
                 plan.problems.append((Code.NOT_FIXABLE, BEFORE_STAR_ARGS))
-            elif literal is not NOT_LITERAL and not literal:
-                plan.changes.append(f"{written} -> {new}=None")
+            elif replacement is not None:
+                plan.changes.append(f"{written} -> {new}={syntax.one_line(replacement)}")
                 if bound:
-                    arg, keyworded = syntax.as_keyword(arg, new, syntax.none()), True
+                    arg, keyworded = syntax.as_keyword(arg, new, replacement), True
                 else:
-                    arg = syntax.renamed(arg, new, syntax.none())
+                    arg = syntax.renamed(arg, new, replacement)
+            elif member and literal is NOT_LITERAL and bound:
+                plan.problems.append(_flag_or_weights(written, new, legacy))
             else:
                 where = "" if name else f" (the builder's `{bound}`)"
                 message = f"`{written}`{where} on a builder chosen at run time: the weights "
                 plan.problems.append((Code.NOT_FIXABLE, message + "depend on which builder it is"))
         elif bound is not None and keyworded:
-            arg = syntax.as_keyword(arg, bound, syntax.value(arg))
+            arg = syntax.as_keyword(arg, bound, value)
         new_args.append(arg)
     if plan.changes:
         plan.args = tuple(new_args)

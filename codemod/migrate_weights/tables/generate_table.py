@@ -145,6 +145,49 @@ def _submodules_imported(module: Any) -> set[str]:
     }
 
 
+def _namespace_members(
+    builders: dict[str, Any], paths: dict[str, str], modules: list[Any]
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Module -> legacy parameter -> the member name (`IMAGENET1K_V1`) that a truthy value means
+    for every builder the module holds, and the special strings that mean another member for
+    some of them. Recorded only where it holds for each builder of the module: no switch, one
+    member name, and a builder without legacy weights has no member of that name either (both
+    forms raise)."""
+    from torchvision import models
+
+    shared: dict[str, dict[str, dict[str, Any]]] = {}
+    for module in modules:
+        names = {
+            registered
+            for path, registered in paths.items()
+            if path.rpartition(".")[0] == module.__name__
+        }
+        params: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        for name in sorted(names):
+            for param in builders[name]["legacy"]:
+                params.setdefault(param["legacy"], []).append((name, param))
+        for legacy_name, taking in sorted(params.items()):
+            if any(param["switch"] for _, param in taking):
+                continue
+            members = {
+                param["pretrained"].split(".")[1] for _, param in taking if param["pretrained"]
+            }
+            if len(members) != 1:
+                continue
+            (member,) = members
+            without = [name for name, param in taking if not param["pretrained"]]
+            if legacy_name != "pretrained" and without:
+                continue  # whether a backbone's enum has the member is not read here
+            if any(member in models.get_model_weights(name).__members__ for name in without):
+                continue
+            strings = sorted({text for _, param in taking for text in param["strings"]})
+            shared.setdefault(module.__name__, {})[legacy_name] = {
+                "member": member,
+                "strings": tuple(strings),
+            }
+    return shared
+
+
 def collect() -> dict[str, Any]:
     import torchvision
     from torchvision import models
@@ -211,6 +254,7 @@ def collect() -> dict[str, Any]:
             if cls in used
         },
         "star_exports": star_exports,
+        "namespace_members": _namespace_members(builders, paths, modules),
     }
 
 
@@ -252,6 +296,13 @@ def render(data: dict[str, Any]) -> str:
                 "Module -> the builders, weights enums and model modules `from module import *` "
                 "binds, by name -> what each is.",
                 data["star_exports"],
+            ),
+            block(
+                "NAMESPACE_MEMBERS",
+                "Module -> legacy parameter -> the member name a truthy value means for every "
+                "builder the module holds (what a builder looked up in it at run time takes), and "
+                "the special strings that select another member for some of them.",
+                data["namespace_members"],
             ),
         ]
     )

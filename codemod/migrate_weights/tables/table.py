@@ -25,6 +25,13 @@ class BuilderEntry(TypedDict):
     legacy: tuple[ParamEntry, ...]
 
 
+class SharedMember(TypedDict):
+    """What a truthy legacy flag means for every builder of one module, by member name."""
+
+    member: str  # "IMAGENET1K_V1": each builder's weights accept it as a string
+    strings: tuple[str, ...]  # special string values that select another member for some
+
+
 @dataclass(frozen=True)
 class LegacyParam:
     """One `(legacy name, legacy default)` pair of torchvision's shim: pretrained -> weights."""
@@ -52,6 +59,8 @@ class LegacyTable:
     model_modules: frozenset[str]  # torchvision.models and its public submodules
     # module -> what `from module import *` binds that the rules act on: name -> qualified name
     star_exports: Mapping[str, Mapping[str, str]]
+    # module -> legacy parameter -> what a truthy value means for each builder the module holds
+    namespace_members: Mapping[str, Mapping[str, SharedMember]]
     _built: dict[str, Builder | None] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
@@ -157,4 +166,7 @@ def generated() -> LegacyTable:
         get_model_paths=frozenset(legacy_table.GET_MODEL_PATHS),
         model_modules=frozenset(legacy_table.MODEL_MODULES),
         star_exports=legacy_table.STAR_EXPORTS,
+        namespace_members=cast(
+            "dict[str, dict[str, SharedMember]]", legacy_table.NAMESPACE_MEMBERS
+        ),
     )

@@ -5,6 +5,8 @@ it writes, resolved under torch."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from cases import FIXTURES, fixture_tests
@@ -28,3 +30,30 @@ def test_migrated_models_utils_imports_resolve() -> None:
             namespace[alias].load_state_dict_from_url  # type: ignore[attr-defined]
             is torch.hub.load_state_dict_from_url
         )
+
+
+def test_an_import_with_a_fallback_binds_what_the_original_did(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """pytorch-fid's `try`/`except ImportError` imports, run under current torchvision: the
+    original takes its fallbacks, the migrated module its rewritten imports, and both reach
+    torch's function; the lazy import without a fallback works only once migrated."""
+    pytest.importorskip("torchvision")
+    import torch.hub
+
+    case = FIXTURES / "models_utils" / "import_fallback"
+    modules = {}
+    for suffix in (".in.py", ".out.py"):
+        namespace: dict[str, Any] = {"__name__": "fixture"}
+        exec(compile(case.with_suffix(suffix).read_text(), suffix, "exec"), namespace)
+        modules[suffix] = namespace
+    original, migrated = modules[".in.py"], modules[".out.py"]
+    function = torch.hub.load_state_dict_from_url
+    assert original["load_state_dict_from_url"] is migrated["load_state_dict_from_url"] is function
+    monkeypatch.setattr(torch.hub, "load_state_dict_from_url", lambda url, **kwargs: url)
+    assert (
+        original["fid_state_dict"]() == migrated["fid_state_dict"]() == original["FID_WEIGHTS_URL"]
+    )
+    assert migrated["lazily"]() == original["FID_WEIGHTS_URL"]
+    with pytest.raises(ModuleNotFoundError):
+        original["lazily"]()

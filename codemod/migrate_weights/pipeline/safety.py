@@ -1,8 +1,9 @@
 """The last check before a file is written: the new source parses, and its syntax tree differs
 from the old one only in the expressions a fix was reported at (same line and column), in
-top-level imports from torchvision or torch (which fixes add and remove), and in names appended
-to such an import in a block, or such imports added to a block (a lazy or guarded import that
-an enum joins, or follows).
+top-level imports from torchvision or torch (which fixes add and remove), in names appended to
+such an import in a block, or such imports added to a block (a lazy or guarded import that an
+enum joins, or follows), and in such imports a fix was reported at, wherever they sit (the
+`try` of an import with a fallback).
 
 Given the byte ranges a rewrite replaced (the fast path's), it parses again only the statements
 those touch: runs of top-level statements or, inside a statement with blocks, runs of a block's
@@ -82,7 +83,7 @@ class _Comparison:
         self.old, self.new = old, new
         self.edited = edited
 
-    def is_edited(self, node: ast.expr) -> bool:
+    def is_edited(self, node: ast.expr | ast.stmt) -> bool:
         line = self.old.lines[node.lineno - 1]
         column = len(line[: node.col_offset].decode("utf-8", errors="replace")) + 1
         return (node.lineno, column) in self.edited
@@ -114,8 +115,12 @@ class _Comparison:
             return bool(old == new)
         if isinstance(old, ast.Module):
             return self.same_statements(old.body, new.body)
-        if isinstance(old, ast.ImportFrom) and _is_managed_import(old):
-            return _only_appended(old, new)
+        if isinstance(old, (ast.Import, ast.ImportFrom)) and _is_managed_import(old):
+            if isinstance(old, ast.ImportFrom) and _only_appended(old, new):
+                return True
+            # An import a fix was reported at, wherever it sits (in a `try` with a fallback).
+            if self.is_edited(old) and _is_managed_import(new):
+                return True
         # The same text parses to the same tree, and is cheaper to compare.
         if isinstance(old, ast.stmt) and old.col_offset == new.col_offset:
             if self.old.statement_text(old) == self.new.statement_text(new):

@@ -4,7 +4,8 @@ torchvision with weight loading intercepted, request the same weights and build 
 architectures as the original, with no deprecation warning.
 
 Imports are written every way (star imports too), at module level, in the function (lazy) or
-under a guard; a builder may be looked up in its module as at run time (`getattr(models, "x")`).
+under a guard; a builder may be looked up in its module as at run time (`getattr(models, "x")`),
+and a backbone helper (`resnet_fpn_backbone`) may stand for a builder.
 The CI profile runs a few hundred modules;
 `MIGRATE_WEIGHTS_FUZZ=long pytest tests/verify/test_fuzz.py` runs thousands.
 """
@@ -60,8 +61,31 @@ def flag(draw: st.DrawFn, names: list[str]) -> str:
 
 
 @st.composite
+def helper_call(draw: st.DrawFn, style: str, names: list[str]) -> tuple[str, str]:
+    """A call of a backbone helper, whose legacy member is that of the builder it names."""
+    helper = draw(st.sampled_from(sorted(generated().helpers)))
+    module, attribute = generated().shortest_path(helper).rsplit(".", 1)
+    (param,) = generated().helpers[helper]["legacy"]
+    key, members = param["chosen_by"] or ("", {})
+    backbone = repr(draw(st.sampled_from(sorted(members))))
+    if style == "from" or style == "star":
+        imports, callee = f"from {module} import {attribute}\n", attribute
+    else:
+        imports, callee = f"import {module}\n", f"{module}.{attribute}"
+    required = ["fpn=True"] if "fpn" in generated().helpers[helper]["parameters"] else []
+    if draw(st.booleans()):
+        arguments = [backbone, draw(flag(names))]  # both deprecated as positional arguments
+    else:
+        arguments = [f"{key}={backbone}", f"pretrained={draw(flag(names))}"]
+    spaced = [draw(st.sampled_from(SPACING)).format(a) for a in arguments + required]
+    return imports, f"{callee}({','.join(spaced)})"
+
+
+@st.composite
 def call(draw: st.DrawFn, style: str, names: list[str]) -> tuple[str, str]:
     """The import a call needs, and the call."""
+    if draw(st.integers(0, 7)) == 0:
+        return draw(helper_call(style, names))
     quantized = draw(st.integers(0, 7)) == 0  # they calibrate on real data: slow
     name = draw(st.sampled_from(QUANTIZED if quantized else CHEAP))
     builder = generated().builder_named(name)

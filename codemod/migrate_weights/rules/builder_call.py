@@ -82,7 +82,18 @@ class _CallRewriter(Generic[Arg, Expr]):
         """Index of the argument bound to parameter `name`, by keyword or by position."""
         return self.layout.keywords.get(name, self.slots.get(name))
 
+    def check_not_starred(self, key: str) -> None:
+        """The argument `key`, which decides the weights, is not given by name: it must not be
+        in */** arguments either."""
+        if self.layout.star_kwargs or self.layout.star_args:
+            raise _Problem(
+                Code.NOT_FIXABLE,
+                f"`{key}` may be passed through */** arguments; it decides the weights",
+            )
+
     def truthy_member(self, param: LegacyParam) -> Expr:
+        if param.chosen_by is not None:
+            return self.chosen_member(param, *param.chosen_by)
         if param.pretrained is None:
             raise _Problem(
                 Code.NO_LEGACY_WEIGHTS,
@@ -94,11 +105,7 @@ class _CallRewriter(Generic[Arg, Expr]):
         key, switched_member = param.switch
         index = self.argument(key)
         if index is None:
-            if self.layout.star_kwargs or self.layout.star_args:
-                raise _Problem(
-                    Code.NOT_FIXABLE,
-                    f"`{key}` may be passed through */** arguments; it decides the weights",
-                )
+            self.check_not_starred(key)
             return self.reference(param.pretrained)
         syntax = self.syntax
         switch_value = syntax.value(self.args[index])
@@ -117,6 +124,31 @@ class _CallRewriter(Generic[Arg, Expr]):
             self.reference(param.pretrained),
         )
 
+    def chosen_member(self, param: LegacyParam, key: str, members: dict[str, str]) -> Expr:
+        """The member for the builder that argument `key` names (`backbone_name="resnet50"`);
+        where that is not a constant, the member's name, where every builder's is the same."""
+        index = self.argument(key)
+        if index is None:
+            self.check_not_starred(key)
+            raise _Problem(Code.NOT_FIXABLE, f"`{key}` is not given; it decides the weights")
+        value = self.syntax.value(self.args[index])
+        literal = self.syntax.literal(value)
+        if isinstance(literal, str) and literal in members:
+            return self.reference(members[literal])
+        if literal is not NOT_LITERAL:
+            raise _Problem(
+                Code.NOT_FIXABLE,
+                f"`{key}={self.syntax.one_line(value)}` names no builder with legacy weights: "
+                f"`{param.legacy}=True` raises",
+            )
+        names = {member.rpartition(".")[2] for member in members.values()}
+        if len(names) != 1:
+            raise _Problem(
+                Code.NOT_FIXABLE,
+                f"`{key}={self.syntax.one_line(value)}` decides the weights and is not a constant",
+            )
+        return self.syntax.string(names.pop())
+
     def new_value(self, param: LegacyParam, value: Expr) -> Expr:
         syntax = self.syntax
         literal = syntax.literal(value)
@@ -129,7 +161,7 @@ class _CallRewriter(Generic[Arg, Expr]):
                 replacement = syntax.none()
             # Parentheses around the old value may hold comments: keep them.
             return syntax.keep_parentheses(replacement, value)
-        if param.pretrained is None:
+        if param.pretrained is None and param.chosen_by is None:
             raise _Problem(
                 Code.NO_LEGACY_WEIGHTS,
                 f"{self.builder.name} has no legacy weights: "
@@ -159,6 +191,7 @@ class _CallRewriter(Generic[Arg, Expr]):
         new_values: dict[int, Expr] = {}
         renamed: dict[int, str] = {}
         implicit: list[str] = []
+        unmoved = self.layout.positional_count  # a positional argument that must stay one
         for param in self.builder.legacy:
             legacy_index = self.layout.keywords.get(param.legacy)
             given = [i for i in (legacy_index, self.argument(param.new)) if i is not None]
@@ -179,6 +212,7 @@ class _CallRewriter(Generic[Arg, Expr]):
                     if positional:
                         written = syntax.one_line(value)
                         plan.problems.append(_flag_or_weights(written, param.new, param.legacy))
+                        unmoved = min(unmoved, index)
                     continue
                 if not is_legacy_flag(literal):
                     continue
@@ -203,10 +237,19 @@ class _CallRewriter(Generic[Arg, Expr]):
         if implicit and self.layout.star_kwargs and not plan.problems:
             names = " or ".join(f"`{name}`" for name in implicit)
             plan.problems.append((Code.NOT_FIXABLE, f"**-arguments may carry {names}"))
+        order = self.builder.positional_order
+        # Each positional argument is deprecated on a keyword-only builder: all become keywords
+        # (but those before one that must stay), or, elsewhere, those from the first converted.
+        moved = self.builder.keyword_only and unmoved == self.layout.positional_count
+        if moved and self.layout.positional_count and not self.layout.star_args:
+            first_converted = 0
+            if not plan.changes:
+                names = ", ".join(order[: self.layout.positional_count])
+                plan.changes.append(f"positional arguments made keywords: {names}")
+        else:
+            first_converted = min(converted, default=self.layout.positional_count)
         if not plan.changes:
             return plan
-        first_converted = min(converted, default=self.layout.positional_count)
-        order = self.builder.positional_order
         new_args = []
         for index, arg in enumerate(self.args):
             value = new_values.get(index, syntax.value(arg))
@@ -312,7 +355,8 @@ def plan_named_call(
     builder = table.builder_named(builder_name) if builder_name else None
     if builder is not None:
         reference = reference_for(min(names))
-        return plan_builder_call(builder, args, reference, syntax), builder.name
+        registered = builder.name if builder.name in table.builders else None  # not a helper
+        return plan_builder_call(builder, args, reference, syntax), registered
     if not names or not all(table.is_get_model(name) for name in names):
         return None
     if not args or syntax.keyword(args[0]) or syntax.star(args[0]):
@@ -322,5 +366,5 @@ def plan_named_call(
     if builder is None:
         return plan_dynamic_call(args, table.renames_shared_by_all_builders, syntax), None
     # get_model(name, **config): the name is the only positional argument.
-    builder = dataclasses.replace(builder, positional_order=("name",))
+    builder = dataclasses.replace(builder, positional_order=("name",), keyword_only=False)
     return plan_builder_call(builder, args, reference_for(min(names)), syntax), builder.name

@@ -73,14 +73,21 @@ def _legacy_pairs(builder: Callable[..., Any], shim_code: Any) -> dict[str, tupl
     return {}
 
 
-def _describe_default(builder_name: str, legacy_name: str, default: Any) -> dict[str, Any]:
+def _describe_default(
+    builder_name: str, legacy_name: str, default: Any, names: list[str]
+) -> dict[str, Any]:
     """What `legacy_name=<value>` means, as data: the member for a truthy value, the member a
-    truthy keyword argument switches to (`quantize=True`), and members for special strings."""
+    truthy keyword argument switches to (`quantize=True`), members for special strings, and,
+    where another argument names a builder (`backbone_name`), the member for each name it
+    takes (`names`: every registered builder's)."""
     if not callable(default):
-        return {"pretrained": _member(default), "switch": None, "strings": {}}
+        return {"pretrained": _member(default), "switch": None, "strings": {}, "chosen_by": None}
 
     kwargs = _RecordingKwargs({legacy_name: True})
-    when_true = default(kwargs)
+    try:
+        when_true = default(kwargs)
+    except KeyError:  # it reads an argument the call must give
+        return _chosen_by(builder_name, legacy_name, default, kwargs.read - {legacy_name}, names)
     others = kwargs.read - {legacy_name}
     if len(others) > 1:
         raise SystemExit(f"{builder_name}: legacy default reads {sorted(others)}; extend the table")
@@ -99,7 +106,29 @@ def _describe_default(builder_name: str, legacy_name: str, default: Any) -> dict
     special = default({legacy_name: legacy_api.LEGACY_STRING})
     if special is not when_true:
         strings[legacy_api.LEGACY_STRING] = _member(special)
-    return {"pretrained": _member(when_true), "switch": switch, "strings": strings}
+    return {
+        "pretrained": _member(when_true),
+        "switch": switch,
+        "strings": strings,
+        "chosen_by": None,
+    }
+
+
+def _chosen_by(
+    builder_name: str, legacy_name: str, default: Any, read: set[str], names: list[str]
+) -> dict[str, Any]:
+    if len(read) != 1:
+        raise SystemExit(f"{builder_name}: legacy default reads {sorted(read)}; extend the table")
+    (key,) = read
+    members = {}
+    for name in names:
+        try:
+            members[name] = _member(default({legacy_name: True, key: name}))
+        except (KeyError, AttributeError):
+            continue  # not a name it takes
+    if not members:
+        raise SystemExit(f"{builder_name}: no value of {key} gives legacy weights")
+    return {"pretrained": None, "switch": None, "strings": {}, "chosen_by": (key, members)}
 
 
 def _members(builders: dict[str, Any]) -> set[str]:
@@ -111,16 +140,21 @@ def _members(builders: dict[str, Any]) -> set[str]:
             entry["pretrained"],
             *(entry["switch"] or ())[1:],
             *entry["strings"].values(),
+            *(entry["chosen_by"] or ((), {}))[1].values(),
         ]
         if member
     }
 
 
 def _positional_order(builder: Callable[..., Any]) -> tuple[str, ...]:
-    # kwonly_to_pos_or_kw maps positional arguments onto the builder's current parameters in order.
+    """kwonly_to_pos_or_kw maps positional arguments onto the builder's keyword-only parameters
+    in order, with a deprecation warning: the rules make each of them a keyword, which holds
+    where every parameter is keyword-only."""
     kinds = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-    params = inspect.signature(builder).parameters.values()
-    return tuple(p.name for p in params if p.kind not in kinds)
+    params = [p for p in inspect.signature(builder).parameters.values() if p.kind not in kinds]
+    if any(p.kind is not inspect.Parameter.KEYWORD_ONLY for p in params):
+        raise SystemExit(f"{builder.__name__}: a parameter is not keyword-only; extend the table")
+    return tuple(p.name for p in params)
 
 
 def _public_names(module: Any) -> set[str]:
@@ -199,16 +233,22 @@ def collect() -> dict[str, Any]:
         if not any(part.startswith("_") for part in info.name.split("."))
     ]
     shim_code = _shim_code()
-    builders: dict[str, Any] = {}
-    ids = {}
-    for name in sorted(models.list_models()):
-        builder = models.get_model_builder(name)
-        ids[id(builder)] = name
+    names = sorted(models.list_models())
+
+    def entry(name: str, builder: Callable[..., Any]) -> dict[str, Any]:
         legacy = [
-            {"legacy": legacy_name, "new": new_name} | _describe_default(name, legacy_name, default)
+            {"legacy": legacy_name, "new": new_name}
+            | _describe_default(name, legacy_name, default, names)
             for new_name, (legacy_name, default) in _legacy_pairs(builder, shim_code).items()
         ]
-        builders[name] = {"parameters": _positional_order(builder), "legacy": tuple(legacy)}
+        return {"parameters": _positional_order(builder), "legacy": tuple(legacy)}
+
+    builders: dict[str, Any] = {}
+    ids = {}
+    for name in names:
+        builder = models.get_model_builder(name)
+        ids[id(builder)] = name
+        builders[name] = entry(name, builder)
 
     paths: dict[str, str] = {}
     get_model_paths = []
@@ -226,13 +266,24 @@ def collect() -> dict[str, Any]:
             if is_enum and issubclass(value, WeightsEnum) and value is not WeightsEnum:
                 if attr in public and attr == value.__name__:
                     enum_modules.setdefault(attr, []).append(module.__name__)
-    used = {member.split(".")[0] for member in _members(builders)}
+    helpers: dict[str, Any] = {}  # other callables the shim wraps (`resnet_fpn_backbone`)
+    helper_paths: dict[str, str] = {}
+    helper_ids = set()
+    for module in modules:
+        for attr, value in sorted(vars(module).items()):
+            if callable(value) and id(value) not in ids and _legacy_pairs(value, shim_code):
+                helpers[attr] = entry(attr, value)
+                helper_paths[f"{module.__name__}.{attr}"] = attr
+                helper_ids.add(id(value))
+    if set(helpers) & set(builders):
+        raise SystemExit(f"helpers named as builders: {sorted(set(helpers) & set(builders))}")
+    used = {member.split(".")[0] for member in _members({**builders, **helpers})}
     star_exports = {}
     for module in modules:  # what `from module import *` binds, of the names the rules act on
         exported = {}
         for attr in sorted(_public_names(module)):
             value = getattr(module, attr, None)
-            if id(value) in ids and callable(value):
+            if (id(value) in ids or id(value) in helper_ids) and callable(value):
                 exported[attr] = f"{module.__name__}.{attr}"
             elif attr in used and module.__name__ in enum_modules.get(attr, []):
                 exported[attr] = f"{module.__name__}.{attr}"
@@ -245,7 +296,9 @@ def collect() -> dict[str, Any]:
     return {
         "version": torchvision.__version__.split("+")[0],
         "builders": builders,
+        "helpers": helpers,
         "paths": dict(sorted(paths.items())),
+        "helper_paths": helper_paths,
         "get_model_paths": tuple(sorted(get_model_paths)),
         "model_modules": tuple(sorted(module.__name__ for module in modules)),
         "enum_modules": {
@@ -259,8 +312,9 @@ def collect() -> dict[str, Any]:
 
 
 def render(data: dict[str, Any]) -> str:
-    def block(name: str, comment: str, value: Any) -> str:
-        return f"# {comment}\n{name} = {pprint.pformat(value, width=100, sort_dicts=False)}\n"
+    def block(name: str, comment: str, value: Any, annotation: str = "") -> str:
+        text = pprint.pformat(value, width=100, sort_dicts=False)
+        return f"# {comment}\n{name}{annotation} = {text}\n"
 
     return "\n".join(
         [
@@ -276,6 +330,19 @@ def render(data: dict[str, Any]) -> str:
                 data["builders"],
             ),
             block("PATHS", "Every importable path of a builder -> registered name.", data["paths"]),
+            block(
+                "HELPERS",
+                "Other callables torchvision's shim wraps, by function name, as BUILDERS: a "
+                "truthy legacy value means the member `chosen_by` gives for the builder another "
+                "argument names.",
+                data["helpers"],
+                ": dict[str, dict[str, object]]",  # what mypy cannot infer from empty dicts
+            ),
+            block(
+                "HELPER_PATHS",
+                "Every importable path of a helper -> its name.",
+                data["helper_paths"],
+            ),
             block(
                 "GET_MODEL_PATHS",
                 "Paths of `get_model(name, **config)`, which calls the builder registered as name.",

@@ -18,6 +18,7 @@ class ParamEntry(TypedDict):
     pretrained: str | None
     switch: tuple[str, str] | None
     strings: dict[str, str]
+    chosen_by: tuple[str, dict[str, str]] | None
 
 
 class BuilderEntry(TypedDict):
@@ -41,6 +42,8 @@ class LegacyParam:
     pretrained: str | None  # member a truthy value means, e.g. "ResNet50_Weights.IMAGENET1K_V1"
     switch: tuple[str, str] | None  # (keyword, member when that keyword is truthy)
     strings: dict[str, str]  # special string values, e.g. {"legacy": "..._Weights.COCO_LEGACY"}
+    # (keyword, member for each builder it may name): `backbone_name` of resnet_fpn_backbone
+    chosen_by: tuple[str, dict[str, str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -48,12 +51,15 @@ class Builder:
     name: str
     positional_order: tuple[str, ...]
     legacy: tuple[LegacyParam, ...]
+    # Every parameter keyword-only (as the generator checks for builders and helpers): a
+    # positional argument is deprecated, and bound by kwonly_to_pos_or_kw in `positional_order`.
+    keyword_only: bool = True
 
 
 @dataclass(frozen=True)
 class LegacyTable:
     builders: Mapping[str, BuilderEntry]  # registered name -> what the shim does with it
-    paths: Mapping[str, str]  # public import path -> registered name
+    paths: Mapping[str, str]  # public import path -> registered name (or helper name)
     enum_modules: Mapping[str, tuple[str, ...]]  # weights enum -> modules exporting it
     get_model_paths: frozenset[str]
     model_modules: frozenset[str]  # torchvision.models and its public submodules
@@ -61,14 +67,17 @@ class LegacyTable:
     star_exports: Mapping[str, Mapping[str, str]]
     # module -> legacy parameter -> what a truthy value means for each builder the module holds
     namespace_members: Mapping[str, Mapping[str, SharedMember]]
+    # other callables the shim wraps, by function name (`resnet_fpn_backbone`), in `paths` too
+    helpers: Mapping[str, BuilderEntry] = field(default_factory=dict)
     _built: dict[str, Builder | None] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
 
     def builder_named(self, name: str) -> Builder | None:
-        """The builder registered under `name` (what `torchvision.models.get_model` takes)."""
+        """The builder registered under `name` (what `torchvision.models.get_model` takes), or
+        the helper of that name."""
         if name not in self._built:
-            entry = self.builders.get(name)
+            entry = self.builders.get(name) or self.helpers.get(name)
             self._built[name] = None
             if entry is not None:
                 self._built[name] = Builder(
@@ -147,7 +156,7 @@ class LegacyTable:
         """Whether the builder registered as `name` is a function of that name, as torch.hub
         entry points are (not so the quantized builders, registered as `quantized_<function
         name>`)."""
-        return any(
+        return name in self.builders and any(
             path.rpartition(".")[2] == name and registered == name
             for path, registered in self.paths.items()
         )
@@ -161,7 +170,7 @@ def generated() -> LegacyTable:
 
     return LegacyTable(
         builders=cast("dict[str, BuilderEntry]", legacy_table.BUILDERS),
-        paths=legacy_table.PATHS,
+        paths={**legacy_table.PATHS, **legacy_table.HELPER_PATHS},
         enum_modules=legacy_table.ENUM_MODULES,
         get_model_paths=frozenset(legacy_table.GET_MODEL_PATHS),
         model_modules=frozenset(legacy_table.MODEL_MODULES),
@@ -169,4 +178,5 @@ def generated() -> LegacyTable:
         namespace_members=cast(
             "dict[str, dict[str, SharedMember]]", legacy_table.NAMESPACE_MEMBERS
         ),
+        helpers=cast("dict[str, BuilderEntry]", legacy_table.HELPERS),
     )

@@ -220,6 +220,8 @@ class _CallRewriter(Generic[Arg, Expr]):
                 new_values[index] = self.new_value(param, value)
             except _Problem as problem:
                 plan.problems.append((problem.code, problem.message))
+                if positional:
+                    unmoved = min(unmoved, index)
                 continue
             if legacy_index is not None:
                 renamed[index] = param.new

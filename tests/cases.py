@@ -23,7 +23,15 @@ from migrate_weights.tables.table import LegacyTable
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
-RULES = ("builder_call", "names", "hub_load", "partial", "model_urls", "models_utils")
+RULES = (
+    "builder_call",
+    "names",
+    "hub_load",
+    "partial",
+    "model_urls",
+    "models_utils",
+    "removed_api",
+)
 CASE_FOLDERS = (*RULES, "source_files")
 NOTEBOOKS = FIXTURES / "notebooks"
 SAMPLE = FIXTURES / "legacy_sample"

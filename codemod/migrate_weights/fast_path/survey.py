@@ -10,7 +10,7 @@ from migrate_weights.fast_path.names import Names, imported_names
 from migrate_weights.fast_path.source import FullPath
 from migrate_weights.pipeline.parse import Nodes
 from migrate_weights.pipeline.screen import might_be_a_flag
-from migrate_weights.rules import legacy_api, model_urls, models_utils
+from migrate_weights.rules import legacy_api, model_urls, models_utils, removed_api
 from migrate_weights.rules.names import Ambiguous, Resolved
 from migrate_weights.tables.table import LegacyTable
 
@@ -121,11 +121,19 @@ def survey_module(source: bytes, names: Names, nodes: Nodes, table: LegacyTable)
         if id(name) not in taken and is_model_urls_dict(names.qualified(name)):
             raise FullPath
     imports = nodes.of(ast.Import)
+    removed = removed_api.generated()
     for statement in imports:
+        if any(alias.name in removed.modules for alias in statement.names):
+            raise FullPath  # the removed-API rule is the full path's
         if any(alias.name.startswith(legacy_api.UTILS_MODULE) for alias in statement.names):
             survey.utils_imports.append(statement)
     imports_from = nodes.of(ast.ImportFrom)
     for statement_from in imports_from:
+        module = statement_from.module or ""
+        if statement_from.level == 0 and any(
+            removed.removed(module, alias.name) for alias in statement_from.names
+        ):
+            raise FullPath
         imported = [qualified for _, qualified in imported_names(statement_from)]
         if any(qualified.startswith(legacy_api.UTILS_MODULE) for qualified in imported):
             survey.utils_imports.append(statement_from)

@@ -2,7 +2,8 @@
 analysis) and rewrites their arguments as the rules decide (rules/), on LibCST's nodes.
 
 Other legacy forms are fed from here to their adapters: targets.py (a builder call made through
-torch.hub.load or a partial), model_urls.py and models_utils.py (the removed API)."""
+torch.hub.load or a partial), model_urls.py, models_utils.py and removed_api.py (the removed
+API)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from migrate_weights.diagnostics import CallRewrite, Diagnostic, Finding
 from migrate_weights.full_path.imports import append_names, remove_statements
 from migrate_weights.full_path.model_urls import ModelUrls
 from migrate_weights.full_path.models_utils import ModelsUtils
+from migrate_weights.full_path.removed_api import RemovedApi
 from migrate_weights.full_path.targets import find_target, settle
 from migrate_weights.pipeline.parse import Parsed
 from migrate_weights.pipeline.scopes import Scopes
@@ -80,6 +82,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         self.references = EnumReferences(style, self.scopes.everywhere.keys(), table)
         self._model_urls = ModelUrls(self)
         self._models_utils = ModelsUtils(self)
+        self._removed_api = RemovedApi(self)
         # Import statements as left, by where they were
         self._imports: dict[tuple[int, int], cst.Import | cst.ImportFrom] = {}
 
@@ -127,11 +130,13 @@ class MigrateWeights(VisitorBasedCodemodCommand):
     ) -> cst.ImportFrom:
         self._model_urls.leave_import_from(original_node)
         left = self._models_utils.leave_import_from(original_node, updated_node)
+        left = self._removed_api.leave_import_from(original_node, left)
         self._imports[self._read_at(original_node)] = left
         return left
 
     def leave_Import(self, original_node: cst.Import, updated_node: cst.Import) -> cst.Import:
         left = self._models_utils.leave_import(original_node, updated_node)
+        self._removed_api.leave_import(original_node)
         self._imports[self._read_at(original_node)] = left
         return left
 

@@ -11,15 +11,7 @@ from migrate_weights.full_path.rule_context import RuleContext
 from migrate_weights.rules import models_utils
 from migrate_weights.rules.legacy_api import UTILS_FUNCTION, UTILS_MODULE, UTILS_NEW_MODULE
 from migrate_weights.rules.models_utils import NEW_PATH, PLAIN_IMPORT_REPLACEMENT, REMOVED_PATH
-from migrate_weights.syntax.cst_nodes import one_line, source
-
-
-def _dotted(path: str) -> cst.BaseExpression:
-    first, *rest = path.split(".")
-    node: cst.BaseExpression = cst.Name(first)
-    for name in rest:
-        node = cst.Attribute(node, cst.Name(name))
-    return node
+from migrate_weights.syntax.cst_nodes import dotted, one_line, source
 
 
 def _import_alias(alias: cst.ImportAlias) -> cst.ImportAlias:
@@ -28,7 +20,7 @@ def _import_alias(alias: cst.ImportAlias) -> cst.ImportAlias:
     if get_full_name_for_node(alias.name) != UTILS_MODULE:
         return alias
     module = UTILS_NEW_MODULE if alias.asname else PLAIN_IMPORT_REPLACEMENT
-    return alias.with_changes(name=_dotted(module))
+    return alias.with_changes(name=dotted(module))
 
 
 class ModelsUtils:
@@ -59,7 +51,7 @@ class ModelsUtils:
             if any(alias.name.value != UTILS_FUNCTION for alias in names):
                 self.command.report(original, models_utils.other_names(one_line(original)))
                 return updated
-            migrated = updated.with_changes(module=_dotted(UTILS_NEW_MODULE), names=names)
+            migrated = updated.with_changes(module=dotted(UTILS_NEW_MODULE), names=names)
             needed: list[str] = []
         elif module == "torchvision.models" and not isinstance(updated.names, cst.ImportStar):
             migrated, needed = self._utils_from_models(updated)
@@ -120,7 +112,7 @@ class ModelsUtils:
             return updated
         if REMOVED_PATH not in self.command.qualified_names(original):
             return updated
-        migrated = _dotted(NEW_PATH)
+        migrated = dotted(NEW_PATH)
         assert isinstance(migrated, cst.Attribute)
         migrated = migrated.with_changes(lpar=updated.lpar, rpar=updated.rpar)
         self._fixed(original, updated, migrated)

@@ -26,6 +26,7 @@ from typing import Any
 
 from migrate_weights.diagnostics import UnsafeRewrite
 from migrate_weights.pipeline.parse import blocks, start_line
+from migrate_weights.rules.legacy_api import IMPORT_ROOTS
 
 Position = tuple[int, int]  # line, 1-based column in characters, as findings report them
 Replacement = tuple[int, int, bytes]  # bytes [start, end) of the old source, and their new text
@@ -40,7 +41,7 @@ def _is_managed_import(node: ast.stmt) -> bool:
         names = [alias.name for alias in node.names]
     else:
         return False
-    return all(name.split(".")[0] in ("torchvision", "torch") for name in names)
+    return all(name.split(".")[0] in IMPORT_ROOTS for name in names)
 
 
 def _only_appended(old: ast.ImportFrom, new: ast.ImportFrom) -> bool:

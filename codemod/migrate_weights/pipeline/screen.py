@@ -77,17 +77,23 @@ def _names_the_repository(value: ast.expr) -> bool:
     return isinstance(value, ast.Constant) and HUB_REPOSITORY.decode() in str(value.value)
 
 
-def _needs_rewrite(nodes: Nodes, hub: bool, removed_api: bool) -> bool:
-    """`hub`: the source spells the hub repository; `removed_api`: it names `model_urls` or
-    `utils`, without which no name or import of the removed API is worth a look."""
-    from migrate_weights.tables.table import generated  # for a file that passed the text check
+def _needs_rewrite(nodes: Nodes, hub: bool, urls_or_utils: bool) -> bool:
+    """`hub`: the source spells the hub repository; `urls_or_utils`: it names `model_urls` or
+    `utils`, without which no name or import of those rules is worth a look."""
+    from migrate_weights.rules import removed_api  # for a file that passed the text check
+    from migrate_weights.tables.table import generated
 
     table = generated()
     legacy, new = table.parameter_names
     builders = set(table.function_names) | {_function_of(path) for path in table.get_model_paths}
     partials, loads = {_function_of(legacy_api.PARTIAL)}, {_function_of(legacy_api.HUB_LOAD)}
     imports_from = nodes.of(ast.ImportFrom)
+    removed = removed_api.generated()
     for statement in imports_from:  # what imports bind under other names
+        if statement.module and any(
+            removed.removed(statement.module, alias.name) for alias in statement.names
+        ):
+            return True
         if statement.module:
             if statement.module.startswith("torchvision.models"):
                 known = builders
@@ -98,6 +104,9 @@ def _needs_rewrite(nodes: Nodes, hub: bool, removed_api: bool) -> bool:
                 }
                 known = modules.get(statement.module, set())
             known.update(a.asname for a in statement.names if a.asname and a.name in known)
+    for plain in nodes.of(ast.Import):
+        if any(alias.name in removed.modules for alias in plain.names):
+            return True
     calls = nodes.of(ast.Call)
     for call in calls:
         for keyword in call.keywords:
@@ -115,7 +124,7 @@ def _needs_rewrite(nodes: Nodes, hub: bool, removed_api: bool) -> bool:
             return True
         if callee in partials and call.args and _terminal_name(call.args[0]) in builders:
             return True
-    for kind in (ast.Import, ast.ImportFrom, ast.Attribute, ast.Name) if removed_api else ():
+    for kind in (ast.Import, ast.ImportFrom, ast.Attribute, ast.Name) if urls_or_utils else ():
         for node in nodes.of(kind):
             if _is_removed_module(node) or _terminal_name(node) in legacy_api.MODEL_URLS_DICTS:
                 return True
@@ -138,8 +147,10 @@ _FLAG_AS_WEIGHTS = re.compile(  # the keyword, then what a constant may start wi
 _FROM_MODELS = re.compile(rb"from(?<!\wfrom)[\s\\]+torchvision\.models\b")
 _CALLED = re.compile(_GAP + rb"\(")
 _IMPORTED = re.compile(  # what follows `from torchvision.models[...]`: the names it imports
-    rb"(?:\.\w+)*[\s\\]+import(?:[ \t]*\((?P<enclosed>[^)#]*)\)|(?P<listed>(?:[^\n#\\]|\\\r?\n)*))"
+    rb"(?P<path>(?:\.\w+)*)[\s\\]+import"
+    rb"(?:[ \t]*\((?P<enclosed>[^)#]*)\)|(?P<listed>(?:[^\n#\\]|\\\r?\n)*))"
 )
+_FROM_PACKAGES = re.compile(rb"from(?<!\wfrom)[\s\\]+(torchvision\.(?:models|transforms))\b")
 _IMPORTED_NAME = re.compile(rb"(\w+)(?:\s+as\s+(\w+))?")
 _REMOVED_MODULE_PATH = re.compile(rb"models[\s\\]*\.[\s\\]*utils")
 # `<namespace>.__dict__[name](...)`, `getattr(<namespace>, name)(...)`: the lookup called, with
@@ -269,6 +280,42 @@ def _builders_imported_as(source: bytes) -> set[bytes] | None:
     return other_names
 
 
+@lru_cache(maxsize=1)
+def _removed_module_paths() -> re.Pattern[bytes]:
+    """A removed module's path in any statement or expression (`transforms.functional_tensor`)."""
+    from migrate_weights.rules.removed_api import generated
+
+    paths = [module.split(".")[-2:] for module in sorted(generated().modules)]
+    gap = rb"[\s\\]*\.[\s\\]*"
+    alternatives = [re.escape(a.encode()) + gap + re.escape(b.encode()) for a, b in paths]
+    return re.compile(rb"\b(?:" + b"|".join(alternatives) + rb")\b")
+
+
+def _imports_removed_api(source: bytes) -> bool:
+    """Whether a statement names a module torchvision removed, or a `from torchvision.models...`
+    or `from torchvision.transforms...` import a name it removed (rules/removed_api.py); where
+    the import cannot be read for sure, it may."""
+    from migrate_weights.rules.removed_api import generated
+
+    if _removed_module_paths().search(source):
+        return True
+    removed = generated()
+    for statement in _FROM_PACKAGES.finditer(source):
+        imported = _IMPORTED.match(source, statement.end())
+        if imported is None:
+            return True
+        module = (statement[1] + imported["path"]).decode()
+        listed = imported.group("enclosed") or imported.group("listed")
+        for part in listed.replace(b"\\", b" ").split(b","):
+            name = _IMPORTED_NAME.fullmatch(part.strip())
+            if name is None and part.strip() not in (b"", b"*"):
+                return True
+            imported_name = name[1].decode() if name else "*"
+            if removed.removed(module, imported_name):
+                return True
+    return False
+
+
 def _uses_a_builder(source: bytes, other_names: set[bytes]) -> bool:
     """Whether a builder is called with a positional or starred argument (not defined:
     torchvision's own sources define them all) or given first to a call (a partial)."""
@@ -298,6 +345,9 @@ def _has_traces(source: bytes) -> bool:
         return True
     if b"__dict__[" in source or b"getattr(" in source:  # a builder looked up at run time
         if _RUNTIME_LOOKUP_CALLED.search(source):
+            return True
+    if b"torchvision.transforms" in source or b"torchvision.models" in source:
+        if _imports_removed_api(source):
             return True
     other_names = _builders_imported_as(source) if b"torchvision.models" in source else set()
     return other_names is None or _uses_a_builder(source, other_names)
@@ -336,8 +386,8 @@ def might_use_torchvision(source: bytes) -> bool:
 
 def syntax_might_need_migration(source: bytes, module: Parsed) -> bool:
     """The walk of the syntax tree, for a module that passed the textual check."""
-    removed_api = b"model_urls" in source or b"utils" in source
-    return _needs_rewrite(module.nodes, HUB_REPOSITORY in source, removed_api)
+    urls_or_utils = b"model_urls" in source or b"utils" in source
+    return _needs_rewrite(module.nodes, HUB_REPOSITORY in source, urls_or_utils)
 
 
 def might_need_migration(source: bytes) -> bool:

@@ -12,6 +12,8 @@ UTILS_MODULE = "torchvision.models.utils"  # removed in torchvision 0.11
 UTILS_FUNCTION = "load_state_dict_from_url"  # its one name, which lives on in torch.hub
 UTILS_NEW_MODULE = "torch.hub"
 LEGACY_STRING = "legacy"  # `pretrained="legacy"`: the old weights where a builder has them
+# What the tool's own imports may import from: the safety check lets a fix add or edit these.
+IMPORT_ROOTS = ("torchvision", "torch")
 
 
 def is_legacy_flag(value: object) -> bool:

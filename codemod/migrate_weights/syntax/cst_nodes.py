@@ -39,6 +39,15 @@ def _dotted_name(node: cst.CSTNode) -> str | None:
     return ".".join(reversed(parts))
 
 
+def dotted(path: str) -> cst.Attribute | cst.Name:
+    """`a.b.c` as a node: the module of an import statement, or a path in an expression."""
+    first, *rest = path.split(".")
+    node: cst.Attribute | cst.Name = cst.Name(first)
+    for name in rest:
+        node = cst.Attribute(node, cst.Name(name))
+    return node
+
+
 def call_source(call: cst.Call) -> str:
     """A call's source from where its position is reported: without parentheses around it."""
     return source(call.with_changes(lpar=[], rpar=[]))

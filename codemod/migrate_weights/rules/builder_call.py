@@ -50,6 +50,10 @@ class CallPlan(Generic[Arg]):
         return Diagnostic(line, column, Code.FIXED, f"{label}: " + "; ".join(self.changes), fix)
 
 
+def _may_carry(names: Sequence[str]) -> Finding:
+    return Code.NOT_FIXABLE, "**-arguments may carry " + " or ".join(f"`{n}`" for n in names)
+
+
 def _flag_or_weights(written: str, new: str, legacy: str) -> Finding:
     problem = f"positional `{written}` is bound to `{new}`: a legacy `{legacy}` flag or weights"
     return Code.NOT_FIXABLE, problem + ", unknown until run time"
@@ -237,8 +241,7 @@ class _CallRewriter(Generic[Arg, Expr]):
             plan.changes.clear()
             return plan
         if implicit and self.layout.star_kwargs and not plan.problems:
-            names = " or ".join(f"`{name}`" for name in implicit)
-            plan.problems.append((Code.NOT_FIXABLE, f"**-arguments may carry {names}"))
+            plan.problems.append(_may_carry(implicit))
         order = self.builder.positional_order
         # Each positional argument is deprecated on a keyword-only builder: all become keywords
         # (but those before one that must stay), or, elsewhere, those from the first converted.
@@ -337,6 +340,10 @@ def plan_dynamic_call(
         elif bound is not None and keyworded:
             arg = syntax.as_keyword(arg, bound, value)
         new_args.append(arg)
+    given = {syntax.keyword(arg) for arg in args} | set(order[:positional])
+    implicit = [legacy for legacy, new in renames.items() if not {legacy, new} & given]
+    if layout.star_kwargs and implicit and not plan.problems:
+        plan.problems.append(_may_carry(implicit))
     if plan.changes:
         plan.args = tuple(new_args)
     return plan

@@ -25,19 +25,19 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from migrate_weights.diagnostics import CallRewrite, Diagnostic, Finding
+from migrate_weights.diagnostics import CallRewrite, Code, Diagnostic, Finding
 from migrate_weights.full_path.imports import append_names, remove_statements
 from migrate_weights.full_path.model_urls import ModelUrls
 from migrate_weights.full_path.models_utils import ModelsUtils
 from migrate_weights.full_path.removed_api import RemovedApi
 from migrate_weights.full_path.targets import find_target, settle
-from migrate_weights.pipeline.parse import Parsed
+from migrate_weights.pipeline.parse import Parsed, held_values
 from migrate_weights.pipeline.scopes import Scopes
 from migrate_weights.rules.builder_call import CallPlan, plan_dynamic_call, plan_named_call
-from migrate_weights.rules.names import Ambiguous, Resolution, Resolved, resolve
+from migrate_weights.rules.names import Ambiguous, Kind, Resolution, Resolved, resolve
 from migrate_weights.rules.references import EnumReferences, PlannedEdit
 from migrate_weights.rules.syntax import Reference
-from migrate_weights.syntax.cst_nodes import CST, member_reference
+from migrate_weights.syntax.cst_nodes import CST, member_reference, one_line
 from migrate_weights.syntax.text import from_import
 from migrate_weights.tables.table import LegacyTable
 
@@ -259,7 +259,102 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         if found is not None:
             return found
         looked_up_in = self._looked_up_in(callee)
-        return None if looked_up_in is None else self._plan_resolving(looked_up_in, looked_up)
+        if looked_up_in is not None:
+            return self._plan_resolving(looked_up_in, looked_up)
+        return self._plan_held(call, callee)
+
+    def _plan_held(self, call: cst.Call, callee: cst.BaseExpression) -> Planned:
+        """A call of what a name was assigned: a builder, one looked up in a module, or one of
+        a literal list, tuple or dict of them subscripted (`resnets[n](...)`)."""
+        values = self._held_values(callee)
+        if values is None:
+            return None
+        builders: set[str] = set()
+        namespaces: set[str] = set()
+        held = [self._held_value(value) for value in values]
+        for kind, name in filter(None, held):
+            (builders if kind == "builder" else namespaces).add(name)
+        renames = self.table.renames_shared_by_all_builders
+        if not builders and not namespaces:
+            return None
+        if None in held:  # a builder, or something else
+            order = self.table.parameters_shared_by_all_builders
+            probe = plan_dynamic_call(call.args, renames, CST, order)
+            if probe.args is None and not probe.problems:
+                return None
+            name = one_line(callee.value if isinstance(callee, cst.Subscript) else callee)
+            return (
+                CallPlan(problems=[(Code.NOT_FIXABLE, f"`{name}` may hold a builder or not")]),
+                None,
+            )
+        if namespaces:
+            order = self.table.parameters_shared_by_all_builders
+            shared = [self.table.namespace_members.get(name, {}) for name in sorted(namespaces)]
+            if builders:
+                shared.append(self.table.shared_members(builders))
+            common = {
+                legacy: member
+                for legacy, member in shared[0].items()
+                if all(other.get(legacy) == member for other in shared[1:])
+            }
+        else:
+            order = self.table.parameters_shared_by(builders)
+            common = self.table.shared_members(builders)
+        return plan_dynamic_call(call.args, renames, CST, order, common), None
+
+    def _held_values(self, callee: cst.BaseExpression) -> list[ast.expr] | None:
+        """The values a callee name (or a name subscripted) holds, where every binding of the
+        name assigns it one: those values, or the elements of those literal containers."""
+        subscripted = isinstance(callee, cst.Subscript)
+        node = callee.value if isinstance(callee, cst.Subscript) else callee
+        if not isinstance(node, cst.Name):
+            return None
+        read = self._reads.get(self._read_at(node))
+        if read is None or read.id != node.value:
+            return None
+        values: list[ast.expr] = []
+        for binding in self.scopes.bindings(read):
+            statement = binding.statement
+            if binding.kind is not Kind.OTHER or not isinstance(statement, ast.Assign):
+                return None
+            targets = statement.targets
+            if len(targets) != 1 or not isinstance(targets[0], ast.Name):
+                return None
+            value = statement.value
+            if subscripted != isinstance(value, (ast.Dict, ast.List, ast.Tuple)):
+                return None
+            if isinstance(value, ast.Dict) and None in value.keys:
+                return None  # `{**other}`: what else it holds is not here
+            values += held_values(value)
+        return values or None
+
+    def _held_value(self, value: ast.expr) -> tuple[str, str] | None:
+        """("builder", registered name) or ("namespace", module) for a value that is a builder
+        or a builder looked up in a torchvision module; None for anything else."""
+        lookup = value.func if isinstance(value, ast.Call) else value
+        if isinstance(value, ast.Call) and isinstance(lookup, ast.Name) and lookup.id == "getattr":
+            module = self._qualified(value.args[0]) if value.args else None
+            return ("namespace", module) if module and self.table.is_model_module(module) else None
+        if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Attribute):
+            if value.value.attr == "__dict__":
+                module = self._qualified(value.value.value)
+                if module and self.table.is_model_module(module):
+                    return "namespace", module
+            return None
+        qualified = self._qualified(value)
+        builder = self.table.builder_name_at(qualified) if qualified else None
+        return ("builder", builder) if builder and builder in self.table.builders else None
+
+    def _qualified(self, node: ast.expr) -> str | None:
+        """What `a.b.c` stands for, where `a` resolves to one of ours."""
+        attributes = ""
+        while isinstance(node, ast.Attribute):
+            attributes = f".{node.attr}{attributes}"
+            node = node.value
+        if not isinstance(node, ast.Name) or (node.lineno, node.col_offset) not in self._reads:
+            return None
+        resolution = resolve(node.id, self.scopes.bindings(node), self.table.identity)
+        return resolution.qualified + attributes if isinstance(resolution, Resolved) else None
 
     def _plan_resolving(
         self, node: cst.BaseExpression, plan: Callable[[set[str], str | None], Planned]

@@ -89,3 +89,15 @@ def blocks(statement: ast.stmt) -> list[list[ast.stmt]]:
     found = [getattr(statement, name, []) for name in ("body", "orelse", "finalbody")]
     clauses = [*getattr(statement, "handlers", []), *getattr(statement, "cases", [])]
     return [block for block in found + [clause.body for clause in clauses] if block]
+
+
+def held_values(value: ast.expr) -> list[ast.expr]:
+    """What an assignment gives a name: its value (either of a conditional's), or the elements
+    of a literal list, tuple or dict (which a call may take one of: `resnets[n](...)`)."""
+    if isinstance(value, ast.IfExp):
+        return held_values(value.body) + held_values(value.orelse)
+    if isinstance(value, ast.Dict):
+        return [element for element in value.values if element is not None]
+    if isinstance(value, (ast.List, ast.Tuple)):
+        return list(value.elts)
+    return [value]

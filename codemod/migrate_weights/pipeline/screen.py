@@ -9,7 +9,7 @@ import ast
 import re
 from functools import lru_cache
 
-from migrate_weights.pipeline.parse import Nodes, Parsed, parse
+from migrate_weights.pipeline.parse import Nodes, Parsed, held_values, parse
 from migrate_weights.rules import legacy_api
 from migrate_weights.syntax.arguments import LITERAL_NODES
 
@@ -107,6 +107,9 @@ def _needs_rewrite(nodes: Nodes, hub: bool, urls_or_utils: bool) -> bool:
     for plain in nodes.of(ast.Import):
         if any(alias.name in removed.modules for alias in plain.names):
             return True
+    for assignment in nodes.of(ast.Assign):  # a builder held by a name, called later
+        if any(_terminal_name(value) in builders for value in held_values(assignment.value)):
+            return True
     calls = nodes.of(ast.Call)
     for call in calls:
         for keyword in call.keywords:
@@ -146,6 +149,7 @@ _FLAG_AS_WEIGHTS = re.compile(  # the keyword, then what a constant may start wi
 )  # fmt: skip
 _FROM_MODELS = re.compile(rb"from(?<!\wfrom)[\s\\]+torchvision\.models\b")
 _CALLED = re.compile(_GAP + rb"\(")
+_HELD = re.compile(rb"[ \t]*(?:[,)\]}#]|\r?\n|$)")  # what may follow a value
 _IMPORTED = re.compile(  # what follows `from torchvision.models[...]`: the names it imports
     rb"(?P<path>(?:\.\w+)*)[\s\\]+import"
     rb"(?:[ \t]*\((?P<enclosed>[^)#]*)\)|(?P<listed>(?:[^\n#\\]|\\\r?\n)*))"
@@ -329,7 +333,14 @@ def _uses_a_builder(source: bytes, other_names: set[bytes]) -> bool:
         defined = source[found.start() - 4 : found.start()] == b"def "
         if called and not defined and _passes_on(source, called.end()):
             return True
+        if not called and _HELD.match(source, found.end()) and not _in_import(source, found):
+            return True  # a value, which a name may hold and a call use
     return named_at_all and given_first.search(source) is not None
+
+
+def _in_import(source: bytes, found: re.Match[bytes]) -> bool:
+    line = source[source.rfind(b"\n", 0, found.start()) + 1 : found.start()].lstrip()
+    return line.startswith((b"from", b"import")) or not line  # a name alone: a continued import
 
 
 def _has_traces(source: bytes) -> bool:

@@ -6,7 +6,7 @@ verifier."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import TypedDict, cast
@@ -129,7 +129,26 @@ class LegacyTable:
     def parameters_shared_by_all_builders(self) -> tuple[str, ...]:
         """The parameters every builder takes first, in the same order (`weights`, `progress`):
         what positional arguments bind on a builder chosen at run time."""
-        orders = [entry["parameters"] for entry in self.builders.values()]
+        return self.parameters_shared_by(self.builders)
+
+    def shared_members(self, names: Iterable[str]) -> dict[str, SharedMember]:
+        """Legacy parameter -> the member name a truthy value means for each of the builders
+        registered as `names`, where every one of them takes it and means the member of one
+        name by it, which each accepts as a string (no switch such as `quantize`)."""
+        shared: dict[str, SharedMember] = {}
+        entries = [self.builders[name] for name in names]
+        for legacy in {param["legacy"] for entry in entries for param in entry["legacy"]}:
+            params = [p for entry in entries for p in entry["legacy"] if p["legacy"] == legacy]
+            members = {(p["pretrained"] or "").rpartition(".")[2] for p in params}
+            if len(params) == len(entries) and len(members) == 1 and "" not in members:
+                if not any(p["switch"] for p in params):
+                    strings = tuple(sorted({text for p in params for text in p["strings"]}))
+                    shared[legacy] = {"member": members.pop(), "strings": strings}
+        return shared
+
+    def parameters_shared_by(self, names: Iterable[str]) -> tuple[str, ...]:
+        """The parameters the builders registered as `names` all take first, in one order."""
+        orders = [self.builders[name]["parameters"] for name in names]
         shared = 0
         while all(len(o) > shared and o[shared] == orders[0][shared] for o in orders):
             shared += 1

@@ -4,8 +4,9 @@ torchvision with weight loading intercepted, request the same weights and build 
 architectures as the original, with no deprecation warning.
 
 Imports are written every way (star imports too), at module level, in the function (lazy) or
-under a guard; a builder may be looked up in its module as at run time (`getattr(models, "x")`),
-and a backbone helper (`resnet_fpn_backbone`) may stand for a builder.
+under a guard; a builder may be looked up in its module as at run time (`getattr(models, "x")`)
+or held by a name before it is called, and a backbone helper (`resnet_fpn_backbone`) may stand
+for a builder.
 The CI profile runs a few hundred modules;
 `MIGRATE_WEIGHTS_FUZZ=long pytest tests/verify/test_fuzz.py` runs thousands.
 """
@@ -61,7 +62,7 @@ def flag(draw: st.DrawFn, names: list[str]) -> str:
 
 
 @st.composite
-def helper_call(draw: st.DrawFn, style: str, names: list[str]) -> tuple[str, str]:
+def helper_call(draw: st.DrawFn, style: str, names: list[str]) -> tuple[str, str, str]:
     """A call of a backbone helper, whose legacy member is that of the builder it names."""
     helper = draw(st.sampled_from(sorted(generated().helpers)))
     module, attribute = generated().shortest_path(helper).rsplit(".", 1)
@@ -78,12 +79,12 @@ def helper_call(draw: st.DrawFn, style: str, names: list[str]) -> tuple[str, str
     else:
         arguments = [f"{key}={backbone}", f"pretrained={draw(flag(names))}"]
     spaced = [draw(st.sampled_from(SPACING)).format(a) for a in arguments + required]
-    return imports, f"{callee}({','.join(spaced)})"
+    return imports, callee, ",".join(spaced)
 
 
 @st.composite
-def call(draw: st.DrawFn, style: str, names: list[str]) -> tuple[str, str]:
-    """The import a call needs, and the call."""
+def call(draw: st.DrawFn, style: str, names: list[str]) -> tuple[str, str, str]:
+    """The import a call needs, the callee and the arguments."""
     if draw(st.integers(0, 7)) == 0:
         return draw(helper_call(style, names))
     quantized = draw(st.integers(0, 7)) == 0  # they calibrate on real data: slow
@@ -117,7 +118,7 @@ def call(draw: st.DrawFn, style: str, names: list[str]) -> tuple[str, str]:
         arguments.append(f"quantize={draw(st.sampled_from(['True', 'False', 'quantize']))}")
         names.append("quantize")
     spaced = [draw(st.sampled_from(SPACING)).format(argument) for argument in arguments]
-    return imports, f"{callee}({','.join(spaced)})"
+    return imports, callee, ",".join(spaced)
 
 
 @st.composite
@@ -132,13 +133,19 @@ def module(draw: st.DrawFn) -> tuple[str, list[str]]:
     if where == "function":
         return (
             "".join(
-                f"def build_{i}():\n    {imports}    return {source}\n\n\nmodel_{i} = build_{i}()\n"
-                for i, (imports, source) in enumerate(calls)
+                f"def build_{i}():\n    {imports}    return {callee}({arguments})\n\n\n"
+                f"model_{i} = build_{i}()\n"
+                for i, (imports, callee, arguments) in enumerate(calls)
             ),
             names,
         )
-    imports = "".join(dict.fromkeys(imports for imports, _ in calls))
-    body = "".join(f"model_{i} = {source}\n" for i, (_, source) in enumerate(calls))
+    imports = "".join(dict.fromkeys(imports for imports, _, _ in calls))
+    body = ""
+    for i, (_, callee, arguments) in enumerate(calls):
+        if draw(st.integers(0, 3)) == 0:  # the builder held by a name first
+            body += f"held_{i} = {callee}\nmodel_{i} = held_{i}({arguments})\n"
+        else:
+            body += f"model_{i} = {callee}({arguments})\n"
     if where == "guard":
         bound = [name for line in imports.splitlines() for name in _bound(line)]
         fallback = "".join(f"    {name} = None\n" for name in bound) or "    pass\n"

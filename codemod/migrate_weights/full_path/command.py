@@ -33,7 +33,12 @@ from migrate_weights.full_path.removed_api import RemovedApi
 from migrate_weights.full_path.targets import find_target, settle
 from migrate_weights.pipeline.parse import Parsed, held_values
 from migrate_weights.pipeline.scopes import Scopes
-from migrate_weights.rules.builder_call import CallPlan, plan_dynamic_call, plan_named_call
+from migrate_weights.rules.builder_call import (
+    CallPlan,
+    plan_builder_call,
+    plan_dynamic_call,
+    plan_named_call,
+)
 from migrate_weights.rules.names import Ambiguous, Kind, Resolution, Resolved, resolve
 from migrate_weights.rules.references import EnumReferences, PlannedEdit
 from migrate_weights.rules.syntax import Reference
@@ -273,10 +278,21 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         namespaces: set[str] = set()
         held = [self._held_value(value) for value in values]
         for kind, name in filter(None, held):
-            (builders if kind == "builder" else namespaces).add(name)
+            (namespaces if kind == "namespace" else builders).add(name)
         renames = self.table.renames_shared_by_all_builders
         if not builders and not namespaces:
             return None
+        helpers = builders - set(self.table.builders)
+        if helpers and not namespaces and len(builders) == 1 and None not in held:
+            (helper,) = helpers  # its arguments decide its weights: planned as a call of it
+            builder = self.table.builder_named(helper)
+            assert builder is not None
+            path = self.table.shortest_path(helper)
+            reference = self.member_reference(callee, path, "string")
+            return plan_builder_call(builder, call.args, reference, CST), None
+        if helpers:
+            builders -= helpers
+            held.append(None)  # a helper among others: what its call means varies
         if None in held:  # a builder, or something else
             order = self.table.parameters_shared_by_all_builders
             probe = plan_dynamic_call(call.args, renames, CST, order)
@@ -343,7 +359,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
             return None
         qualified = self._qualified(value)
         builder = self.table.builder_name_at(qualified) if qualified else None
-        return ("builder", builder) if builder and builder in self.table.builders else None
+        return ("builder", builder) if builder else None
 
     def _qualified(self, node: ast.expr) -> str | None:
         """What `a.b.c` stands for, where `a` resolves to one of ours."""

@@ -108,8 +108,9 @@ def _needs_rewrite(nodes: Nodes, hub: bool, urls_or_utils: bool) -> bool:
         if any(alias.name in removed.modules for alias in plain.names):
             return True
     for assignment in nodes.of(ast.Assign):  # a builder held by a name, called later
-        if any(_terminal_name(value) in builders for value in held_values(assignment.value)):
-            return True
+        for value in held_values(assignment.value):
+            if _terminal_name(value) in builders or _is_runtime_lookup(value):
+                return True
     calls = nodes.of(ast.Call)
     for call in calls:
         for keyword in call.keywords:
@@ -159,8 +160,11 @@ _IMPORTED_NAME = re.compile(rb"(\w+)(?:\s+as\s+(\w+))?")
 _REMOVED_MODULE_PATH = re.compile(rb"models[\s\\]*\.[\s\\]*utils")
 # `<namespace>.__dict__[name](...)`, `getattr(<namespace>, name)(...)`: the lookup called, with
 # arguments
-_RUNTIME_LOOKUP_CALLED = re.compile(
-    rb"(?:__dict__[\s\\]*\[[^\]\n]*\]|getattr[\s\\]*\([^()\n]*\))" + _GAP + rb"\((?![\s\\]*\))"
+_RUNTIME_LOOKUP = rb"(?:__dict__[\s\\]*\[[^\]\n]*\]|getattr[\s\\]*\([^()\n]*\))"
+_RUNTIME_LOOKUP_CALLED = re.compile(_RUNTIME_LOOKUP + _GAP + rb"\((?![\s\\]*\))")
+# ... or held by a name, to be called later
+_RUNTIME_LOOKUP_HELD = re.compile(
+    rb"=[ \t]*(?:[\w.]+\.)?" + _RUNTIME_LOOKUP + rb"[ \t]*(?:#|\r?\n|$)"
 )
 
 
@@ -355,7 +359,7 @@ def _has_traces(source: bytes) -> bool:
     if b"utils" in source and _REMOVED_MODULE_PATH.search(source):
         return True
     if b"__dict__[" in source or b"getattr(" in source:  # a builder looked up at run time
-        if _RUNTIME_LOOKUP_CALLED.search(source):
+        if _RUNTIME_LOOKUP_CALLED.search(source) or _RUNTIME_LOOKUP_HELD.search(source):
             return True
     if b"torchvision.transforms" in source or b"torchvision.models" in source:
         if _imports_removed_api(source):

@@ -88,6 +88,25 @@ def test_textual_check_skips_mentions_and_modern_code(source: bytes) -> None:
 @pytest.mark.parametrize(
     "source",
     [
+        b"import torchvision.models as tvm\nheld = getattr(tvm.quantization, n)\nm = held(1)\n",
+        b"from torchvision import models\nheld = models.__dict__[name]  # any\nm = held(True)\n",
+        b"from torchvision.models import *\nheld = getattr(quantization, name)\nm = held(True)\n",
+        b"from torchvision import (\n    models,\n)\nheld = getattr(models, n)\nm = held(1)\n",
+        b"import torchvision.models as tv\nRESNETS = {18: tv.resnet18}\nm = RESNETS[n](1)\n",
+    ],
+)
+def test_textual_check_passes_builders_held_by_names(source: bytes) -> None:
+    assert screen.might_use_torchvision(source)
+
+
+def test_textual_check_skips_lookups_in_other_objects() -> None:
+    source = b"import torchvision\nfrom torchvision import ops\nop = getattr(self, name)\nop(1)\n"
+    assert not screen.might_use_torchvision(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
         b"from torchvision.models import resnet50 as build\nm = build(True)\n",
         b"from torchvision.models.detection import (\n    ssd300_vgg16 as detector,\n)\n"
         b"m = detector(\n    *rest)\n",

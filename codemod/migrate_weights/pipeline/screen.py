@@ -69,6 +69,35 @@ def _is_runtime_lookup(func: ast.expr) -> bool:
     return isinstance(func, ast.Call) and _terminal_name(func.func) == "getattr"
 
 
+def _bound_by_torchvision_imports(nodes: Nodes) -> set[str] | None:
+    """The names the module's imports of torchvision bind; None where a star import of it may
+    bind any."""
+    bound = set()
+    for plain in nodes.of(ast.Import):
+        for alias in plain.names:
+            if alias.name.split(".")[0] == "torchvision":
+                bound.add(alias.asname or "torchvision")
+    for statement in nodes.of(ast.ImportFrom):
+        if (statement.module or "").split(".")[0] == "torchvision" and not statement.level:
+            for alias in statement.names:
+                if alias.name == "*":
+                    return None
+                bound.add(alias.asname or alias.name)
+    return bound
+
+
+def _root_name(value: ast.expr) -> str | None:
+    """The name a value is reached from: `models` in `models.resnet50`,
+    `getattr(models, name)` and `models.__dict__[name]`."""
+    if isinstance(value, ast.Call) and value.args:
+        value = value.args[0]
+    elif isinstance(value, ast.Subscript):
+        value = value.value
+    while isinstance(value, ast.Attribute):
+        value = value.value
+    return value.id if isinstance(value, ast.Name) else None
+
+
 def _values(call: ast.Call) -> list[ast.expr]:
     return [*call.args, *(keyword.value for keyword in call.keywords)]
 
@@ -107,9 +136,11 @@ def _needs_rewrite(nodes: Nodes, hub: bool, urls_or_utils: bool) -> bool:
     for plain in nodes.of(ast.Import):
         if any(alias.name in removed.modules for alias in plain.names):
             return True
+    bound = _bound_by_torchvision_imports(nodes)
     for assignment in nodes.of(ast.Assign):  # a builder held by a name, called later
         for value in held_values(assignment.value):
-            if _terminal_name(value) in builders or _is_runtime_lookup(value):
+            held = _terminal_name(value) in builders or _is_runtime_lookup(value)
+            if held and (bound is None or _root_name(value) in bound):
                 return True
     calls = nodes.of(ast.Call)
     for call in calls:
@@ -164,7 +195,17 @@ _RUNTIME_LOOKUP = rb"(?:__dict__[\s\\]*\[[^\]\n]*\]|getattr[\s\\]*\([^()\n]*\))"
 _RUNTIME_LOOKUP_CALLED = re.compile(_RUNTIME_LOOKUP + _GAP + rb"\((?![\s\\]*\))")
 # ... or held by a name, to be called later
 _RUNTIME_LOOKUP_HELD = re.compile(
-    rb"=[ \t]*(?:[\w.]+\.)?" + _RUNTIME_LOOKUP + rb"[ \t]*(?:#|\r?\n|$)"
+    rb"=[ \t]*(?:(?P<base>[\w.]+)\.)?(?:__dict__[\s\\]*\[[^\]\n]*\]|getattr[\s\\]*\([ \t]*"
+    rb"(?P<first>[\w.]*)[^()\n]*\))[ \t]*(?:#|\r?\n|$)"
+)
+_TORCHVISION_IMPORT_CONTINUED = re.compile(
+    rb"^[ \t]*(?:from|import)[ \t]+torchvision[^\n#]*[(\\][ \t]*(?:#[^\n]*)?\r?$", re.MULTILINE
+)
+# What an import of torchvision binds, in its plain one-line forms
+_TORCHVISION_IMPORT = re.compile(
+    rb"^[ \t]*(?:import[ \t]+torchvision(?:\.\w+)*(?:[ \t]+as[ \t]+(?P<alias>\w+))?[ \t]*(?:#|$)"
+    rb"|from[ \t]+torchvision(?:\.\w+)*[ \t]+import[ \t]+(?P<names>[\w \t,*]+)(?:#|$))",
+    re.MULTILINE,
 )
 
 
@@ -359,13 +400,34 @@ def _has_traces(source: bytes) -> bool:
     if b"utils" in source and _REMOVED_MODULE_PATH.search(source):
         return True
     if b"__dict__[" in source or b"getattr(" in source:  # a builder looked up at run time
-        if _RUNTIME_LOOKUP_CALLED.search(source) or _RUNTIME_LOOKUP_HELD.search(source):
+        if _RUNTIME_LOOKUP_CALLED.search(source) or _holds_a_lookup(source):
             return True
     if b"torchvision.transforms" in source or b"torchvision.models" in source:
         if _imports_removed_api(source):
             return True
     other_names = _builders_imported_as(source) if b"torchvision.models" in source else set()
     return other_names is None or _uses_a_builder(source, other_names)
+
+
+def _holds_a_lookup(source: bytes) -> bool:
+    """Whether a name is assigned a lookup (`getattr(models, name)`, `models.__dict__[name]`) in
+    what an import of torchvision binds; where such imports cannot be read for sure, in
+    anything."""
+    held = list(_RUNTIME_LOOKUP_HELD.finditer(source))
+    if not held:
+        return False
+    bound: set[bytes] = set()
+    for statement in _TORCHVISION_IMPORT.finditer(source):
+        if statement["names"] is None:
+            bound.add(statement["alias"] or b"torchvision")
+            continue
+        for part in statement["names"].split(b","):
+            words = part.split()
+            bound.add(words[-1] if words else b"")
+    if _TORCHVISION_IMPORT_CONTINUED.search(source) or b"*" in bound:
+        return True  # an import over several lines, or of everything: not read here
+    roots = ((lookup["base"] or lookup["first"] or b"").split(b".")[0] for lookup in held)
+    return any(root in bound for root in roots)
 
 
 def _imports_torchvision(source: bytes) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Sequence
-from typing import Optional
+from typing import Optional, cast
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
@@ -282,14 +282,14 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         renames = self.table.renames_shared_by_all_builders
         if not builders and not namespaces:
             return None
-        helpers = builders - set(self.table.builders)
-        if helpers and not namespaces and len(builders) == 1 and None not in held:
-            (helper,) = helpers  # its arguments decide its weights: planned as a call of it
-            builder = self.table.builder_named(helper)
+        if len(builders) == 1 and not namespaces and None not in held:
+            (name,) = builders  # one builder or helper: planned as a call of it
+            builder = self.table.builder_named(name)
             assert builder is not None
-            path = self.table.shortest_path(helper)
-            reference = self.member_reference(callee, path, "string")
-            return plan_builder_call(builder, call.args, reference, CST), None
+            reference = self.member_reference(callee, self.table.shortest_path(name), "string")
+            registered = name if name in self.table.builders else None
+            return plan_builder_call(builder, call.args, reference, CST), registered
+        helpers = builders - set(self.table.builders)
         if helpers:
             builders -= helpers
             held.append(None)  # a helper among others: what its call means varies
@@ -348,7 +348,8 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         """("builder", registered name) or ("namespace", module) for a value that is a builder
         or a builder looked up in a torchvision module; None for anything else."""
         lookup = value.func if isinstance(value, ast.Call) else value
-        if isinstance(value, ast.Call) and isinstance(lookup, ast.Name) and lookup.id == "getattr":
+        builtin = isinstance(lookup, ast.Name) and not self.scopes.bindings(lookup)
+        if isinstance(value, ast.Call) and builtin and cast(ast.Name, lookup).id == "getattr":
             module = self._qualified(value.args[0]) if value.args else None
             return ("namespace", module) if module and self.table.is_model_module(module) else None
         if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Attribute):

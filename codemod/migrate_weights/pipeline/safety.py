@@ -52,6 +52,17 @@ def _only_appended(old: ast.ImportFrom, new: ast.ImportFrom) -> bool:
     ]
 
 
+def _binds_the_same(old: ast.Import | ast.ImportFrom, new: ast.stmt) -> bool:
+    """Whether `new` is the same kind of import, binding the same names as `old`."""
+    if type(new) is not type(old):
+        return False
+    assert isinstance(new, (ast.Import, ast.ImportFrom))
+    if isinstance(old, ast.Import):
+        return [alias.asname for alias in old.names] == [alias.asname for alias in new.names]
+    names = [(alias.name, alias.asname) for alias in old.names]
+    return names == [(alias.name, alias.asname) for alias in new.names]
+
+
 class _Lines:
     """A module's lines as UTF-8, the encoding the syntax tree's columns count in."""
 
@@ -119,8 +130,9 @@ class _Comparison:
         if isinstance(old, (ast.Import, ast.ImportFrom)) and _is_managed_import(old):
             if isinstance(old, ast.ImportFrom) and _only_appended(old, new):
                 return True
-            # An import a fix was reported at, wherever it sits (in a `try` with a fallback).
-            if self.is_edited(old) and _is_managed_import(new):
+            # An import a fix was reported at, wherever it sits (in a `try` with a fallback):
+            # the same names bound, from another module of torch or torchvision.
+            if self.is_edited(old) and _is_managed_import(new) and _binds_the_same(old, new):
                 return True
         # The same text parses to the same tree, and is cheaper to compare.
         if isinstance(old, ast.stmt) and old.col_offset == new.col_offset:

@@ -194,9 +194,9 @@ _REMOVED_MODULE_PATH = re.compile(rb"models[\s\\]*\.[\s\\]*utils")
 _RUNTIME_LOOKUP = rb"(?:__dict__[\s\\]*\[[^\]\n]*\]|getattr[\s\\]*\([^()\n]*\))"
 _RUNTIME_LOOKUP_CALLED = re.compile(_RUNTIME_LOOKUP + _GAP + rb"\((?![\s\\]*\))")
 # ... or held by a name, to be called later
-_RUNTIME_LOOKUP_HELD = re.compile(
-    rb"=[ \t]*(?:(?P<base>[\w.]+)\.)?(?:__dict__[\s\\]*\[[^\]\n]*\]|getattr[\s\\]*\([ \t]*"
-    rb"(?P<first>[\w.]*)[^()\n]*\))[ \t]*(?:#|\r?\n|$)"
+_RUNTIME_LOOKUP_HELD = re.compile(  # an assignment's value that starts with a lookup
+    rb"=[ \t]*\(?[ \t]*(?:(?P<base>[\w.]+)\.)?(?:__dict__[\s\\]*\[|getattr[\s\\]*\([ \t]*"
+    rb"(?P<first>[\w.]*))"
 )
 _TORCHVISION_IMPORT_CONTINUED = re.compile(
     rb"^[ \t]*(?:from|import)[ \t]+torchvision[^\n#]*[(\\][ \t]*(?:#[^\n]*)?\r?$", re.MULTILINE

@@ -29,6 +29,7 @@ from migrate_weights.syntax.arguments import NOT_LITERAL
 from migrate_weights.tables.table import Builder, LegacyParam, LegacyTable, SharedMember
 
 BEFORE_STAR_ARGS = "positional legacy argument before *args cannot be moved"
+KEYWORDED = "positional arguments made keywords"  # the change when only that is made
 
 
 @dataclass
@@ -39,6 +40,7 @@ class CallPlan(Generic[Arg]):
     args: tuple[Arg, ...] | None = None
     changes: list[str] = field(default_factory=list)
     problems: list[Finding] = field(default_factory=list)
+    keyworded: frozenset[int] = frozenset()  # positional arguments made keywords, values kept
 
     def problem_diagnostics(self, label: str, line: int, column: int) -> list[Diagnostic]:
         """The problems as findings at the call (`label`: its callee)."""
@@ -250,7 +252,7 @@ class _CallRewriter(Generic[Arg, Expr]):
             first_converted = 0
             if not plan.changes:
                 names = ", ".join(order[: self.layout.positional_count])
-                plan.changes.append(f"positional arguments made keywords: {names}")
+                plan.changes.append(f"{KEYWORDED}: {names}")
         else:
             first_converted = min(converted, default=self.layout.positional_count)
         if not plan.changes:
@@ -266,6 +268,8 @@ class _CallRewriter(Generic[Arg, Expr]):
                 arg = syntax.with_value(arg, value)
             new_args.append(arg)
         plan.args = tuple(new_args)
+        keyworded = range(first_converted, self.layout.positional_count)
+        plan.keyworded = frozenset(index for index in keyworded if index not in new_values)
         return plan
 
 
@@ -371,7 +375,9 @@ def plan_named_call(
     if not args or syntax.keyword(args[0]) or syntax.star(args[0]):
         return CallPlan(), None
     name = syntax.literal(syntax.value(args[0]))
-    builder = table.builder_named(name) if isinstance(name, str) else None
+    builder = (
+        table.builder_named(name) if isinstance(name, str) and name in table.builders else None
+    )
     if builder is None:
         return plan_dynamic_call(args, table.renames_shared_by_all_builders, syntax), None
     # get_model(name, **config): the name is the only positional argument.

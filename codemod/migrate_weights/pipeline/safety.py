@@ -53,14 +53,16 @@ def _only_appended(old: ast.ImportFrom, new: ast.ImportFrom) -> bool:
 
 
 def _binds_the_same(old: ast.Import | ast.ImportFrom, new: ast.stmt) -> bool:
-    """Whether `new` is the same kind of import, binding the same names as `old`."""
-    if type(new) is not type(old):
+    """Whether `new` is an import that binds the same names as `old`, in the same order."""
+    if not isinstance(new, (ast.Import, ast.ImportFrom)):
         return False
-    assert isinstance(new, (ast.Import, ast.ImportFrom))
-    if isinstance(old, ast.Import):
-        return [alias.asname for alias in old.names] == [alias.asname for alias in new.names]
-    names = [(alias.name, alias.asname) for alias in old.names]
-    return names == [(alias.name, alias.asname) for alias in new.names]
+    return _bound(old) == _bound(new)
+
+
+def _bound(statement: ast.Import | ast.ImportFrom) -> list[str]:
+    if isinstance(statement, ast.Import):
+        return [alias.asname or alias.name.split(".")[0] for alias in statement.names]
+    return [alias.asname or alias.name for alias in statement.names]
 
 
 class _Lines:

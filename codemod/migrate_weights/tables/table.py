@@ -69,6 +69,9 @@ class LegacyTable:
     namespace_members: Mapping[str, Mapping[str, SharedMember]]
     # other callables the shim wraps, by function name (`resnet_fpn_backbone`), in `paths` too
     helpers: Mapping[str, BuilderEntry] = field(default_factory=dict)
+    # where a builder was in 0.12 and is no more (`segmentation.segmentation.fcn_resnet50`):
+    # the same builder, so that its call is planned on the run that rewrites its import
+    removed_paths: Mapping[str, str] = field(default_factory=dict)
     _built: dict[str, Builder | None] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
@@ -90,7 +93,7 @@ class LegacyTable:
     def builder_name_at(self, qualified_name: str) -> str | None:
         """The registered name of the builder reachable at an import path such as
         `torchvision.models.quantization.resnet.resnet50` (-> "quantized_resnet50")."""
-        return self.paths.get(qualified_name)
+        return self.paths.get(qualified_name) or self.removed_paths.get(qualified_name)
 
     def shortest_path(self, name: str) -> str:
         """The shortest public import path of the builder registered as `name`, e.g.
@@ -101,7 +104,7 @@ class LegacyTable:
     def identity(self, qualified_name: str) -> str:
         """What a qualified name stands for, the same under each of its import paths: a builder
         by its registered name, a weights enum by its class name, anything else by itself."""
-        builder = self.paths.get(qualified_name)
+        builder = self.builder_name_at(qualified_name)
         if builder is not None:
             return f"builder {builder}"
         module, _, name = qualified_name.rpartition(".")
@@ -185,11 +188,19 @@ class LegacyTable:
 def generated() -> LegacyTable:
     """The table generated from torchvision, imported on first use: a run whose files the screen
     turns away never needs it."""
-    from migrate_weights.tables import legacy_table
+    from migrate_weights.tables import legacy_removed_api, legacy_table
 
+    paths = {**legacy_table.PATHS, **legacy_table.HELPER_PATHS}
+    removed_paths = {
+        f"{module}.{name}": paths[".".join(successor)]
+        for module, names in legacy_removed_api.REMOVED_NAMES.items()
+        for name, successor in names.items()
+        if isinstance(successor, tuple) and ".".join(successor) in paths
+    }
     return LegacyTable(
         builders=cast("dict[str, BuilderEntry]", legacy_table.BUILDERS),
-        paths={**legacy_table.PATHS, **legacy_table.HELPER_PATHS},
+        paths=paths,
+        removed_paths=removed_paths,
         enum_modules=legacy_table.ENUM_MODULES,
         get_model_paths=frozenset(legacy_table.GET_MODEL_PATHS),
         model_modules=frozenset(legacy_table.MODEL_MODULES),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow  # a tree of thousands of files, started and stopped four times
+from migrate_weights.pipeline.write import write_atomically
 
 LEGACY = (
     "import torchvision.models as models\n\n"
@@ -27,6 +27,7 @@ MIGRATED = (
 FILES = 4000
 
 
+@pytest.mark.slow  # a tree of thousands of files, started and stopped four times
 @pytest.mark.parametrize("jobs", ["1", "2"])
 @pytest.mark.parametrize(("sent", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_an_interrupted_run_leaves_every_file_whole(
@@ -64,3 +65,28 @@ def test_an_interrupted_run_leaves_every_file_whole(
     changed = int(summary.split(" files scanned, ")[1].split(" changed")[0])
     # What it says it did is what it did, but for a write the signal came right after.
     assert contents.count(MIGRATED) - 1 <= changed <= contents.count(MIGRATED)
+
+
+def test_a_signal_during_a_write_waits_until_it_is_done(tmp_path: Path) -> None:
+    """Ctrl-C raised at any point of many writes: each file is whole, and no temporary file
+    is left beside it (a signal delivered right after the temporary file was made left one)."""
+    target = tmp_path / "module.py"
+    target.write_text(LEGACY)
+    interrupted = 0
+    previous = signal.signal(signal.SIGALRM, lambda *_: signal.raise_signal(signal.SIGINT))
+    try:
+        for _ in range(2000):
+            original = target.read_bytes()
+            data = (MIGRATED if original == LEGACY.encode() else LEGACY).encode()
+            try:
+                signal.setitimer(signal.ITIMER_REAL, 0.00005 + (interrupted % 7) * 0.00001)
+                write_atomically(target, data, original, [tmp_path])
+                time.sleep(0.001)  # the timer has fired by the end of it
+            except KeyboardInterrupt:
+                interrupted += 1
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert interrupted > 100
+    assert target.read_text() in {LEGACY, MIGRATED}
+    assert [path.name for path in tmp_path.iterdir()] == ["module.py"]

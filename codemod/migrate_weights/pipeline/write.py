@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable
+import signal
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -40,6 +41,20 @@ class NotWritten(Exception):
     pass
 
 
+@contextlib.contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the write is done: their exception, raised in the middle of
+    it, could leave the temporary file behind."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def write_atomically(path: Path, data: bytes, original: bytes, roots: Iterable[Path]) -> None:
     """Replace the file's content in one step (a temporary file in the same folder, then a
     rename), keeping its permission bits. Nothing is written when the file changed since it was
@@ -50,21 +65,22 @@ def write_atomically(path: Path, data: bytes, original: bytes, roots: Iterable[P
         inside = [Path(os.path.realpath(r) if r.is_dir() else os.path.abspath(r)) for r in roots]
         if not any(target == root or root in target.parents for root in inside):
             raise NotWritten(f"a symbolic link to {target}, outside the paths given")
-    if target.read_bytes() != original:
-        raise NotWritten("it changed on disk since it was read")
-    mode = target.stat().st_mode
-    import tempfile
+    with _uninterrupted():
+        if target.read_bytes() != original:
+            raise NotWritten("it changed on disk since it was read")
+        mode = target.stat().st_mode
+        import tempfile
 
-    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        os.chmod(temporary, mode & 0o7777)
-        os.replace(temporary, target)
-    except BaseException:  # an interrupt too: no temporary file is left behind
-        with contextlib.suppress(FileNotFoundError):  # already renamed into place
-            os.unlink(temporary)
-        raise
+        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(data)
+            os.chmod(temporary, mode & 0o7777)
+            os.replace(temporary, target)
+        except OSError:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+            raise
 
 
 def write_result(result: FileResult, roots: Iterable[Path]) -> FileResult:

@@ -332,7 +332,8 @@ def _stdin(
     type=click.IntRange(min=1),
     default=os.cpu_count() or 1,
     show_default="all cores",
-    help="Processes to use; the output is the same, in the same order, for any number.",
+    help="Processes to use (with --verify, building models too, within the machine's memory); "
+    "the output is the same, in the same order, for any number.",
 )
 @click.option(
     "--config",
@@ -411,7 +412,11 @@ def cli(
     migrate = partial(migrate_file, style=style, table=table, noqa=not ignore_noqa)
     try:
         with _terminable(), _migrations(files, migrate, jobs) as migrated:
-            for result in _with_progress(migrated, len(files)):
+            results: Iterable[FileResult] = _with_progress(migrated, len(files))
+            if verifier is not None:  # every distinct call proven first, on `jobs` processes
+                results = [without_codes(result, settings.disable) for result in results]
+                verifier.prove(results, jobs)
+            for result in results:
                 tally.add(_report(result, settings, writing, show_diff, printer, paths, verifier))
     except (KeyboardInterrupt, Terminated) as stop:
         # Every file holds its old bytes or its new ones: a write is one rename.

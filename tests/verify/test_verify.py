@@ -8,6 +8,7 @@ import io
 import json
 import re
 import shutil
+from collections.abc import Callable, Hashable
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,11 @@ from migrate_weights.pipeline.migrate import migrate_file, migrate_source  # noq
 from migrate_weights.tables.table import LegacyTable, generated  # noqa: E402
 from migrate_weights.verify import checkpoints  # noqa: E402
 from migrate_weights.verify.verifier import (  # noqa: E402
+    EQUAL,
+    Prover,
     SiteVerifier,
+    call_key,
+    prove_groups,
     table_variants,
     verify_builder,
     verify_rewrite,
@@ -478,3 +483,96 @@ def test_each_distinct_call_is_proven_once(tmp_path: Path) -> None:
 def test_proofs_keyed_by_builder_alone_are_caught(tmp_path: Path) -> None:
     verifier = SiteVerifier("cpu", "synthetic", key=lambda rewrite: rewrite.builder)
     assert shared_proofs(tmp_path, verifier) != {"same": "first"}
+
+
+# resnet50's calls: each differs from every other in one evaluated argument at least (`verbose`,
+# not a literal, is left at the default, and the source it replaced is part of the call), but for
+# the rewritten calls that two rewrites share. The last rewrite is wrong.
+RESNET50_REWRITES = [
+    ("resnet50(pretrained=True)", "resnet50(weights=ResNet50_Weights.IMAGENET1K_V1)"),
+    ("resnet50(True)", "resnet50(weights=ResNet50_Weights.IMAGENET1K_V1)"),
+    ("resnet50(pretrained=False)", "resnet50(weights=None)"),
+    ("resnet50(pretrained=False, progress=False)", "resnet50(weights=None, progress=False)"),
+    ("resnet50(pretrained=False, progress=verbose)", "resnet50(weights=None, progress=verbose)"),
+    (
+        "resnet50(pretrained=True, progress=False)",
+        "resnet50(weights=ResNet50_Weights.IMAGENET1K_V2, progress=False)",
+    ),
+]
+
+
+def assert_each_distinct_call_built_once(key: Callable[..., Hashable]) -> None:
+    prover = Prover(CPU, "synthetic", key=key)
+    rewrites = [CallRewrite(1, 1, "resnet50", *calls) for calls in RESNET50_REWRITES]
+    verifications = prover.verify(rewrites)
+    assert [v.status for v in verifications] == [EQUAL] * 5 + ["differ"], verifications
+    assert "replaced by the builder's defaults: progress=verbose" in verifications[4].detail
+    assert "state_dict tensor 'conv1.weight' differs" in verifications[-1].detail
+    distinct = {call for calls in RESNET50_REWRITES for call in calls}
+    assert prover.builds == len(distinct) == 11
+
+
+def test_each_distinct_call_is_built_once() -> None:
+    assert_each_distinct_call_built_once(call_key)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        pytest.param(lambda builder, bound: builder, id="builder"),
+        pytest.param(lambda builder, bound: call_key(builder, bound)[:2], id="positionals"),
+        pytest.param(lambda builder, bound: call_key(builder, bound)[:3], id="not-defaulted"),
+    ],
+)
+def test_builds_keyed_by_less_than_every_evaluated_argument_are_caught(
+    key: Callable[..., Hashable],
+) -> None:
+    with pytest.raises(AssertionError):
+        assert_each_distinct_call_built_once(key)
+
+
+def test_groups_proven_on_two_processes_as_on_one() -> None:
+    forms = {"squeezenet1_1": ["pretrained=True", "True"], "resnet18": ["pretrained=False"]}
+    groups = [
+        [rewrite_of(f"from torchvision.models import {name}\n{name}({form})\n") for form in calls]
+        for name, calls in forms.items()
+    ]
+    proven = {jobs: dict(prove_groups(groups, CPU, "synthetic", jobs=jobs)) for jobs in (1, 2)}
+    renders = {
+        jobs: {index: [v.render() for v in group.verifications] for index, group in done.items()}
+        for jobs, done in proven.items()
+    }
+    assert renders[1] == renders[2] and len(renders[2][0]) == 2
+    assert [group.builds for _, group in sorted(proven[2].items())] == [3, 2]
+
+
+def test_table_mode_prints_the_same_for_any_number_of_jobs(capsys: pytest.CaptureFixture) -> None:
+    outputs = []
+    for jobs in ("1", "2"):
+        arguments = ["--builder", "squeezenet1_1", "--builder", "resnet18", "--device", "cpu"]
+        status = verify_table([*arguments, "--weights", "synthetic", "-j", jobs])
+        out, err = capsys.readouterr()
+        assert status == 0, out + err
+        assert "6 legacy forms on cpu: 6 proven equal" in err and "10 models built" in err, err
+        outputs.append(out)
+    assert outputs[0] == outputs[1]
+    assert outputs[0].splitlines()[0].startswith("squeezenet1_1(pretrained=True) == ")  # as given
+
+
+def test_cli_verifies_the_same_for_any_number_of_jobs(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    for name in ("squeezenet1_1", "resnet18"):
+        (tmp_path / f"{name}.py").write_text(
+            f"from torchvision.models import {name}\n\nmodel = {name}(pretrained=True)\n"
+        )
+    outputs = []
+    for jobs in ("1", "2"):
+        status = main([str(tmp_path), "--check", "--verify", "--device", "cpu", "-j", jobs])
+        outputs.append(capsys.readouterr())
+        assert status == 0, outputs[-1]
+    assert outputs[0] == outputs[1]
+    assert (
+        "verified 2 call sites, 2 equal, 0 differ; 2 distinct calls proven, 4 models built"
+        in outputs[1].err
+    )

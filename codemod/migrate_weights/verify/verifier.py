@@ -15,13 +15,15 @@ from __future__ import annotations
 import ast
 import inspect
 import itertools
+import multiprocessing
 import os
 import time
 import warnings
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Union
 
 import click
 import torch
@@ -32,7 +34,7 @@ from migrate_weights.diagnostics import CallRewrite, Code
 from migrate_weights.pipeline.migrate import FileResult, migrate_source
 from migrate_weights.syntax.arguments import NOT_LITERAL
 from migrate_weights.tables.table import Builder, LegacyTable, generated
-from migrate_weights.verify import DEVICES, WEIGHT_SOURCES
+from migrate_weights.verify import DEVICES, WEIGHT_SOURCES, pool
 from migrate_weights.verify.checkpoints import MissingCheckpoint, offline_weights
 
 # What verifying a rewrite can show: equal, a difference, or nothing (a checkpoint is missing).
@@ -288,16 +290,39 @@ def _deterministic(enabled: bool) -> Iterator[None]:
         torch.backends.cudnn.benchmark = saved[2]
 
 
+def _bound(call: ast.Call, builder: str, assignment: Mapping[str, Any]) -> _Arguments | Exception:
+    """The call's arguments as values, or what binding them raised (the build's outcome)."""
+    try:
+        return _bind(call, builder, assignment)
+    except Exception as error:
+        return error
+
+
+def _evaluated(value: Any) -> tuple[str, str]:
+    """A value as a key holds it: `1`, `1.0` and `True` apart."""
+    return type(value).__name__, repr(value)
+
+
+def call_key(builder: str, bound: _Arguments | Exception) -> Hashable:
+    """What a build evaluates: the builder, every argument it is called with, and the source of
+    those left at its default. Builds with one key build the same model."""
+    if isinstance(bound, Exception):
+        return builder, "unbound", _error_text(bound)
+    arguments = tuple(map(_evaluated, bound.args))
+    keywords = tuple(sorted((name, _evaluated(value)) for name, value in bound.kwargs.items()))
+    return builder, arguments, keywords, tuple(bound.defaulted)
+
+
 def _build(
     builder: str,
-    call: ast.Call,
-    assignment: Mapping[str, Any],
+    bound: _Arguments | Exception,
     device: torch.device,
     weights: str,
     forward: bool,
 ) -> _Outcome:
+    if isinstance(bound, Exception):
+        return _Outcome(error=bound)
     try:
-        bound = _bind(call, builder, assignment)
         with offline_weights(weights) as loaded, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the legacy call's deprecation warnings, expected
             torch.manual_seed(SEED)
@@ -428,68 +453,215 @@ def _worst(statuses: set[str]) -> str:
     return next((status for status in (DIFFER, NOT_VERIFIED) if status in statuses), EQUAL)
 
 
+@dataclass(frozen=True)
+class _Branch:
+    """One branch of a rewrite's conditionals: its label and the keys of the two calls."""
+
+    label: str
+    legacy: Hashable
+    migrated: Hashable
+
+
+@dataclass(frozen=True)
+class _Plan:
+    before: str
+    after: str
+    branches: tuple[_Branch, ...]
+
+
+Calls = dict[Hashable, tuple[str, Union[_Arguments, Exception]]]  # by key: builder, arguments
+
+
+def _planned(
+    rewrite: CallRewrite, key: Callable[[str, _Arguments | Exception], Hashable], calls: Calls
+) -> _Plan:
+    """The rewrite's branches, each side's call added to `calls`."""
+    before, after = _call(rewrite.before), _call(rewrite.after)
+    conditions = _conditions(after)
+    branches = []
+    for assignment in _assignments(conditions):
+        keys = []
+        for call in (before, after):
+            bound = _bound(call, rewrite.builder, assignment)
+            keys.append(key(rewrite.builder, bound))
+            calls.setdefault(keys[-1], (rewrite.builder, bound))
+        branches.append(_Branch(_branch_label(conditions, assignment), *keys))
+    return _Plan(ast.unparse(before), ast.unparse(after), tuple(branches))
+
+
+class Prover:
+    """Proves rewrites: builds each side of each branch and compares the two. A call is built
+    once for all the rewrites given together, and its outcome is held only while a comparison
+    still needs it. `key` says which calls are the same (`call_key` unless given)."""
+
+    def __init__(
+        self,
+        device: torch.device,
+        weights: str = "auto",
+        forward: bool = True,
+        key: Callable[[str, _Arguments | Exception], Hashable] = call_key,
+    ) -> None:
+        self.device, self.weights, self.forward, self.key = device, weights, forward, key
+        self.builds = 0
+
+    def verify(self, rewrites: Sequence[CallRewrite]) -> list[Verification]:
+        """Each rewrite's verification, in the order given."""
+        calls: Calls = {}
+        plans = [_planned(rewrite, self.key, calls) for rewrite in rewrites]
+        # Comparisons that share a rewritten call are made one after the other, so that at most
+        # two outcomes are held at a time, as when every call was built anew.
+        comparisons = [(plan, branch) for plan in plans for branch in plan.branches]
+        first_use: dict[Hashable, int] = {}
+        for _, branch in comparisons:
+            first_use.setdefault(branch.migrated, len(first_use))
+        comparisons.sort(key=lambda comparison: first_use[comparison[1].migrated])
+        last_use: dict[Hashable, int] = {}
+        for step, (_, branch) in enumerate(comparisons):
+            last_use[branch.legacy] = last_use[branch.migrated] = step
+        outcomes: dict[Hashable, _Outcome] = {}
+        compared: dict[int, tuple[str, str, _Outcome, _Outcome]] = {}
+        for step, (_, branch) in enumerate(comparisons):
+            for key in (branch.legacy, branch.migrated):
+                if key not in outcomes:
+                    builder, bound = calls[key]
+                    outcomes[key] = _build(builder, bound, self.device, self.weights, self.forward)
+                    self.builds += 1
+            legacy, migrated = outcomes[branch.legacy], outcomes[branch.migrated]
+            status, detail = _compare_outcomes(legacy, migrated, self.forward)
+            compared[id(branch)] = status, detail, legacy, migrated
+            for key in (branch.legacy, branch.migrated):
+                if last_use[key] == step:
+                    outcomes.pop(key, None)
+        return [self._verification(plan, compared) for plan in plans]
+
+    def _verification(
+        self, plan: _Plan, compared: Mapping[int, tuple[str, str, _Outcome, _Outcome]]
+    ) -> Verification:
+        branches, statuses, all_compared = [], set(), True
+        devices: set[str] = set()
+        loaded: set[str] = set()
+        defaulted: list[str] = []
+        for branch in plan.branches:
+            status, detail, legacy, migrated = compared[id(branch)]
+            statuses.add(status)
+            all_compared = all_compared and legacy.error is None and migrated.error is None
+            branches.append(f"[{branch.label}] {detail}" if branch.label else detail)
+            for outcome in (legacy, migrated):
+                devices.update([outcome.device] if outcome.error is None else [])
+                loaded.update(outcome.weights)
+                defaulted += [text for text in outcome.defaulted if text not in defaulted]
+        notes = sorted(devices) or [str(self.device)]
+        if loaded:
+            notes.append(" and ".join(sorted(loaded)) + " weights")
+        if defaulted:
+            notes.append("replaced by the builder's defaults: " + ", ".join(defaulted))
+        detail = "; ".join(branches) + f" ({', '.join(notes)})"
+        return Verification(plan.before, plan.after, _worst(statuses), detail, all_compared)
+
+
 def verify_rewrite(
     rewrite: CallRewrite, device: torch.device, weights: str = "auto", forward: bool = True
 ) -> Verification:
     """Build `rewrite.before` and `rewrite.after` (every branch of its conditionals) and compare
     their state dicts and, unless `forward` is False, their outputs on a fixed input."""
-    before, after = _call(rewrite.before), _call(rewrite.after)
-    conditions = _conditions(after)
-    branches, statuses, compared = [], set(), True
-    devices: set[str] = set()
-    loaded: set[str] = set()
-    defaulted: list[str] = []
-    for assignment in _assignments(conditions):
-        legacy = _build(rewrite.builder, before, assignment, device, weights, forward)
-        migrated = _build(rewrite.builder, after, assignment, device, weights, forward)
-        status, detail = _compare_outcomes(legacy, migrated, forward)
-        statuses.add(status)
-        compared = compared and legacy.error is None and migrated.error is None
-        label = _branch_label(conditions, assignment)
-        branches.append(f"[{label}] {detail}" if label else detail)
-        for outcome in (legacy, migrated):
-            devices.update([outcome.device] if outcome.error is None else [])
-            loaded.update(outcome.weights)
-            defaulted += [text for text in outcome.defaulted if text not in defaulted]
-        del legacy, migrated
-    notes = sorted(devices) or [str(device)]
-    if loaded:
-        notes.append(" and ".join(sorted(loaded)) + " weights")
-    if defaulted:
-        notes.append("replaced by the builder's defaults: " + ", ".join(defaulted))
-    detail = "; ".join(branches) + f" ({', '.join(notes)})"
-    status = _worst(statuses)
-    return Verification(ast.unparse(before), ast.unparse(after), status, detail, compared)
-
-
-def _evaluated(value: Any) -> tuple[str, str]:
-    """A value as the proof's key holds it: `1`, `1.0` and `True` apart."""
-    return type(value).__name__, repr(value)
+    return Prover(device, weights, forward).verify([rewrite])[0]
 
 
 def evaluation(rewrite: CallRewrite) -> Hashable:
-    """What proving a rewrite evaluates: its builder and, for each branch of the conditionals
-    the rewrite wrote, the arguments each side is called with, and the source of those left at
-    the builder's default. Rewrites that evaluate the same are proven by one proof."""
-    before, after = _call(rewrite.before), _call(rewrite.after)
-    conditions = _conditions(after)
-    branches: list[Hashable] = []
-    for assignment in _assignments(conditions):
-        for call in (before, after):
-            try:
-                bound = _bind(call, rewrite.builder, assignment)
-            except Exception:  # the proof reports it; keyed by the call's text meanwhile
-                branches.append(("unbound", ast.unparse(call)))
-                continue
-            arguments = tuple(map(_evaluated, bound.args))
-            keywords = tuple(sorted((k, _evaluated(v)) for k, v in bound.kwargs.items()))
-            branches.append((arguments, keywords, tuple(bound.defaulted)))
-    return rewrite.builder, tuple(branches)
+    """What proving a rewrite evaluates: for each branch of the conditionals the rewrite wrote,
+    the key of each side's call. Rewrites that evaluate the same are proven by one proof."""
+    plan = _planned(rewrite, call_key, {})
+    return tuple((branch.legacy, branch.migrated) for branch in plan.branches)
+
+
+BASE_MEMORY = 1 << 30  # a worker process with torch and torchvision imported, and the inputs
+HELD_COPIES = 3  # of a model's parameters at a time: the two outcomes compared, its checkpoint
+
+
+def builder_memory(builder: str) -> int:
+    """What proving a builder's rewrites may hold at once, from its weights' parameter count."""
+    parameters = (member.meta.get("num_params", 0) for member in get_model_weights(builder))
+    return BASE_MEMORY + HELD_COPIES * 4 * max(parameters, default=0)
+
+
+@dataclass(frozen=True)
+class _Group:
+    """One builder's rewrites, to prove together (in a worker process)."""
+
+    index: int
+    rewrites: Sequence[CallRewrite]
+    device: str
+    weights: str
+    forward: bool
+
+    @property
+    def cost(self) -> float:
+        """Its share of the work, to start the longest first: the builder's forward pass's
+        operations (GFLOPs, from its weights) per rewrite."""
+        members = get_model_weights(self.rewrites[0].builder)
+        ops = max((member.meta.get("_ops", 0.0) for member in members), default=0.0)
+        return ops * len(self.rewrites)
+
+
+def _start_worker(threads: int) -> None:
+    torch.set_num_threads(threads)
+
+
+@dataclass(frozen=True)
+class Proven:
+    """A group's verifications, in its order, the models built for them, and the time taken."""
+
+    verifications: list[Verification]
+    builds: int
+    seconds: float
+
+
+def _prove_group(group: _Group) -> Proven:
+    start = time.perf_counter()
+    prover = Prover(torch.device(group.device), group.weights, group.forward)
+    verifications = prover.verify(group.rewrites)
+    return Proven(verifications, prover.builds, time.perf_counter() - start)
+
+
+def prove_groups(
+    groups: Sequence[Sequence[CallRewrite]],
+    device: torch.device,
+    weights: str,
+    forward: bool = True,
+    jobs: int = 1,
+    memory: int | None = None,
+) -> Iterator[tuple[int, Proven]]:
+    """Each group's proof with the group's index, as they come. A group is one builder's rewrites, proven by one
+    prover: its calls are built once. With more than one job the groups go to that many worker
+    processes, the longest first, each building one pair at a time, together within `memory`
+    (by default a share of the machine's)."""
+    tasks = [
+        _Group(index, group, str(device), weights, forward) for index, group in enumerate(groups)
+    ]
+    if jobs <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            yield task.index, _prove_group(task)
+        return
+    tasks.sort(key=lambda task: task.cost, reverse=True)
+    workers = min(jobs, len(tasks))
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    context = multiprocessing.get_context("spawn")  # torch's threads do not survive a fork
+    with ProcessPoolExecutor(workers, context, _start_worker, (threads,)) as executor:
+        done = pool.bounded(
+            tasks,
+            _prove_group,
+            executor,
+            workers,
+            lambda task: builder_memory(task.rewrites[0].builder),
+            memory or int(pool.machine_memory() * pool.MEMORY_SHARE),
+        )
+        for task, proven in done:
+            yield task.index, proven
 
 
 class SiteVerifier:
-    """`migrate-weights --verify`: verifies each file's rewritten call sites as the run reaches
-    it, prints one line per site, and keeps count for the summary and the exit status. Each
+    """`migrate-weights --verify`: proves the rewritten call sites of a run, prints one line per
+    site as each file is reported, and keeps count for the summary and the exit status. Each
     distinct evaluation (`key`, `evaluation` unless given) is proven once per run; a site that
     shares one says which site's proof it is."""
 
@@ -503,22 +675,42 @@ class SiteVerifier:
         self.weights = weights
         self.key = key
         self.proofs: dict[Hashable, tuple[str, Verification]] = {}  # by key: where, and what
+        self.builds = 0
         self.counts = dict.fromkeys((EQUAL, DIFFER, NOT_VERIFIED), 0)
         self.other_fixes = 0  # fixes with no CallRewrite: model_urls, imports
+
+    def prove(self, results: Sequence[FileResult], jobs: int = 1) -> None:
+        """Prove every rewrite of `results` whose evaluation is not proven yet, on `jobs`
+        processes, a builder's rewrites together."""
+        first_sites: dict[Hashable, tuple[str, CallRewrite]] = {}
+        for result in results:
+            for rewrite in result.rewrites:
+                key = self.key(rewrite)
+                if key not in self.proofs:
+                    first_sites.setdefault(key, (rewrite.location(result.path), rewrite))
+        by_builder: dict[str, list[Hashable]] = {}
+        for key, (_, rewrite) in first_sites.items():
+            by_builder.setdefault(rewrite.builder, []).append(key)
+        keys = list(by_builder.values())
+        groups = [[first_sites[key][1] for key in group] for group in keys]
+        for index, proven in prove_groups(groups, self.device, self.weights, jobs=jobs):
+            self.builds += proven.builds
+            for key, verification in zip(keys[index], proven.verifications):
+                self.proofs[key] = (first_sites[key][0], verification)
 
     def verify_file(self, result: FileResult, stream: Any = None) -> str:
         """EQUAL when every rewritten call site of the file is proven equal (or it has none),
         else DIFFER or NOT_VERIFIED; one line per site goes to `stream` (stdout by default)."""
+        self.prove([result])
         statuses: set[str] = set()
         for rewrite in result.rewrites:
-            location, key = rewrite.location(result.path), self.key(rewrite)
-            if key in self.proofs:
-                first, proof = self.proofs[key]
+            location = rewrite.location(result.path)
+            first, verification = self.proofs[self.key(rewrite)]
+            if first != location:
                 before, after = (ast.unparse(_call(c)) for c in (rewrite.before, rewrite.after))
-                verification = replace(proof, before=before, after=after, detail=f"same as {first}")
-            else:
-                verification = verify_rewrite(rewrite, self.device, self.weights)
-                self.proofs[key] = (location, verification)
+                verification = replace(
+                    verification, before=before, after=after, detail=f"same as {first}"
+                )
             click.echo(f"{location} {verification.render()}", file=stream)
             self.counts[verification.status] += 1
             statuses.add(verification.status)
@@ -547,7 +739,7 @@ class SiteVerifier:
             text += f", {counts[NOT_VERIFIED]} not verified"
         if others:
             text += f"; {others} other fixes not verified (not builder calls)"
-        return text + f"; {len(self.proofs)} distinct calls built"
+        return text + f"; {len(self.proofs)} distinct calls proven, {self.builds} models built"
 
 
 def table_variants(builder: Builder) -> list[str]:
@@ -596,6 +788,49 @@ class TableResult:
         return self.verification.render()
 
 
+def _table_forms(name: str, table: LegacyTable) -> list[tuple[str, CallRewrite | TableResult]]:
+    """Each legacy form of the builder with its rewrite, or its result where the rewrite left it
+    alone (a failure, unless the builder has no legacy weights)."""
+    builder = table.builder_named(name)
+    if builder is None:
+        raise click.UsageError(f"{name}: not a builder in the legacy table")
+    module, _, function = table.shortest_path(name).rpartition(".")
+    forms: list[tuple[str, CallRewrite | TableResult]] = []
+    for arguments in table_variants(builder):
+        legacy = f"{function}({arguments})"
+        source = f"from {module} import {function}\n{legacy}\n".encode()
+        migrated = migrate_source(source, table=table)
+        if migrated.rewrites:
+            forms.append((legacy, migrated.rewrites[0]))
+            continue
+        codes = {diagnostic.code for diagnostic in migrated.diagnostics}
+        note = "; ".join(diagnostic.message for diagnostic in migrated.diagnostics)
+        failed = codes != {Code.NO_LEGACY_WEIGHTS}
+        forms.append((legacy, TableResult(legacy, None, failed, note or "no change")))
+    return forms
+
+
+def _table_results(
+    forms: list[tuple[str, CallRewrite | TableResult]], verifications: Sequence[Verification]
+) -> list[TableResult]:
+    """The forms' results, the rewritten ones with their verifications, in order. Every form is
+    a valid legacy call: one that raises, even on both sides, fails."""
+    proven = iter(verifications)
+    results = []
+    for legacy, form in forms:
+        if isinstance(form, TableResult):
+            results.append(form)
+            continue
+        verification = next(proven)
+        failed = not (verification.equal and verification.compared)
+        results.append(TableResult(legacy, verification, failed))
+    return results
+
+
+def _rewrites(forms: list[tuple[str, CallRewrite | TableResult]]) -> list[CallRewrite]:
+    return [form for _, form in forms if isinstance(form, CallRewrite)]
+
+
 def verify_builder(
     name: str,
     device: torch.device,
@@ -603,30 +838,11 @@ def verify_builder(
     forward: bool = True,
     table: LegacyTable | None = None,
 ) -> list[TableResult]:
-    """Every legacy variant of one builder, rewritten by the real rewrite and verified. Every
-    variant is a valid legacy call: one that raises, even on both sides, fails, and so does one
-    the rewrite leaves alone unless the builder has no legacy weights. `table`: the legacy
-    table the variants are read from and the rewrite uses, when not the generated one."""
-    table = table or generated()
-    builder = table.builder_named(name)
-    if builder is None:
-        raise click.UsageError(f"{name}: not a builder in the legacy table")
-    module, _, function = table.shortest_path(name).rpartition(".")
-    results = []
-    for arguments in table_variants(builder):
-        legacy = f"{function}({arguments})"
-        source = f"from {module} import {function}\n{legacy}\n".encode()
-        migrated = migrate_source(source, table=table)
-        if not migrated.rewrites:
-            codes = {diagnostic.code for diagnostic in migrated.diagnostics}
-            note = "; ".join(diagnostic.message for diagnostic in migrated.diagnostics)
-            failed = codes != {Code.NO_LEGACY_WEIGHTS}
-            results.append(TableResult(legacy, None, failed, note or "no change"))
-            continue
-        verification = verify_rewrite(migrated.rewrites[0], device, weights, forward)
-        failed = not (verification.equal and verification.compared)
-        results.append(TableResult(legacy, verification, failed))
-    return results
+    """Every legacy variant of one builder, rewritten by the real rewrite and verified, each
+    distinct call built once. `table`: the legacy table the variants are read from and the
+    rewrite uses, when not the generated one."""
+    forms = _table_forms(name, table or generated())
+    return _table_results(forms, Prover(device, weights, forward).verify(_rewrites(forms)))
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -639,7 +855,16 @@ def verify_builder(
 )
 @click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
 @click.option("--weights", type=click.Choice(WEIGHT_SOURCES), default="auto", show_default=True)
-def table_command(builders: tuple[str, ...], device: str, weights: str) -> int:
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default="all cores",
+    help="Processes building models, each one pair at a time, together within the machine's "
+    "memory.",
+)
+def table_command(builders: tuple[str, ...], device: str, weights: str, jobs: int) -> int:
     """Verify every legacy form of every builder in the table: rewrite it with the real rewrite,
     build both calls, compare weights and outputs. Exit status 3 on any mismatch."""
     table: LegacyTable = click.get_current_context().obj or generated()
@@ -651,19 +876,26 @@ def table_command(builders: tuple[str, ...], device: str, weights: str) -> int:
     names = list(builders) or sorted(table.builders)
     resolved = resolve_device(device)
     start = time.perf_counter()
+    forms = {name: _table_forms(name, table) for name in names}
+    proving = [name for name in names if _rewrites(forms[name])]
+    groups = [_rewrites(forms[name]) for name in proving]
+    proofs: dict[str, list[Verification]] = {name: [] for name in names}
+    builds = 0
+    for index, proven in prove_groups(groups, resolved, weights, jobs=jobs):
+        proofs[proving[index]] = proven.verifications
+        builds += proven.builds
+        click.echo(f"{proving[index]}: {proven.seconds:.1f} s", err=True)
     results = []
-    for name in names:
-        builder_start = time.perf_counter()
-        for result in verify_builder(name, resolved, weights, table=table):
+    for name in names:  # in the order of the builders, whatever the order they were done in
+        for result in _table_results(forms[name], proofs[name]):
             click.echo(result.render())
             results.append(result)
-        click.echo(f"{name}: {time.perf_counter() - builder_start:.1f} s", err=True)
     failed = sum(result.failed for result in results)
-    proven = sum(result.verification is not None and not result.failed for result in results)
+    proven_equal = sum(result.verification is not None and not result.failed for result in results)
     click.echo(
-        f"{len(names)} builders, {len(results)} legacy forms on {resolved}: {proven} proven "
-        f"equal, {len(results) - proven - failed} left alone (no legacy weights), {failed} failed "
-        f"({time.perf_counter() - start:.0f} s)",
+        f"{len(names)} builders, {len(results)} legacy forms on {resolved}: {proven_equal} proven "
+        f"equal, {len(results) - proven_equal - failed} left alone (no legacy weights), {failed} "
+        f"failed; {builds} models built, {jobs} processes ({time.perf_counter() - start:.0f} s)",
         err=True,
     )
     return ExitStatus.MISMATCH if failed else ExitStatus.CLEAN

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 
 from migrate_weights.fast_path.names import Names, imported_names
 from migrate_weights.fast_path.source import FullPath
-from migrate_weights.pipeline.parse import Nodes, held_values
+from migrate_weights.pipeline.parse import Nodes
 from migrate_weights.pipeline.screen import might_be_a_flag
+from migrate_weights.pipeline.values import builders_used_as_values
 from migrate_weights.rules import legacy_api, model_urls, models_utils, removed_api
 from migrate_weights.rules.names import Ambiguous, Resolved
 from migrate_weights.tables.table import LegacyTable
@@ -92,11 +93,8 @@ def survey_module(source: bytes, names: Names, nodes: Nodes, table: LegacyTable)
             survey.calls.append((call, callee, None, resolution))
         elif table.is_get_model(callee) and _may_need_a_plan(call, 1, table):
             survey.calls.append((call, callee, None, resolution))
-    for assignment in nodes.of(ast.Assign):  # a builder held by a name: the full path's
-        for value in held_values(assignment.value):
-            held = names.resolution(value) if isinstance(value, (ast.Name, ast.Attribute)) else None
-            if held and any(_is_a_callee(c, table) for c in _candidates(*held)):
-                raise FullPath
+    if builders_used_as_values(nodes, names.scopes, table):
+        raise FullPath  # followed to their calls, or reported there, by the full path
     taken: set[int] = set()  # expressions inside a lookup or a path the survey took
     subscripts = nodes.of(ast.Subscript) if dicts else []
     for subscript in subscripts:

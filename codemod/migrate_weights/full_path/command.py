@@ -33,11 +33,17 @@ from migrate_weights.full_path.removed_api import RemovedApi
 from migrate_weights.full_path.targets import find_target, settle
 from migrate_weights.pipeline.parse import Parsed, held_values
 from migrate_weights.pipeline.scopes import Scopes
+from migrate_weights.pipeline.values import (
+    bound_by_the_module,
+    builders_used_as_values,
+    imported_at_run_time,
+)
 from migrate_weights.rules.builder_call import (
     CallPlan,
     plan_builder_call,
     plan_dynamic_call,
     plan_named_call,
+    plan_unfollowed_call,
 )
 from migrate_weights.rules.names import Ambiguous, Kind, Resolution, Resolved, resolve
 from migrate_weights.rules.references import EnumReferences, PlannedEdit
@@ -48,6 +54,10 @@ from migrate_weights.tables.table import LegacyTable
 
 # A call's plan and the registered name of its builder, when known; None for a call of neither.
 Planned = Optional[tuple[CallPlan[cst.Arg], Optional[str]]]
+
+
+def _reported(plan: CallPlan[cst.Arg] | None) -> Planned:
+    return (plan, None) if plan is not None else None
 
 
 class MigrateWeights(VisitorBasedCodemodCommand):
@@ -84,6 +94,14 @@ class MigrateWeights(VisitorBasedCodemodCommand):
             if isinstance(name.ctx, ast.Load)
         }
         self._lines = _LINE_END.split(text)
+        self._values = builders_used_as_values(module.nodes, self.scopes, table)
+        # `import_module("torchvision.models")` and the like, by where they start; "" for a
+        # module named at run time
+        self._module_imports = {
+            (call.lineno, call.col_offset): imported_at_run_time(call, self.scopes, table) or ""
+            for call in self._values
+            if isinstance(call, ast.Call)
+        }
         self.references = EnumReferences(style, self.scopes.everywhere.keys(), table)
         self._model_urls = ModelUrls(self)
         self._models_utils = ModelsUtils(self)
@@ -265,8 +283,33 @@ class MigrateWeights(VisitorBasedCodemodCommand):
             return found
         looked_up_in = self._looked_up_in(callee)
         if looked_up_in is not None:
-            return self._plan_resolving(looked_up_in, looked_up)
-        return self._plan_held(call, callee)
+            imported = self._module_imports.get(self._read_at(looked_up_in))
+            if imported:
+                return looked_up({imported}, None)
+            if imported == "":
+                why = f"it is looked up in a module named at run time (`{one_line(looked_up_in)}`)"
+                return _reported(plan_unfollowed_call(call.args, CST, self.table, why))
+            planned = self._plan_resolving(looked_up_in, looked_up)
+        else:
+            planned = self._plan_held(call, callee)
+        return planned or self._plan_unfollowed(call, callee)
+
+    def _plan_unfollowed(self, call: cst.Call, callee: cst.BaseExpression) -> Planned:
+        """A call of a value the module holds, where it uses builders as values in ways not
+        followed to their calls."""
+        if not self._values:
+            return None
+        node, indexed = self._looked_up_in(callee) or callee, False
+        while isinstance(node, (cst.Attribute, cst.Subscript, cst.Call)):
+            indexed = indexed or isinstance(node, cst.Subscript)
+            node = node.func if isinstance(node, cst.Call) else node.value
+        read = self._reads.get(self._read_at(node)) if isinstance(node, cst.Name) else None
+        if read is None or not bound_by_the_module(read, self.scopes, indexed):
+            return None
+        first = self._values[0]
+        why = f"the module uses builders as values (`{ast.unparse(first)}` on line "
+        why += f"{first.lineno} first), which are not followed to here"
+        return _reported(plan_unfollowed_call(call.args, CST, self.table, why))
 
     def _plan_held(self, call: cst.Call, callee: cst.BaseExpression) -> Planned:
         """A call of what a name was assigned: a builder, one looked up in a module, or one of

@@ -106,6 +106,17 @@ def _names_the_repository(value: ast.expr) -> bool:
     return isinstance(value, ast.Constant) and HUB_REPOSITORY.decode() in str(value.value)
 
 
+def _passes_a_bool(call: ast.Call) -> bool:
+    return any(isinstance(arg, ast.Constant) and isinstance(arg.value, bool) for arg in call.args)
+
+
+def _uses_builders_as_values(nodes: Nodes, builders: set[str]) -> bool:
+    """Whether a builder's name stands where it is not called."""
+    callees = {id(call.func) for call in nodes.of(ast.Call)}
+    named = [*nodes.of(ast.Name), *nodes.of(ast.Attribute)]
+    return any(_terminal_name(node) in builders and id(node) not in callees for node in named)
+
+
 def _needs_rewrite(nodes: Nodes, hub: bool, urls_or_utils: bool) -> bool:
     """`hub`: the source spells the hub repository; `urls_or_utils`: it names `model_urls` or
     `utils`, without which no name or import of those rules is worth a look."""
@@ -143,6 +154,8 @@ def _needs_rewrite(nodes: Nodes, hub: bool, urls_or_utils: bool) -> bool:
             if held and (bound is None or _root_name(value) in bound):
                 return True
     calls = nodes.of(ast.Call)
+    if any(_passes_a_bool(call) for call in calls) and _uses_builders_as_values(nodes, builders):
+        return True  # `builder(True)`, where `builder` may hold one (pipeline/values.py)
     for call in calls:
         for keyword in call.keywords:
             if keyword.arg in legacy:
@@ -389,7 +402,7 @@ def _in_import(source: bytes, found: re.Match[bytes]) -> bool:
 
 
 def _has_traces(source: bytes) -> bool:
-    if b"model_urls" in source or b"get_model" in source:
+    if b"model_urls" in source or b"get_model" in source or b"import_module" in source:
         return True
     if b"pretrained" in source and _LEGACY_KEYWORD.search(source):
         return True

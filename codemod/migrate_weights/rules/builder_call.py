@@ -313,8 +313,10 @@ def plan_dynamic_call(
         literal = syntax.literal(value)
         # A positional None or member name is weights of the current API.
         current = bound is not None and literal is not NOT_LITERAL and not is_legacy_flag(literal)
-        if (name in renames or bound in legacy_of) and not current:
-            legacy = name or legacy_of[str(bound)]
+        # `weights=True`: a legacy flag under the new name, which the shim reads as one
+        flag_as_new = name in legacy_of and literal is not NOT_LITERAL and is_legacy_flag(literal)
+        if (name in renames or bound in legacy_of or flag_as_new) and not current:
+            legacy = legacy_of[str(name)] if flag_as_new else name or legacy_of[str(bound)]
             new = renames[legacy]
             written = f"{name}={syntax.one_line(value)}" if name else syntax.one_line(value)
             member = (shared or {}).get(legacy)
@@ -351,6 +353,22 @@ def plan_dynamic_call(
     if plan.changes:
         plan.args = tuple(new_args)
     return plan
+
+
+def plan_unfollowed_call(
+    args: Sequence[Arg], syntax: CallSyntax[Arg, Expr], table: LegacyTable, why: str
+) -> CallPlan[Arg] | None:
+    """A call that may be of a builder the rules cannot name (`why`: how it may be one): a
+    finding where it passes what would be a legacy argument of a builder (a legacy keyword, a
+    flag as `weights=`, a positional `True` or `False`), else None."""
+    legacy, new = table.parameter_names
+    for arg in args:
+        name, literal = syntax.keyword(arg), syntax.literal(syntax.value(arg))
+        positional_flag = name is None and not syntax.star(arg) and isinstance(literal, bool)
+        flag_as_new = name in new and literal is not NOT_LITERAL and is_legacy_flag(literal)
+        if name in legacy or positional_flag or flag_as_new:
+            return CallPlan(problems=[(Code.NOT_FIXABLE, f"may be a builder: {why}")])
+    return None
 
 
 def plan_named_call(

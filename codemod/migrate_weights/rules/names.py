@@ -16,7 +16,7 @@ from migrate_weights.diagnostics import Code, Finding
 Statement = TypeVar("Statement", covariant=True)
 
 # Roots of the names the rules act on.
-RULE_ROOTS = ("torchvision", "torch", "functools")
+RULE_ROOTS = ("torchvision", "torch", "functools", "importlib")
 
 
 def is_ours(qualified_name: str) -> bool:

@@ -631,10 +631,10 @@ def prove_groups(
     jobs: int = 1,
     memory: int | None = None,
 ) -> Iterator[tuple[int, Proven]]:
-    """Each group's proof with the group's index, as they come. A group is one builder's rewrites, proven by one
-    prover: its calls are built once. With more than one job the groups go to that many worker
-    processes, the longest first, each building one pair at a time, together within `memory`
-    (by default a share of the machine's)."""
+    """Each group's proof with the group's index, as they come. A group is one builder's
+    rewrites, proven by one prover: its calls are built once. With more than one job the groups
+    go to that many worker processes, the longest first, each building one pair at a time,
+    together within `memory` (by default a share of the machine's)."""
     tasks = [
         _Group(index, group, str(device), weights, forward) for index, group in enumerate(groups)
     ]

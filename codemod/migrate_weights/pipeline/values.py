@@ -1,0 +1,107 @@
+"""Builders used as values: a builder (or a model module imported by `importlib.import_module`)
+that is stored, passed or bound rather than called where it stands. The full path follows some
+of these to their calls; a call it cannot follow is reported where it passes what would be a
+builder's legacy argument (rules/builder_call.py `plan_unfollowed_call`)."""
+
+from __future__ import annotations
+
+import ast
+
+from migrate_weights.pipeline.parse import Nodes
+from migrate_weights.pipeline.scopes import Scopes
+from migrate_weights.rules import legacy_api
+from migrate_weights.rules.names import Ambiguous, Kind, resolve
+from migrate_weights.tables.table import LegacyTable
+
+IMPORT_MODULE = "importlib.import_module"
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _root(node: ast.expr) -> tuple[ast.expr, str]:
+    """`a.b.c` as `a` and ".b.c"."""
+    attributes = ""
+    while isinstance(node, ast.Attribute):
+        attributes = f".{node.attr}{attributes}"
+        node = node.value
+    return node, attributes
+
+
+def qualified_names(node: ast.expr, scopes: Scopes, table: LegacyTable) -> set[str]:
+    """What `a.b.c` may stand for, where `a` is bound by an import: each candidate."""
+    root, attributes = _root(node)
+    if not isinstance(root, ast.Name):
+        return set()
+    resolution = resolve(root.id, scopes.bindings(root), table.identity)
+    if resolution is None:
+        return set()
+    if isinstance(resolution, Ambiguous):
+        return {candidate + attributes for candidate in resolution.candidates}
+    return {resolution.qualified + attributes}
+
+
+def imported_at_run_time(call: ast.Call, scopes: Scopes, table: LegacyTable) -> str | None:
+    """For a call of `import_module`: the model module it imports, or "" where its argument is
+    no literal (it may import any); None for any other call or module."""
+    if qualified_names(call.func, scopes, table) != {IMPORT_MODULE} or not call.args:
+        return None
+    name = call.args[0]
+    if not isinstance(name, ast.Constant) or not isinstance(name.value, str):
+        return ""
+    return name.value if table.is_model_module(name.value) else None
+
+
+def builders_used_as_values(nodes: Nodes, scopes: Scopes, table: LegacyTable) -> list[ast.expr]:
+    """Builders, and modules that `import_module` imports (model modules, or any where its
+    argument is no literal), where they stand as values, in source order."""
+    imported: set[str] = set()
+    partials: set[str] = set()
+    for name, bindings in scopes.everywhere.items():
+        for binding in bindings:
+            if binding.kind in (Kind.IMPORT, Kind.FALLBACK):
+                imported.add(name)
+            if binding.qualified in (legacy_api.PARTIAL, legacy_api.PARTIAL.partition(".")[0]):
+                partials.add(name)
+    calls = nodes.of(ast.Call)
+    # Called, part of a longer name, compared or tested (`if resnet18 is None`): no value held
+    not_values = {id(call.func) for call in calls}
+    not_values.update(id(attribute.value) for attribute in nodes.of(ast.Attribute))
+    for compare in nodes.of(ast.Compare):
+        not_values.update(map(id, [compare.left, *compare.comparators]))
+    for tested in (ast.If, ast.While, ast.IfExp, ast.Assert):
+        not_values.update(id(getattr(node, "test")) for node in nodes.of(tested))  # noqa: B009
+    # `partial(builder, ...)`: the partial rule's (rules/partial.py)
+    for call in calls:
+        root, _ = _root(call.func)
+        if call.args and isinstance(root, ast.Name) and root.id in partials:
+            if qualified_names(call.func, scopes, table) == {legacy_api.PARTIAL}:
+                not_values.add(id(call.args[0]))
+    found: list[ast.expr] = []
+    named: list[ast.Name | ast.Attribute] = [*nodes.of(ast.Name), *nodes.of(ast.Attribute)]
+    for node in named:
+        root, _ = _root(node)
+        if id(node) in not_values or not isinstance(node.ctx, ast.Load):
+            continue
+        if not isinstance(root, ast.Name) or root.id not in imported:
+            continue
+        if any(table.builder_name_at(name) for name in qualified_names(node, scopes, table)):
+            found.append(node)
+    if "import_module" in imported or "importlib" in imported:
+        found += [call for call in calls if imported_at_run_time(call, scopes, table) is not None]
+    return sorted(found, key=lambda node: (node.lineno, node.col_offset))
+
+
+def bound_by_the_module(name: ast.Name, scopes: Scopes, indexed: bool) -> bool:
+    """Whether only the module's own assignments, loops, parameters and the like bind a name
+    where it is read: not an import, not nothing (a builtin), and not a `def` or a `class`
+    unless the callee indexes what it holds (`Factory.models[depth]`)."""
+    bindings = scopes.bindings(name)
+    return bool(bindings) and all(
+        binding.kind in (Kind.OTHER, Kind.NONE)
+        and (
+            indexed
+            or not (
+                isinstance(binding.statement, _DEFINITIONS) and binding.statement.name == name.id
+            )
+        )
+        for binding in bindings
+    )

@@ -37,6 +37,7 @@ ACCOUNTED = {Code.FIXED, Code.NOT_FIXABLE, Code.NO_LEGACY_WEIGHTS}
 
 SHAPES = """\
 import functools
+import importlib
 import torchvision
 import torchvision.models as models
 from torchvision.models import get_model, resnet18
@@ -58,6 +59,16 @@ current_by_position = models.resnet18(None)
 video = models.video.r3d_18(pretrained=True)
 no_legacy_weights = models.vit_h_14(pretrained=False)
 spread = models.__dict__["resnet18"](**{"pretrained": False})
+imported = getattr(importlib.import_module("torchvision.models"), "alexnet")(pretrained=True)
+flag_as_weights = getattr(models, "resnet18")(weights=True)
+looped = [builder(pretrained=True) for builder in (models.resnet18,)]
+
+
+class Holder:
+    builders = {0: models.mobilenet_v2}
+
+
+from_class = Holder.builders[0](True)
 """
 
 

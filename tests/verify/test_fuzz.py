@@ -5,8 +5,9 @@ architectures as the original, with no deprecation warning.
 
 Imports are written every way (star imports too), at module level, in the function (lazy) or
 under a guard; a builder may be looked up in its module as at run time (`getattr(models, "x")`)
-or held by a name before it is called, and a backbone helper (`resnet_fpn_backbone`) may stand
-for a builder.
+or in a module imported by `importlib.import_module`, held by a name, a loop or a class
+attribute before it is called, given a legacy flag as `weights=` or in a `**` dict, and a backbone
+helper (`resnet_fpn_backbone`) may stand for a builder.
 The CI profile runs a few hundred modules;
 `MIGRATE_WEIGHTS_FUZZ=long pytest tests/verify/test_fuzz.py` runs thousands.
 """
@@ -104,12 +105,20 @@ def call(draw: st.DrawFn, style: str, names: list[str]) -> tuple[str, str, str]:
         if namespace != callee and draw(st.integers(0, 3)) == 0:  # looked up as at run time
             lookup = draw(st.sampled_from(['getattr({}, "{}")', '{}.__dict__["{}"]']))
             callee = lookup.format(namespace, attribute)
+    if draw(st.integers(0, 7)) == 0:  # in a module imported at run time
+        imports = "import importlib\n" + (imports if style != "from" else "")
+        callee = f'getattr(importlib.import_module("{module}"), "{attribute}")'
     arguments = []
     legacy = {p.legacy for p in builder.legacy}
-    if draw(st.booleans()):
-        arguments.append(draw(flag(names)))  # positional, in the place of `weights`
+    form = draw(st.sampled_from(["positional", "keyword", "keyword", "as weights", "spread"]))
+    if form == "positional":
+        arguments.append(draw(flag(names)))  # in the place of `weights`
         if draw(st.booleans()):
             arguments.append(draw(st.sampled_from(["True", "False"])))  # progress
+    elif form == "as weights":  # a flag the shim reads as `pretrained=`
+        arguments.append(f"weights={draw(st.sampled_from(['True', 'False', '1', '0']))}")
+    elif form == "spread":
+        arguments.append(f'**{{"pretrained": {draw(flag(names))}}}')
     else:
         arguments.append(f"pretrained={draw(flag(names))}")
     if "pretrained_backbone" in legacy and draw(st.booleans()):
@@ -133,7 +142,8 @@ def module(draw: st.DrawFn) -> tuple[str, list[str]]:
     if where == "function":
         return (
             "".join(
-                f"def build_{i}():\n    {imports}    return {callee}({arguments})\n\n\n"
+                f"def build_{i}():\n{textwrap.indent(imports, '    ')}"
+                f"    return {callee}({arguments})\n\n\n"
                 f"model_{i} = build_{i}()\n"
                 for i, (imports, callee, arguments) in enumerate(calls)
             ),
@@ -142,8 +152,14 @@ def module(draw: st.DrawFn) -> tuple[str, list[str]]:
     imports = "".join(dict.fromkeys(imports for imports, _, _ in calls))
     body = ""
     for i, (_, callee, arguments) in enumerate(calls):
-        if draw(st.integers(0, 3)) == 0:  # the builder held by a name first
+        held = draw(st.sampled_from(["called", "called", "called", "name", "loop", "class"]))
+        if held == "name":  # the builder held by a name first
             body += f"held_{i} = {callee}\nmodel_{i} = held_{i}({arguments})\n"
+        elif held == "loop":
+            body += f"for held_{i} in ({callee},):\n    model_{i} = held_{i}({arguments})\n"
+        elif held == "class":
+            body += f"class Held_{i}:\n    builders = {{0: {callee}}}\n\n\n"
+            body += f"model_{i} = Held_{i}.builders[0]({arguments})\n"
         else:
             body += f"model_{i} = {callee}({arguments})\n"
     if where == "guard":

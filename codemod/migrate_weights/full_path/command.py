@@ -393,7 +393,12 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         lookup = value.func if isinstance(value, ast.Call) else value
         builtin = isinstance(lookup, ast.Name) and not self.scopes.bindings(lookup)
         if isinstance(value, ast.Call) and builtin and cast(ast.Name, lookup).id == "getattr":
-            module = self._qualified(value.args[0]) if value.args else None
+            looked_up_in = value.args[0] if value.args else None
+            module = (
+                self._module_imports.get((looked_up_in.lineno, looked_up_in.col_offset))
+                if isinstance(looked_up_in, ast.Call)
+                else self._qualified(looked_up_in) if looked_up_in else None
+            )
             return ("namespace", module) if module and self.table.is_model_module(module) else None
         if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Attribute):
             if value.value.attr == "__dict__":

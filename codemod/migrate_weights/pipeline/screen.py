@@ -106,15 +106,20 @@ def _names_the_repository(value: ast.expr) -> bool:
     return isinstance(value, ast.Constant) and HUB_REPOSITORY.decode() in str(value.value)
 
 
-def _passes_a_bool(call: ast.Call) -> bool:
-    return any(isinstance(arg, ast.Constant) and isinstance(arg.value, bool) for arg in call.args)
+def _passes_a_constant(call: ast.Call) -> bool:
+    """By position, or in `**` (rules/builder_call.py `plan_unfollowed_call`)."""
+    spread = any(keyword.arg is None for keyword in call.keywords)
+    return spread or any(isinstance(arg, LITERAL_NODES) for arg in call.args)
 
 
 def _uses_builders_as_values(nodes: Nodes, builders: set[str]) -> bool:
-    """Whether a builder's name stands where it is not called."""
+    """Whether a builder's name, or a lookup that may be one, stands where it is not called."""
     callees = {id(call.func) for call in nodes.of(ast.Call)}
     named = [*nodes.of(ast.Name), *nodes.of(ast.Attribute)]
-    return any(_terminal_name(node) in builders and id(node) not in callees for node in named)
+    if any(_terminal_name(node) in builders and id(node) not in callees for node in named):
+        return True
+    lookups = [*nodes.of(ast.Call), *nodes.of(ast.Subscript)]
+    return any(_is_runtime_lookup(node) and id(node) not in callees for node in lookups)
 
 
 def _needs_rewrite(nodes: Nodes, hub: bool, urls_or_utils: bool) -> bool:
@@ -151,10 +156,11 @@ def _needs_rewrite(nodes: Nodes, hub: bool, urls_or_utils: bool) -> bool:
     for assignment in nodes.of(ast.Assign):  # a builder held by a name, called later
         for value in held_values(assignment.value):
             held = _terminal_name(value) in builders or _is_runtime_lookup(value)
-            if held and (bound is None or _root_name(value) in bound):
+            root = _root_name(value)  # None for a lookup in `import_module(...)`
+            if held and (bound is None or root is None or root in bound):
                 return True
     calls = nodes.of(ast.Call)
-    if any(_passes_a_bool(call) for call in calls) and _uses_builders_as_values(nodes, builders):
+    if any(map(_passes_a_constant, calls)) and _uses_builders_as_values(nodes, builders):
         return True  # `builder(True)`, where `builder` may hold one (pipeline/values.py)
     for call in calls:
         for keyword in call.keywords:
@@ -166,7 +172,7 @@ def _needs_rewrite(nodes: Nodes, hub: bool, urls_or_utils: bool) -> bool:
         passes_on = call.args or any(keyword.arg is None for keyword in call.keywords)
         if passes_on and callee in builders:
             return True
-        if call.args and _is_runtime_lookup(call.func):
+        if passes_on and _is_runtime_lookup(call.func):
             return True
         if hub and callee in loads and any(map(_names_the_repository, _values(call))):
             return True
@@ -206,6 +212,11 @@ _REMOVED_MODULE_PATH = re.compile(rb"models[\s\\]*\.[\s\\]*utils")
 # arguments
 _RUNTIME_LOOKUP = rb"(?:__dict__[\s\\]*\[[^\]\n]*\]|getattr[\s\\]*\([^()\n]*\))"
 _RUNTIME_LOOKUP_CALLED = re.compile(_RUNTIME_LOOKUP + _GAP + rb"\((?![\s\\]*\))")
+# ... or standing as a value, which a loop or a container may hold
+_RUNTIME_LOOKUP_AS_VALUE = re.compile(
+    rb"(?:(?P<base>[\w.]+)[\s\\]*\.[\s\\]*__dict__[\s\\]*\[[^\]\n]*\]"
+    rb"|getattr[\s\\]*\([ \t]*(?P<first>[\w.]*)[^()\n]*\))[ \t]*(?:[,)\]}#]|\r?\n|$)"
+)
 # ... or held by a name, to be called later
 _RUNTIME_LOOKUP_HELD = re.compile(  # an assignment's value that starts with a lookup
     rb"=[ \t]*\(?[ \t]*(?:(?P<base>[\w.]+)\.)?(?:__dict__[\s\\]*\[|getattr[\s\\]*\([ \t]*"
@@ -413,7 +424,11 @@ def _has_traces(source: bytes) -> bool:
     if b"utils" in source and _REMOVED_MODULE_PATH.search(source):
         return True
     if b"__dict__[" in source or b"getattr(" in source:  # a builder looked up at run time
-        if _RUNTIME_LOOKUP_CALLED.search(source) or _holds_a_lookup(source):
+        if _RUNTIME_LOOKUP_CALLED.search(source):
+            return True
+        if _in_torchvision(source, _RUNTIME_LOOKUP_HELD) or _in_torchvision(
+            source, _RUNTIME_LOOKUP_AS_VALUE
+        ):
             return True
     if b"torchvision.transforms" in source or b"torchvision.models" in source:
         if _imports_removed_api(source):
@@ -422,11 +437,11 @@ def _has_traces(source: bytes) -> bool:
     return other_names is None or _uses_a_builder(source, other_names)
 
 
-def _holds_a_lookup(source: bytes) -> bool:
-    """Whether a name is assigned a lookup (`getattr(models, name)`, `models.__dict__[name]`) in
-    what an import of torchvision binds; where such imports cannot be read for sure, in
-    anything."""
-    held = list(_RUNTIME_LOOKUP_HELD.finditer(source))
+def _in_torchvision(source: bytes, lookups: re.Pattern[bytes]) -> bool:
+    """Whether `lookups` (a name assigned a lookup, or a lookup standing as a value) finds one
+    in what an import of torchvision binds (`getattr(models, name)`, `models.__dict__[name]`);
+    where such imports cannot be read for sure, in anything."""
+    held = list(lookups.finditer(source))
     if not held:
         return False
     bound: set[bytes] = set()

@@ -50,6 +50,21 @@ def imported_at_run_time(call: ast.Call, scopes: Scopes, table: LegacyTable) -> 
     return name.value if table.is_model_module(name.value) else None
 
 
+def _looks_up_a_builder(node: ast.expr, scopes: Scopes, table: LegacyTable) -> bool:
+    """`getattr(<model module>, name)` or `<model module>.__dict__[name]`."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args:
+        if node.func.id != "getattr" or scopes.bindings(node.func):
+            return False
+        namespace = node.args[0]
+    elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute):
+        if node.value.attr != "__dict__":
+            return False
+        namespace = node.value.value
+    else:
+        return False
+    return any(map(table.is_model_module, qualified_names(namespace, scopes, table)))
+
+
 def builders_used_as_values(nodes: Nodes, scopes: Scopes, table: LegacyTable) -> list[ast.expr]:
     """Builders, and modules that `import_module` imports (model modules, or any where its
     argument is no literal), where they stand as values, in source order."""
@@ -85,6 +100,9 @@ def builders_used_as_values(nodes: Nodes, scopes: Scopes, table: LegacyTable) ->
             continue
         if any(table.builder_name_at(name) for name in qualified_names(node, scopes, table)):
             found.append(node)
+    for lookup in [*calls, *nodes.of(ast.Subscript)]:
+        if id(lookup) not in not_values and _looks_up_a_builder(lookup, scopes, table):
+            found.append(lookup)
     if "import_module" in imported or "importlib" in imported:
         found += [call for call in calls if imported_at_run_time(call, scopes, table) is not None]
     return sorted(found, key=lambda node: (node.lineno, node.col_offset))

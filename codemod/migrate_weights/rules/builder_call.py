@@ -360,13 +360,14 @@ def plan_unfollowed_call(
 ) -> CallPlan[Arg] | None:
     """A call that may be of a builder the rules cannot name (`why`: how it may be one): a
     finding where it passes what would be a legacy argument of a builder (a legacy keyword, a
-    flag as `weights=`, a positional `True` or `False`), else None."""
+    flag as `weights=`), `**`-arguments that may carry one, or a constant by position, which
+    every builder's shim warns of (`True`, `None`, a backbone's name), else None."""
     legacy, new = table.parameter_names
     for arg in args:
         name, literal = syntax.keyword(arg), syntax.literal(syntax.value(arg))
-        positional_flag = name is None and not syntax.star(arg) and isinstance(literal, bool)
+        positional = name is None and not syntax.star(arg) and literal is not NOT_LITERAL
         flag_as_new = name in new and literal is not NOT_LITERAL and is_legacy_flag(literal)
-        if name in legacy or positional_flag or flag_as_new:
+        if name in legacy or positional or flag_as_new or syntax.star(arg) == "**":
             return CallPlan(problems=[(Code.NOT_FIXABLE, f"may be a builder: {why}")])
     return None
 

@@ -94,7 +94,7 @@ def test_textual_check_skips_mentions_and_modern_code(source: bytes) -> None:
         b"from torchvision import (\n    models,\n)\nheld = getattr(models, n)\nm = held(1)\n",
         b"import torchvision.models as tv\nRESNETS = {18: tv.resnet18}\nm = RESNETS[n](1)\n",
         b"import torchvision.models as tv\nfor fn in (getattr(tv, 'vgg11'),):\n    fn(True)\n",
-        b"from importlib import import_module\nm = getattr(import_module('torchvision.models'), n)()\n",
+        b"from importlib import import_module as im\nm = getattr(im('torchvision.models'), n)()\n",
     ],
 )
 def test_textual_check_passes_builders_held_by_names(source: bytes) -> None:

@@ -51,6 +51,10 @@ IMPORTS = {
     "models": ("from torchvision import models\n", "models.{module}{name}"),
     "star": ("from torchvision.models import *\n", "{module}{name}"),
 }
+IMPORTERS = [
+    ("import importlib\n", "importlib.import_module"),
+    ("from importlib import import_module as load\n", "load"),
+]
 SPACING = ["{}", " {} ", "\n    {}\n", "{}  # note\n"]
 
 
@@ -106,8 +110,9 @@ def call(draw: st.DrawFn, style: str, names: list[str]) -> tuple[str, str, str]:
             lookup = draw(st.sampled_from(['getattr({}, "{}")', '{}.__dict__["{}"]']))
             callee = lookup.format(namespace, attribute)
     if draw(st.integers(0, 7)) == 0:  # in a module imported at run time
-        imports = "import importlib\n" + (imports if style != "from" else "")
-        callee = f'getattr(importlib.import_module("{module}"), "{attribute}")'
+        importer, function = draw(st.sampled_from(IMPORTERS))
+        imports = importer + (imports if style != "from" else "")
+        callee = f'getattr({function}("{module}"), "{attribute}")'
     arguments = []
     legacy = {p.legacy for p in builder.legacy}
     form = draw(st.sampled_from(["positional", "keyword", "keyword", "as weights", "spread"]))

@@ -288,7 +288,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
                 return looked_up({imported}, None)
             if imported == "":
                 why = f"it is looked up in a module named at run time (`{one_line(looked_up_in)}`)"
-                return _reported(plan_unfollowed_call(call.args, CST, self.table, why))
+                return _reported(plan_unfollowed_call(call.args, CST, self.table, why, True))
             planned = self._plan_resolving(looked_up_in, looked_up)
         else:
             planned = self._plan_held(call, callee)
@@ -309,7 +309,8 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         first = self._values[0]
         why = f"the module uses builders as values (`{ast.unparse(first)}` on line "
         why += f"{first.lineno} first), which are not followed to here"
-        return _reported(plan_unfollowed_call(call.args, CST, self.table, why))
+        held_as_is = isinstance(callee, (cst.Name, cst.Subscript))
+        return _reported(plan_unfollowed_call(call.args, CST, self.table, why, held_as_is))
 
     def _plan_held(self, call: cst.Call, callee: cst.BaseExpression) -> Planned:
         """A call of what a name was assigned: a builder, one looked up in a module, or one of

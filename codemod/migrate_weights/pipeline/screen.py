@@ -106,10 +106,9 @@ def _names_the_repository(value: ast.expr) -> bool:
     return isinstance(value, ast.Constant) and HUB_REPOSITORY.decode() in str(value.value)
 
 
-def _passes_a_constant(call: ast.Call) -> bool:
+def _passes_arguments(call: ast.Call) -> bool:
     """By position, or in `**` (rules/builder_call.py `plan_unfollowed_call`)."""
-    spread = any(keyword.arg is None for keyword in call.keywords)
-    return spread or any(isinstance(arg, LITERAL_NODES) for arg in call.args)
+    return bool(call.args) or any(keyword.arg is None for keyword in call.keywords)
 
 
 def _uses_builders_as_values(nodes: Nodes, builders: set[str]) -> bool:
@@ -160,7 +159,7 @@ def _needs_rewrite(nodes: Nodes, hub: bool, urls_or_utils: bool) -> bool:
             if held and (bound is None or root is None or root in bound):
                 return True
     calls = nodes.of(ast.Call)
-    if any(map(_passes_a_constant, calls)) and _uses_builders_as_values(nodes, builders):
+    if any(map(_passes_arguments, calls)) and _uses_builders_as_values(nodes, builders):
         return True  # `builder(True)`, where `builder` may hold one (pipeline/values.py)
     for call in calls:
         for keyword in call.keywords:
@@ -486,7 +485,8 @@ def might_use_torchvision(source: bytes) -> bool:
         return False
     if HUB_REPOSITORY in source and _HUB_STRING.search(source) and _LOAD.search(source):
         return True
-    return _imports_torchvision(source) and _has_traces(source)
+    imports = _imports_torchvision(source) or b"import_module" in source  # of a string
+    return imports and _has_traces(source)
 
 
 def syntax_might_need_migration(source: bytes, module: Parsed) -> bool:

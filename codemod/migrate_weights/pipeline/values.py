@@ -69,13 +69,16 @@ def builders_used_as_values(nodes: Nodes, scopes: Scopes, table: LegacyTable) ->
     """Builders, and modules that `import_module` imports (model modules, or any where its
     argument is no literal), where they stand as values, in source order."""
     imported: set[str] = set()
-    partials: set[str] = set()
+    partials: set[str] = set()  # names of functools.partial, or of functools
+    importers: set[str] = set()  # of importlib.import_module, or of importlib
     for name, bindings in scopes.everywhere.items():
         for binding in bindings:
             if binding.kind in (Kind.IMPORT, Kind.FALLBACK):
                 imported.add(name)
             if binding.qualified in (legacy_api.PARTIAL, legacy_api.PARTIAL.partition(".")[0]):
                 partials.add(name)
+            if binding.qualified in (IMPORT_MODULE, IMPORT_MODULE.partition(".")[0]):
+                importers.add(name)
     calls = nodes.of(ast.Call)
     # Called, part of a longer name, compared or tested (`if resnet18 is None`): no value held
     not_values = {id(call.func) for call in calls}
@@ -103,8 +106,11 @@ def builders_used_as_values(nodes: Nodes, scopes: Scopes, table: LegacyTable) ->
     for lookup in [*calls, *nodes.of(ast.Subscript)]:
         if id(lookup) not in not_values and _looks_up_a_builder(lookup, scopes, table):
             found.append(lookup)
-    if "import_module" in imported or "importlib" in imported:
-        found += [call for call in calls if imported_at_run_time(call, scopes, table) is not None]
+    for call in calls:
+        root, _ = _root(call.func)
+        if isinstance(root, ast.Name) and root.id in importers:
+            if imported_at_run_time(call, scopes, table) is not None:
+                found.append(call)
     return sorted(found, key=lambda node: (node.lineno, node.col_offset))
 
 

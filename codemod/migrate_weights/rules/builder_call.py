@@ -356,16 +356,23 @@ def plan_dynamic_call(
 
 
 def plan_unfollowed_call(
-    args: Sequence[Arg], syntax: CallSyntax[Arg, Expr], table: LegacyTable, why: str
+    args: Sequence[Arg],
+    syntax: CallSyntax[Arg, Expr],
+    table: LegacyTable,
+    why: str,
+    held_as_is: bool,
 ) -> CallPlan[Arg] | None:
     """A call that may be of a builder the rules cannot name (`why`: how it may be one): a
     finding where it passes what would be a legacy argument of a builder (a legacy keyword, a
-    flag as `weights=`), `**`-arguments that may carry one, or a constant by position, which
-    every builder's shim warns of (`True`, `None`, a backbone's name), else None."""
+    flag as `weights=`), `**`-arguments that may carry one, or an argument by position, which
+    every builder's shim warns of: any, where the callee is a name or an element of a container
+    (`held_as_is`), else a constant (`True`, `None`, a backbone's name), not to report every
+    `self.layer(x)` of a module. None where it passes none of these."""
     legacy, new = table.parameter_names
     for arg in args:
         name, literal = syntax.keyword(arg), syntax.literal(syntax.value(arg))
-        positional = name is None and not syntax.star(arg) and literal is not NOT_LITERAL
+        by_position = name is None and not syntax.star(arg)
+        positional = by_position and (held_as_is or literal is not NOT_LITERAL)
         flag_as_new = name in new and literal is not NOT_LITERAL and is_legacy_flag(literal)
         if name in legacy or positional or flag_as_new or syntax.star(arg) == "**":
             return CallPlan(problems=[(Code.NOT_FIXABLE, f"may be a builder: {why}")])

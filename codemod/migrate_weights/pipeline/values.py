@@ -68,50 +68,63 @@ def _looks_up_a_builder(node: ast.expr, scopes: Scopes, table: LegacyTable) -> b
 def builders_used_as_values(nodes: Nodes, scopes: Scopes, table: LegacyTable) -> list[ast.expr]:
     """Builders, and modules that `import_module` imports (model modules, or any where its
     argument is no literal), where they stand as values, in source order."""
-    imported: set[str] = set()
-    partials: set[str] = set()  # names of functools.partial, or of functools
+    imported: set[str] = set()  # names that imports of torchvision bind
+    partials: set[str] = set()  # of functools.partial, or of functools
     importers: set[str] = set()  # of importlib.import_module, or of importlib
     for name, bindings in scopes.everywhere.items():
         for binding in bindings:
-            if binding.kind in (Kind.IMPORT, Kind.FALLBACK):
+            qualified = binding.qualified or ""
+            if binding.kind in (Kind.IMPORT, Kind.FALLBACK) and qualified.startswith("torchvision"):
                 imported.add(name)
-            if binding.qualified in (legacy_api.PARTIAL, legacy_api.PARTIAL.partition(".")[0]):
+            if qualified in (legacy_api.PARTIAL, legacy_api.PARTIAL.partition(".")[0]):
                 partials.add(name)
-            if binding.qualified in (IMPORT_MODULE, IMPORT_MODULE.partition(".")[0]):
+            if qualified in (IMPORT_MODULE, IMPORT_MODULE.partition(".")[0]):
                 importers.add(name)
     calls = nodes.of(ast.Call)
-    # Called, part of a longer name, compared or tested (`if resnet18 is None`): no value held
+    # Called where they stand, or part of a longer name: no value held
     not_values = {id(call.func) for call in calls}
     not_values.update(id(attribute.value) for attribute in nodes.of(ast.Attribute))
-    for compare in nodes.of(ast.Compare):
-        not_values.update(map(id, [compare.left, *compare.comparators]))
-    for tested in (ast.If, ast.While, ast.IfExp, ast.Assert):
-        not_values.update(id(getattr(node, "test")) for node in nodes.of(tested))  # noqa: B009
-    # `partial(builder, ...)`: the partial rule's (rules/partial.py)
-    for call in calls:
-        root, _ = _root(call.func)
-        if call.args and isinstance(root, ast.Name) and root.id in partials:
-            if qualified_names(call.func, scopes, table) == {legacy_api.PARTIAL}:
-                not_values.add(id(call.args[0]))
     found: list[ast.expr] = []
     named: list[ast.Name | ast.Attribute] = [*nodes.of(ast.Name), *nodes.of(ast.Attribute)]
     for node in named:
-        root, _ = _root(node)
         if id(node) in not_values or not isinstance(node.ctx, ast.Load):
             continue
+        root, _ = _root(node)
         if not isinstance(root, ast.Name) or root.id not in imported:
             continue
         if any(table.builder_name_at(name) for name in qualified_names(node, scopes, table)):
             found.append(node)
-    for lookup in [*calls, *nodes.of(ast.Subscript)]:
-        if id(lookup) not in not_values and _looks_up_a_builder(lookup, scopes, table):
-            found.append(lookup)
+    found += [
+        lookup
+        for lookup in [*calls, *nodes.of(ast.Subscript)]
+        if id(lookup) not in not_values and _looks_up_a_builder(lookup, scopes, table)
+    ]
     for call in calls:
         root, _ = _root(call.func)
         if isinstance(root, ast.Name) and root.id in importers:
             if imported_at_run_time(call, scopes, table) is not None:
                 found.append(call)
+    if found:
+        found = _held(found, nodes, scopes, table, partials)
     return sorted(found, key=lambda node: (node.lineno, node.col_offset))
+
+
+def _held(
+    found: list[ast.expr], nodes: Nodes, scopes: Scopes, table: LegacyTable, partials: set[str]
+) -> list[ast.expr]:
+    """Those of `found` that may be held: not compared or tested (`if resnet18 is None`), not
+    given to `partial` (the partial rule's, rules/partial.py)."""
+    used: set[int] = set()
+    for compare in nodes.of(ast.Compare):
+        used.update(map(id, [compare.left, *compare.comparators]))
+    for tested in (ast.If, ast.While, ast.IfExp, ast.Assert):
+        used.update(id(getattr(node, "test")) for node in nodes.of(tested))  # noqa: B009
+    for call in nodes.of(ast.Call) if partials else []:
+        root, _ = _root(call.func)
+        if call.args and isinstance(root, ast.Name) and root.id in partials:
+            if qualified_names(call.func, scopes, table) == {legacy_api.PARTIAL}:
+                used.add(id(call.args[0]))
+    return [node for node in found if id(node) not in used]
 
 
 def bound_by_the_module(name: ast.Name, scopes: Scopes, indexed: bool) -> bool:

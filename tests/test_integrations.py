@@ -190,6 +190,23 @@ def test_output_is_the_same_for_any_number_of_jobs_when_few_files_need_a_look(
     assert lines == sorted(lines, key=lambda line: line.split(":")[0])  # plain_05 first
 
 
+def test_output_is_the_same_for_any_number_of_jobs_when_the_processes_screen_too(
+    tmp_path: Path,
+) -> None:
+    """A tree large enough that the processes share the textual check, the fixtures among
+    files it turns away."""
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURES / "builder_call", tree / "builder_call")
+    for n in range(cli.SCREENED_IN_POOL_FROM):
+        (tree / "plain" / f"module_{n // 100}").mkdir(parents=True, exist_ok=True)
+        (tree / "plain" / f"module_{n // 100}" / f"plain_{n:04}.py").write_text("import os\n")
+    outputs = outputs_by_jobs(tree, tmp_path)
+    assert outputs["1", "--check"] == outputs["2", "--check"]
+    assert outputs["1", "--diff"] == outputs["2", "--diff"]
+    status, out, err = outputs["2", "--check"]
+    assert status == 1 and out.count(b": MW001 ") > 50, err
+
+
 def git(folder: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True)
 

@@ -47,7 +47,9 @@ if TYPE_CHECKING:
 
 PROGRESS_FROM_FILES = 20
 PARALLEL_FROM_FILES = 32  # files needing a look: fewer are done sooner than a pool starts
+SCREENED_IN_POOL_FROM = 1000  # files: their textual check too is shared among the processes
 CHUNK = 8  # files a worker takes at a time
+SCREENING_CHUNK = 64  # ... when it screens them: most are turned away at once
 SIGNALLED = 128  # the exit status of a run stopped by a signal is this plus its number
 DIED = "the process migrating it ended abruptly"
 STDIN = Path("-")
@@ -102,18 +104,24 @@ def _merged(
 def _migrations(
     files: list[Path], migrate: Callable[[Path], FileResult], jobs: int
 ) -> Iterator[Iterator[FileResult]]:
-    """Results in the order of `files`, whatever the number of processes. With many files, the
-    textual check runs here first, and a pool of processes is started only when many of them
-    pass it; a few files (the pre-commit case) never pay for a pool."""
+    """Results in the order of `files`, whatever the number of processes. A few files (the
+    pre-commit case) never pay for a pool. With more, the textual check runs here first, and a
+    pool of processes is started only when many of them pass it; with thousands, the processes
+    share the textual check too."""
     if jobs <= 1 or len(files) < PARALLEL_FROM_FILES:
         yield map(migrate, files)
         return
-    screened = [_screened(path) for path in files]
-    needing = [path for path, result in zip(files, screened) if result is None]
-    if len(needing) < PARALLEL_FROM_FILES:
-        yield _merged(screened, map(migrate, needing))
-        return
-    pooled = _pooled(needing, migrate, jobs)
+    if len(files) >= SCREENED_IN_POOL_FROM:
+        screened: list[FileResult | None] = [None] * len(files)
+        needing, size = files, SCREENING_CHUNK
+    else:
+        screened = [_screened(path) for path in files]
+        needing = [path for path, result in zip(files, screened) if result is None]
+        size = CHUNK
+        if len(needing) < PARALLEL_FROM_FILES:
+            yield _merged(screened, map(migrate, needing))
+            return
+    pooled = _pooled(needing, migrate, jobs, size)
     try:
         yield _merged(screened, pooled)
     finally:
@@ -156,7 +164,7 @@ def _each(paths: list[Path]) -> list[FileResult]:
 
 
 def _pooled(
-    files: list[Path], migrate: Callable[[Path], FileResult], jobs: int
+    files: list[Path], migrate: Callable[[Path], FileResult], jobs: int, size: int
 ) -> Generator[FileResult, None, None]:
     """Results in order, from a pool of processes taking the files in chunks. A worker that dies
     loses no file: those not done are taken again by a new pool, the first of them alone; one
@@ -166,7 +174,7 @@ def _pooled(
 
     left, alone = list(files), False
     while left:
-        chunks = [left[:1]] if alone else [left[i : i + CHUNK] for i in range(0, len(left), CHUNK)]
+        chunks = [left[:1]] if alone else [left[i : i + size] for i in range(0, len(left), size)]
         workers = 1 if alone else jobs
         with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(migrate,)) as pool:
             # Each taken from the queue as its results go, so that none is held after.

@@ -74,7 +74,7 @@ def survey_module(source: bytes, names: Names, nodes: Nodes, table: LegacyTable)
         if found is None:
             if isinstance(call.func, ast.Name) and call.func.id == "getattr" and call.args:
                 lookup = names.resolution(call.args[0])
-                if lookup and any(c.startswith("torchvision") for c in _candidates(*lookup)):
+                if lookup and any(_in_models(c) for c in _candidates(*lookup)):
                     raise FullPath
             continue
         resolution, after_name = found
@@ -159,3 +159,10 @@ def _is_a_callee(qualified_name: str, table: LegacyTable) -> bool:
     if qualified_name in (legacy_api.PARTIAL, legacy_api.HUB_LOAD):
         return True
     return bool(table.builder_name_at(qualified_name) or table.is_get_model(qualified_name))
+
+
+def _in_models(qualified_name: str) -> bool:
+    """Whether a lookup in this may find a builder: `torchvision.models` or a module in it."""
+    return qualified_name == "torchvision.models" or qualified_name.startswith(
+        "torchvision.models."
+    )

@@ -36,7 +36,7 @@ from migrate_weights.pipeline.scopes import Scopes
 from migrate_weights.pipeline.values import (
     bound_by_the_module,
     builders_used_as_values,
-    imported_at_run_time,
+    run_time_imports,
 )
 from migrate_weights.rules.builder_call import (
     CallPlan,
@@ -97,11 +97,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         self._values = builders_used_as_values(module.nodes, self.scopes, table)
         # `import_module("torchvision.models")` and the like, by where they start; "" for a
         # module named at run time
-        self._module_imports = {
-            (call.lineno, call.col_offset): imported_at_run_time(call, self.scopes, table) or ""
-            for call in self._values
-            if isinstance(call, ast.Call)
-        }
+        self._module_imports = run_time_imports(module.nodes, self.scopes, table)
         self.references = EnumReferences(style, self.scopes.everywhere.keys(), table)
         self._model_urls = ModelUrls(self)
         self._models_utils = ModelsUtils(self)
@@ -288,7 +284,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
                 return looked_up({imported}, None)
             if imported == "":
                 why = f"it is looked up in a module named at run time (`{one_line(looked_up_in)}`)"
-                return _reported(plan_unfollowed_call(call.args, CST, self.table, why, True))
+                return _reported(plan_unfollowed_call(call.args, CST, self.table, why, False))
             planned = self._plan_resolving(looked_up_in, looked_up)
         else:
             planned = self._plan_held(call, callee)

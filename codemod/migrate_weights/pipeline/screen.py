@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 
 from migrate_weights.pipeline.parse import Nodes, Parsed, held_values, parse
@@ -69,33 +70,45 @@ def _is_runtime_lookup(func: ast.expr) -> bool:
     return isinstance(func, ast.Call) and _terminal_name(func.func) == "getattr"
 
 
-def _bound_by_torchvision_imports(nodes: Nodes) -> set[str] | None:
-    """The names the module's imports of torchvision bind; None where a star import of it may
-    bind any."""
-    bound = set()
+def _bound_by_torchvision_imports(nodes: Nodes) -> dict[str, str] | None:
+    """The names the module's imports of torchvision bind, and what each is bound to
+    ("torchvision" for the package itself); None where a star import of it may bind any."""
+    bound = {}
     for plain in nodes.of(ast.Import):
         for alias in plain.names:
             if alias.name.split(".")[0] == "torchvision":
-                bound.add(alias.asname or "torchvision")
+                bound[alias.asname or "torchvision"] = alias.name if alias.asname else "torchvision"
     for statement in nodes.of(ast.ImportFrom):
         if (statement.module or "").split(".")[0] == "torchvision" and not statement.level:
             for alias in statement.names:
                 if alias.name == "*":
                     return None
-                bound.add(alias.asname or alias.name)
+                bound[alias.asname or alias.name] = f"{statement.module}.{alias.name}"
     return bound
 
 
-def _root_name(value: ast.expr) -> str | None:
-    """The name a value is reached from: `models` in `models.resnet50`,
-    `getattr(models, name)` and `models.__dict__[name]`."""
+def _may_hold_builders(namespace: list[str], bound: Mapping[str, str]) -> bool:
+    """Whether a dotted namespace (`models`, `torchvision.models.detection`) is in what an
+    import of torchvision binds, and the package itself only through its `models`."""
+    root = namespace[0] if namespace else ""
+    if root not in bound:
+        return False
+    return bound[root] != "torchvision" or namespace[1:2] == ["models"]
+
+
+def _namespace(value: ast.expr) -> list[str] | None:
+    """The dotted name a value is reached from: `models.resnet50` in itself, `models` in
+    `getattr(models, name)` and `models.__dict__[name]`; None for any other expression (a call:
+    `import_module(...)`)."""
     if isinstance(value, ast.Call) and value.args:
         value = value.args[0]
-    elif isinstance(value, ast.Subscript):
-        value = value.value
+    elif isinstance(value, ast.Subscript) and isinstance(value.value, ast.Attribute):
+        value = value.value.value
+    parts: list[str] = []
     while isinstance(value, ast.Attribute):
+        parts.insert(0, value.attr)
         value = value.value
-    return value.id if isinstance(value, ast.Name) else None
+    return [value.id, *parts] if isinstance(value, ast.Name) else None
 
 
 def _values(call: ast.Call) -> list[ast.expr]:
@@ -111,14 +124,40 @@ def _passes_arguments(call: ast.Call) -> bool:
     return bool(call.args) or any(keyword.arg is None for keyword in call.keywords)
 
 
-def _uses_builders_as_values(nodes: Nodes, builders: set[str]) -> bool:
-    """Whether a builder's name, or a lookup that may be one, stands where it is not called."""
+def _uses_builders_as_values(
+    nodes: Nodes, builders: set[str], bound: Mapping[str, str] | None
+) -> bool:
+    """Whether a builder's name, or a lookup that may be one (in what `bound`, the names that
+    imports of torchvision bind, holds; None: in anything), stands where it is not called."""
     callees = {id(call.func) for call in nodes.of(ast.Call)}
     named = [*nodes.of(ast.Name), *nodes.of(ast.Attribute)]
     if any(_terminal_name(node) in builders and id(node) not in callees for node in named):
         return True
     lookups = [*nodes.of(ast.Call), *nodes.of(ast.Subscript)]
-    return any(_is_runtime_lookup(node) and id(node) not in callees for node in lookups)
+    return any(
+        _is_runtime_lookup(node)
+        and id(node) not in callees
+        and (bound is None or _held_in(node, bound) or _in_a_run_time_import(node, nodes))
+        for node in lookups
+    )
+
+
+def _held_in(lookup: ast.expr, bound: Mapping[str, str]) -> bool:
+    namespace = _namespace(lookup)
+    return namespace is not None and _may_hold_builders(namespace, bound)
+
+
+def _in_a_run_time_import(lookup: ast.expr, nodes: Nodes) -> bool:
+    """Whether a lookup is in what `import_module(...)` returns, under any name."""
+    if not isinstance(lookup, ast.Call) or not isinstance(lookup.args[0], ast.Call):
+        return False
+    names = {"import_module"} | {
+        alias.asname or alias.name
+        for statement in nodes.of(ast.ImportFrom)
+        if statement.module == "importlib"
+        for alias in statement.names
+    }
+    return _terminal_name(lookup.args[0].func) in names
 
 
 def _needs_rewrite(nodes: Nodes, hub: bool, urls_or_utils: bool) -> bool:
@@ -155,11 +194,13 @@ def _needs_rewrite(nodes: Nodes, hub: bool, urls_or_utils: bool) -> bool:
     for assignment in nodes.of(ast.Assign):  # a builder held by a name, called later
         for value in held_values(assignment.value):
             held = _terminal_name(value) in builders or _is_runtime_lookup(value)
-            root = _root_name(value)  # None for a lookup in `import_module(...)`
-            if held and (bound is None or root is None or root in bound):
+            namespace = _namespace(value)  # None for a lookup in `import_module(...)`
+            if held and (
+                bound is None or namespace is None or _may_hold_builders(namespace, bound)
+            ):
                 return True
     calls = nodes.of(ast.Call)
-    if any(map(_passes_arguments, calls)) and _uses_builders_as_values(nodes, builders):
+    if any(map(_passes_arguments, calls)) and _uses_builders_as_values(nodes, builders, bound):
         return True  # `builder(True)`, where `builder` may hold one (pipeline/values.py)
     for call in calls:
         for keyword in call.keywords:
@@ -211,22 +252,31 @@ _REMOVED_MODULE_PATH = re.compile(rb"models[\s\\]*\.[\s\\]*utils")
 # arguments
 _RUNTIME_LOOKUP = rb"(?:__dict__[\s\\]*\[[^\]\n]*\]|getattr[\s\\]*\([^()\n]*\))"
 _RUNTIME_LOOKUP_CALLED = re.compile(_RUNTIME_LOOKUP + _GAP + rb"\((?![\s\\]*\))")
-# ... or standing as a value, which a loop or a container may hold
-_RUNTIME_LOOKUP_AS_VALUE = re.compile(
-    rb"(?:(?P<base>[\w.]+)[\s\\]*\.[\s\\]*__dict__[\s\\]*\[[^\]\n]*\]"
-    rb"|getattr[\s\\]*\([ \t]*(?P<first>[\w.]*)[^()\n]*\))[ \t]*(?:[,)\]}#]|\r?\n|$)"
+# ... or standing as a value, which a loop or a container may hold (each pattern starts with its
+# word, and the name before `.__dict__` is read back from where it matched)
+_AS_VALUE = rb"[ \t]*(?:[,)\]}#]|\r?\n|$)"
+_GETATTR_AS_VALUE = re.compile(
+    rb"getattr(?<!\wgetattr)[\s\\]*\([ \t]*(?P<first>[\w.]*)[^()\n]*\)" + _AS_VALUE
 )
+_DICT_AS_VALUE = re.compile(rb"__dict__[\s\\]*\[[^\]\n]*\]" + _AS_VALUE)
+_BASE_BEFORE = re.compile(rb"([\w.]*\w)[\s\\]*\.[\s\\]*\Z")
 # ... or held by a name, to be called later
 _RUNTIME_LOOKUP_HELD = re.compile(  # an assignment's value that starts with a lookup
     rb"=[ \t]*\(?[ \t]*(?:(?P<base>[\w.]+)\.)?(?:__dict__[\s\\]*\[|getattr[\s\\]*\([ \t]*"
     rb"(?P<first>[\w.]*))"
 )
+# `import_module(...)` in `getattr(...)` or assigned; and a call given "torchvision..." first
+_RUN_TIME_IMPORT_USED = re.compile(
+    rb"(?:getattr[\s\\]*\([\s\\]*|=[ \t]*)(?:\w+[\s\\]*\.[\s\\]*)*import_module[\s\\]*\("
+)
+_NAMES_TORCHVISION_FIRST = re.compile(rb"\([\s\\]*[rRuU]?['\"]torchvision\b")
 _TORCHVISION_IMPORT_CONTINUED = re.compile(
     rb"^[ \t]*(?:from|import)[ \t]+torchvision[^\n#]*[(\\][ \t]*(?:#[^\n]*)?\r?$", re.MULTILINE
 )
 # What an import of torchvision binds, in its plain one-line forms
 _TORCHVISION_IMPORT = re.compile(
-    rb"^[ \t]*(?:import[ \t]+torchvision(?:\.\w+)*(?:[ \t]+as[ \t]+(?P<alias>\w+))?[ \t]*(?:#|$)"
+    rb"^[ \t]*(?:import[ \t]+(?P<module>torchvision(?:\.\w+)*)(?:[ \t]+as[ \t]+(?P<alias>\w+))?"
+    rb"[ \t]*(?:#|$)"
     rb"|from[ \t]+torchvision(?:\.\w+)*[ \t]+import[ \t]+(?P<names>[\w \t,*]+)(?:#|$))",
     re.MULTILINE,
 )
@@ -411,8 +461,16 @@ def _in_import(source: bytes, found: re.Match[bytes]) -> bool:
     return line.startswith((b"from", b"import")) or not line  # a name alone: a continued import
 
 
+def _imports_at_run_time(source: bytes) -> bool:
+    """Whether `import_module` is used where a builder may be looked up in what it returns:
+    inside `getattr(...)`, assigned, or under another name."""
+    if b"import_module" not in source:
+        return False
+    return b"import_module as" in source or _RUN_TIME_IMPORT_USED.search(source) is not None
+
+
 def _has_traces(source: bytes) -> bool:
-    if b"model_urls" in source or b"get_model" in source or b"import_module" in source:
+    if b"model_urls" in source or b"get_model" in source or _imports_at_run_time(source):
         return True
     if b"pretrained" in source and _LEGACY_KEYWORD.search(source):
         return True
@@ -425,9 +483,10 @@ def _has_traces(source: bytes) -> bool:
     if b"__dict__[" in source or b"getattr(" in source:  # a builder looked up at run time
         if _RUNTIME_LOOKUP_CALLED.search(source):
             return True
-        if _in_torchvision(source, _RUNTIME_LOOKUP_HELD) or _in_torchvision(
-            source, _RUNTIME_LOOKUP_AS_VALUE
-        ):
+        held = [
+            lookup["base"] or lookup["first"] for lookup in _RUNTIME_LOOKUP_HELD.finditer(source)
+        ]
+        if _in_torchvision(source, [*held, *_lookups_as_values(source)]):
             return True
     if b"torchvision.transforms" in source or b"torchvision.models" in source:
         if _imports_removed_api(source):
@@ -436,25 +495,36 @@ def _has_traces(source: bytes) -> bool:
     return other_names is None or _uses_a_builder(source, other_names)
 
 
-def _in_torchvision(source: bytes, lookups: re.Pattern[bytes]) -> bool:
-    """Whether `lookups` (a name assigned a lookup, or a lookup standing as a value) finds one
-    in what an import of torchvision binds (`getattr(models, name)`, `models.__dict__[name]`);
-    where such imports cannot be read for sure, in anything."""
-    held = list(lookups.finditer(source))
-    if not held:
+def _lookups_as_values(source: bytes) -> list[bytes]:
+    """The namespaces of the lookups that stand as values: `models` in `(getattr(models, n),)`."""
+    found = [lookup["first"] for lookup in _GETATTR_AS_VALUE.finditer(source)]
+    for lookup in _DICT_AS_VALUE.finditer(source):
+        base = _BASE_BEFORE.search(source, max(0, lookup.start() - 200), lookup.start())
+        found.append(base[1] if base else b"")
+    return found
+
+
+def _in_torchvision(source: bytes, namespaces: list[bytes | None]) -> bool:
+    """Whether one of the `namespaces` that lookups are made in (`models` in
+    `getattr(models, name)` and `models.__dict__[name]`) is in what an import of torchvision
+    binds; where such imports cannot be read for sure, any."""
+    if not namespaces:
         return False
-    bound: set[bytes] = set()
+    bound: dict[str, str] = {}
     for statement in _TORCHVISION_IMPORT.finditer(source):
         if statement["names"] is None:
-            bound.add(statement["alias"] or b"torchvision")
+            alias, module = statement["alias"], statement["module"].decode()
+            bound[alias.decode() if alias else "torchvision"] = module if alias else "torchvision"
             continue
         for part in statement["names"].split(b","):
             words = part.split()
-            bound.add(words[-1] if words else b"")
-    if _TORCHVISION_IMPORT_CONTINUED.search(source) or b"*" in bound:
+            bound[words[-1].decode() if words else ""] = "torchvision.*"
+    if _TORCHVISION_IMPORT_CONTINUED.search(source) or "*" in bound:
         return True  # an import over several lines, or of everything: not read here
-    roots = ((lookup["base"] or lookup["first"] or b"").split(b".")[0] for lookup in held)
-    return any(root in bound for root in roots)
+    return any(
+        _may_hold_builders((namespace or b"").decode().split("."), bound)
+        for namespace in namespaces
+    )
 
 
 def _imports_torchvision(source: bytes) -> bool:
@@ -485,7 +555,9 @@ def might_use_torchvision(source: bytes) -> bool:
         return False
     if HUB_REPOSITORY in source and _HUB_STRING.search(source) and _LOAD.search(source):
         return True
-    imports = _imports_torchvision(source) or b"import_module" in source  # of a string
+    imports = _imports_torchvision(source) or (
+        b"import_module" in source and _NAMES_TORCHVISION_FIRST.search(source) is not None
+    )
     return imports and _has_traces(source)
 
 

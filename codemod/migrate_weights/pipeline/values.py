@@ -6,6 +6,7 @@ builder's legacy argument (rules/builder_call.py `plan_unfollowed_call`)."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 from migrate_weights.pipeline.parse import Nodes
 from migrate_weights.pipeline.scopes import Scopes
@@ -65,21 +66,41 @@ def _looks_up_a_builder(node: ast.expr, scopes: Scopes, table: LegacyTable) -> b
     return any(map(table.is_model_module, qualified_names(namespace, scopes, table)))
 
 
+def _names_of(scopes: Scopes, accepts: Callable[[str], bool]) -> set[str]:
+    """The names that imports of what `accepts` accepts bind, anywhere in the module."""
+    return {
+        name
+        for name, bindings in scopes.everywhere.items()
+        if any(
+            binding.kind in (Kind.IMPORT, Kind.FALLBACK) and accepts(binding.qualified or "")
+            for binding in bindings
+        )
+    }
+
+
+def run_time_imports(
+    nodes: Nodes, scopes: Scopes, table: LegacyTable
+) -> dict[tuple[int, int], str]:
+    """The calls of `import_module` by where they start (line, column): the model module each
+    imports, or "" where its argument is no literal."""
+    importers = _names_of(scopes, {IMPORT_MODULE, IMPORT_MODULE.partition(".")[0]}.__contains__)
+    found = {}
+    for call in nodes.of(ast.Call) if importers else []:
+        root, _ = _root(call.func)
+        if isinstance(root, ast.Name) and root.id in importers:
+            imported = imported_at_run_time(call, scopes, table)
+            if imported is not None:
+                found[call.lineno, call.col_offset] = imported
+    return found
+
+
 def builders_used_as_values(nodes: Nodes, scopes: Scopes, table: LegacyTable) -> list[ast.expr]:
-    """Builders, and modules that `import_module` imports (model modules, or any where its
-    argument is no literal), where they stand as values, in source order."""
-    imported: set[str] = set()  # names that imports of torchvision bind
-    partials: set[str] = set()  # of functools.partial, or of functools
-    importers: set[str] = set()  # of importlib.import_module, or of importlib
-    for name, bindings in scopes.everywhere.items():
-        for binding in bindings:
-            qualified = binding.qualified or ""
-            if binding.kind in (Kind.IMPORT, Kind.FALLBACK) and qualified.startswith("torchvision"):
-                imported.add(name)
-            if qualified in (legacy_api.PARTIAL, legacy_api.PARTIAL.partition(".")[0]):
-                partials.add(name)
-            if qualified in (IMPORT_MODULE, IMPORT_MODULE.partition(".")[0]):
-                importers.add(name)
+    """Builders, lookups of them, and model modules that `import_module` imports, where they
+    stand as values, in source order."""
+    imported = _names_of(scopes, lambda qualified: qualified.startswith("torchvision"))
+    partials = _names_of(
+        scopes, {legacy_api.PARTIAL, legacy_api.PARTIAL.partition(".")[0]}.__contains__
+    )
     calls = nodes.of(ast.Call)
     # Called where they stand, or part of a longer name: no value held
     not_values = {id(call.func) for call in calls}
@@ -99,11 +120,8 @@ def builders_used_as_values(nodes: Nodes, scopes: Scopes, table: LegacyTable) ->
         for lookup in [*calls, *nodes.of(ast.Subscript)]
         if id(lookup) not in not_values and _looks_up_a_builder(lookup, scopes, table)
     ]
-    for call in calls:
-        root, _ = _root(call.func)
-        if isinstance(root, ast.Name) and root.id in importers:
-            if imported_at_run_time(call, scopes, table) is not None:
-                found.append(call)
+    imports = run_time_imports(nodes, scopes, table)
+    found += [call for call in calls if imports.get((call.lineno, call.col_offset))]
     if found:
         found = _held(found, nodes, scopes, table, partials)
     return sorted(found, key=lambda node: (node.lineno, node.col_offset))

@@ -363,18 +363,17 @@ def plan_unfollowed_call(
     held_as_is: bool,
 ) -> CallPlan[Arg] | None:
     """A call that may be of a builder the rules cannot name (`why`: how it may be one): a
-    finding where it passes what would be a legacy argument of a builder (a legacy keyword, a
-    flag as `weights=`), `**`-arguments that may carry one, or an argument by position, which
-    every builder's shim warns of: any, where the callee is a name or an element of a container
-    (`held_as_is`), else a constant (`True`, `None`, a backbone's name), not to report every
-    `self.layer(x)` of a module. None where it passes none of these."""
+    finding where it passes a legacy keyword or a flag as `weights=`, and, where the callee is a
+    name or an element of a container that may hold the builder as it is (`held_as_is`), also
+    `**`-arguments or any argument by position, which every builder's shim warns of. A method
+    (`self.layer(x)`, `name.split(".")`) is reported for the keywords only. None where it passes
+    none of these."""
     legacy, new = table.parameter_names
     for arg in args:
         name, literal = syntax.keyword(arg), syntax.literal(syntax.value(arg))
-        by_position = name is None and not syntax.star(arg)
-        positional = by_position and (held_as_is or literal is not NOT_LITERAL)
         flag_as_new = name in new and literal is not NOT_LITERAL and is_legacy_flag(literal)
-        if name in legacy or positional or flag_as_new or syntax.star(arg) == "**":
+        passed_on = syntax.star(arg) == "**" or (name is None and not syntax.star(arg))
+        if name in legacy or flag_as_new or (held_as_is and passed_on):
             return CallPlan(problems=[(Code.NOT_FIXABLE, f"may be a builder: {why}")])
     return None
 

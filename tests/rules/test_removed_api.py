@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from cases import fixture_tests
+from migrate_weights.diagnostics import Code
 from migrate_weights.pipeline.migrate import migrate_source
 from migrate_weights.rules.removed_api import generated
 
@@ -52,6 +53,29 @@ def test_every_removed_import_is_fixed_or_reported_and_fixed_ones_import() -> No
         assert (result.migrated != statement.encode()) == movable, statement
         if movable:
             exec(compile(result.migrated, "<migrated>", "exec"), {})
+
+
+@pytest.mark.parametrize("spelling", ["path", "module alias", "from import"])
+def test_every_removed_name_read_as_an_attribute_is_reported(spelling: str) -> None:
+    """No silent miss: a read of each name a module no longer has, through the module's full
+    path, a name it is imported as, and `from <package> import <module>`, gets one finding that
+    names the module and the name; the module's names it still has get none."""
+    removed = generated()
+    for module, names in sorted(removed.names.items()):
+        if module in removed.modules:
+            continue  # the whole module went: its import is reported (above)
+        package, _, last = module.rpartition(".")
+        imports, reader = {
+            "path": (f"import {module}\n", module),
+            "module alias": (f"import {module} as read_from\n", "read_from"),
+            "from import": (f"from {package} import {last}\n", last),
+        }[spelling]
+        for name in sorted(names):
+            result = migrate_source(f"{imports}value = {reader}.{name}\n".encode())
+            assert [(d.line, d.code) for d in result.diagnostics] == [(2, Code.NOT_FIXABLE)], name
+            assert f"`{module}` no longer has `{name}`" in result.diagnostics[0].message
+    still = migrate_source(b"import torchvision\nvalue = torchvision.models.resnet.resnet50\n")
+    assert still.diagnostics == []
 
 
 def test_the_committed_table_holds_for_the_installed_torchvision() -> None:

@@ -106,9 +106,14 @@ def survey_module(source: bytes, names: Names, nodes: Nodes, table: LegacyTable)
                 survey.lookups.append((subscript, qualified, defined))
                 taken.add(id(value))
     attributes = nodes.of(ast.Attribute)
+    removed = removed_api.generated()
     for attribute in attributes:  # breadth-first: a path before the paths inside it
         if id(attribute) in taken:
             continue
+        if attribute.attr in removed.attribute_names:
+            read = names.resolution(attribute)
+            if read and any(removed.read_removed(*c.rsplit(".", 1)) for c in _candidates(*read)):
+                raise FullPath  # a name a module no longer has: the removed-API rule's
         if attribute.attr == legacy_api.UTILS_FUNCTION:
             path = attribute.value
             if isinstance(path, ast.Attribute) and path.attr == "utils":
@@ -124,7 +129,6 @@ def survey_module(source: bytes, names: Names, nodes: Nodes, table: LegacyTable)
         if id(name) not in taken and is_model_urls_dict(names.qualified(name)):
             raise FullPath
     imports = nodes.of(ast.Import)
-    removed = removed_api.generated()
     for statement in imports:
         if any(alias.name in removed.modules for alias in statement.names):
             raise FullPath  # the removed-API rule is the full path's

@@ -142,6 +142,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         self, original_node: cst.Attribute, updated_node: cst.Attribute
     ) -> cst.BaseExpression:
         self._model_urls.leave_attribute(original_node)
+        self._removed_api.leave_attribute(original_node)
         return self._models_utils.leave_attribute(original_node, updated_node)
 
     def leave_ImportFrom(

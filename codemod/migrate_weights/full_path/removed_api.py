@@ -7,7 +7,12 @@ import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
 from migrate_weights.full_path.rule_context import RuleContext
-from migrate_weights.rules.removed_api import generated, plan_import, plan_import_from
+from migrate_weights.rules.removed_api import (
+    generated,
+    plan_attribute,
+    plan_import,
+    plan_import_from,
+)
 from migrate_weights.syntax.cst_nodes import dotted, one_line, source
 
 
@@ -44,3 +49,10 @@ class RemovedApi:
             finding = plan_import(module, one_line(original), generated())
             if finding is not None:
                 self.command.report(original, finding)
+
+    def leave_attribute(self, original: cst.Attribute) -> None:
+        for qualified_name in sorted(self.command.qualified_names(original)):
+            finding = plan_attribute(qualified_name, generated())
+            if finding is not None:
+                self.command.report(original, finding)
+                return

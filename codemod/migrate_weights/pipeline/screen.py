@@ -190,6 +190,8 @@ def _needs_rewrite(nodes: Nodes, hub: bool, urls_or_utils: bool) -> bool:
     for plain in nodes.of(ast.Import):
         if any(alias.name in removed.modules for alias in plain.names):
             return True
+    if any(attribute.attr in removed.attribute_names for attribute in nodes.of(ast.Attribute)):
+        return True  # perhaps a name a module no longer has, read from it
     bound = _bound_by_torchvision_imports(nodes)
     for assignment in nodes.of(ast.Assign):  # a builder held by a name, called later
         for value in held_values(assignment.value):
@@ -247,6 +249,10 @@ _IMPORTED = re.compile(  # what follows `from torchvision.models[...]`: the name
 )
 _FROM_PACKAGES = re.compile(rb"from(?<!\wfrom)[\s\\]+(torchvision\.(?:models|transforms))\b")
 _IMPORTED_NAME = re.compile(rb"(\w+)(?:\s+as\s+(\w+))?")
+_TORCHVISION_PATH = re.compile(  # a path into torchvision's model or transform modules
+    rb"torchvision(?<!\wtorchvision)[\s\\]*\.[\s\\]*(?:models|transforms)(?:[\s\\]*\.[\s\\]*\w+)+"
+)
+_DOT = re.compile(r"[\s\\]*\.[\s\\]*")
 _REMOVED_MODULE_PATH = re.compile(rb"models[\s\\]*\.[\s\\]*utils")
 # `<namespace>.__dict__[name](...)`, `getattr(<namespace>, name)(...)`: the lookup called, with
 # arguments
@@ -403,25 +409,43 @@ def _builders_imported_as(source: bytes) -> set[bytes] | None:
 
 
 @lru_cache(maxsize=1)
-def _removed_module_paths() -> re.Pattern[bytes]:
-    """A removed module's path in any statement or expression (`transforms.functional_tensor`)."""
+def _removed_module_paths() -> tuple[frozenset[bytes], re.Pattern[bytes]]:
+    """The last words of the removed modules' paths, and a pattern for a path in any statement
+    or expression (`transforms.functional_tensor`), to search for where a word is found."""
     from migrate_weights.rules.removed_api import generated
 
     paths = [module.split(".")[-2:] for module in sorted(generated().modules)]
     gap = rb"[\s\\]*\.[\s\\]*"
     alternatives = [re.escape(a.encode()) + gap + re.escape(b.encode()) for a, b in paths]
-    return re.compile(rb"\b(?:" + b"|".join(alternatives) + rb")\b")
+    pattern = re.compile(rb"\b(?:" + b"|".join(alternatives) + rb")\b")
+    return frozenset(b.encode() for _, b in paths), pattern
 
 
-def _imports_removed_api(source: bytes) -> bool:
-    """Whether a statement names a module torchvision removed, or a `from torchvision.models...`
-    or `from torchvision.transforms...` import a name it removed (rules/removed_api.py); where
-    the import cannot be read for sure, it may."""
+def _names_a_removed_module(source: bytes) -> bool:
+    words, pattern = _removed_module_paths()
+    return any(word in source for word in words) and pattern.search(source) is not None
+
+
+def _uses_removed_api(source: bytes) -> bool:
+    """Whether a statement names a module torchvision removed, a `from torchvision.models...`
+    or `from torchvision.transforms...` import a name it removed, or an attribute reads one from
+    the module (`torchvision.models.resnet.load_state_dict_from_url`, or through a name the
+    module is imported as) (rules/removed_api.py); where an import cannot be read for sure, it
+    may."""
     from migrate_weights.rules.removed_api import generated
 
-    if _removed_module_paths().search(source):
+    if _names_a_removed_module(source):
         return True
     removed = generated()
+    for path in _TORCHVISION_PATH.finditer(source):
+        parts = _DOT.split(path[0].decode())
+        if any(removed.read_removed(".".join(parts[:i]), parts[i]) for i in range(2, len(parts))):
+            return True
+    modules_as = {  # names bound to a module that no longer has some of its names
+        statement["alias"]: statement["module"].decode()
+        for statement in (_TORCHVISION_IMPORT.finditer(source) if b" as " in source else ())
+        if statement["alias"] and statement["module"].decode() in removed.names
+    }
     for statement in _FROM_PACKAGES.finditer(source):
         imported = _IMPORTED.match(source, statement.end())
         if imported is None:
@@ -435,6 +459,12 @@ def _imports_removed_api(source: bytes) -> bool:
             imported_name = name[1].decode() if name else "*"
             if removed.removed(module, imported_name):
                 return True
+            if name and f"{module}.{imported_name}" in removed.names:
+                modules_as[name[2] or name[1]] = f"{module}.{imported_name}"
+    for alias, module in modules_as.items():
+        read = re.compile(rb"\b" + re.escape(alias) + rb"[\s\\]*\.[\s\\]*(\w+)")
+        if any(removed.read_removed(module, name[1].decode()) for name in read.finditer(source)):
+            return True
     return False
 
 
@@ -489,7 +519,7 @@ def _has_traces(source: bytes) -> bool:
         if _in_torchvision(source, [*held, *_lookups_as_values(source)]):
             return True
     if b"torchvision.transforms" in source or b"torchvision.models" in source:
-        if _imports_removed_api(source):
+        if _uses_removed_api(source):
             return True
     other_names = _builders_imported_as(source) if b"torchvision.models" in source else set()
     return other_names is None or _uses_a_builder(source, other_names)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import cast
 
 from migrate_weights.diagnostics import Code, Finding
@@ -39,6 +39,15 @@ class RemovedApi:
 
     def successors(self, module: str) -> dict[str, Successor | None]:
         return self.names.get(module, {})
+
+    @cached_property
+    def attribute_names(self) -> frozenset[str]:
+        """Every name some module no longer has."""
+        return frozenset(name for names in self.names.values() for name in names)
+
+    def read_removed(self, module: str, name: str) -> bool:
+        """Whether `module.name`, read as an attribute, is a name the module no longer has."""
+        return name in self.names.get(module, {})
 
 
 @cache
@@ -82,6 +91,18 @@ def plan_import_from(
         return new_module, (Code.FIXED, f"{statement} -> from {new_module}: {what}")
     went = ", ".join(_went(name, successor) for name, successor in moved.items())
     return None, (Code.NOT_FIXABLE, f"{statement}: {what}: {went}")
+
+
+def plan_attribute(qualified_name: str, removed: RemovedApi) -> Finding | None:
+    """An attribute read of a name a module no longer has (`torchvision.models.resnet.
+    load_state_dict_from_url`): reported, with where it went."""
+    module, _, name = qualified_name.rpartition(".")
+    if not removed.read_removed(module, name):
+        return None
+    return (
+        Code.NOT_FIXABLE,
+        f"`{module}` no longer has {_went(name, removed.successors(module)[name])}",
+    )
 
 
 def plan_import(module: str, statement: str, removed: RemovedApi) -> Finding | None:

@@ -1,9 +1,9 @@
-"""A command run with the resident memory of its whole process tree sampled (Linux): a run that
-proves on worker processes holds its models there, not in the process started."""
+"""Processes as /proc shows them (Linux), for the benchmarks: a command's process tree, each
+process's memory, and a command run with the resident memory of its whole tree sampled (a run
+that proves on worker processes holds its models there, not in the process started)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import tempfile
 import time
@@ -23,37 +23,36 @@ class Finished:
     peak: int  # bytes: the largest sum of the tree's resident memory seen
 
 
-def _parents() -> dict[int, int]:
-    parents = {}
-    for stat in PROC.glob("[0-9]*/stat"):
+def tree(root: int) -> list[int]:
+    """A process and its descendants, from /proc/PID/task/TID/children; those that end
+    meanwhile are left out."""
+    found, pending = [], [root]
+    while pending:
+        current = pending.pop()
+        found.append(current)
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # ended meanwhile
+            for children in (PROC / str(current) / "task").glob("*/children"):
+                pending += [int(child) for child in children.read_text().split()]
+        except OSError:  # it ended while it was read
             continue
-        parents[int(stat.parent.name)] = int(fields[1])
-    return parents
+    return found
 
 
-def _resident(pid: int) -> int:
+def status_field(pid: int, field: str) -> int:
+    """A memory figure of /proc/PID/status (`VmRSS`, `VmHWM`) in bytes; 0 once it has ended."""
     try:
         status = (PROC / str(pid) / "status").read_text()
     except OSError:
         return 0
     for line in status.splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) * 1024
     return 0
 
 
 def tree_resident(root: int) -> int:
     """The resident memory of a process and all its descendants, in bytes."""
-    parents = _parents()
-    tree, grown = {root}, True
-    while grown:
-        found = {pid for pid, parent in parents.items() if parent in tree} - tree
-        tree |= found
-        grown = bool(found)
-    return sum(_resident(pid) for pid in tree)
+    return sum(status_field(pid, "VmRSS") for pid in tree(root))
 
 
 def run_sampled(command: list[str], env: dict[str, str] | None = None) -> Finished:
@@ -68,7 +67,3 @@ def run_sampled(command: list[str], env: dict[str, str] | None = None) -> Finish
         out.seek(0)
         err.seek(0)
         return Finished(process.returncode, out.read(), err.read(), wall, peak)
-
-
-if not PROC.is_dir():
-    raise SystemExit(f"{os.path.basename(__file__)}: needs Linux's /proc to sample memory")

@@ -48,6 +48,7 @@ from pathlib import Path
 
 import click
 from legacy_corpus import CorpusStats, write_legacy_corpus
+from process_tree import PROC, status_field, tree
 from real_code_corpus import paths_taken, write_real_code_corpus
 
 SUMMARY = re.compile(
@@ -112,34 +113,13 @@ class Row:
         return max(peaks) if peaks else None
 
 
-PROC = Path("/proc")
 SAMPLE_SECONDS = 0.02
-
-
-def _process_tree(pid: int) -> list[int]:
-    """`pid` and its descendants, from /proc/PID/task/TID/children."""
-    found, pending = [], [pid]
-    while pending:
-        current = pending.pop()
-        found.append(current)
-        for children in (PROC / str(current) / "task").glob("*/children"):
-            try:
-                pending += [int(child) for child in children.read_text().split()]
-            except OSError:
-                pass
-    return found
 
 
 def _sample_peaks(pid: int, peaks: dict[int, int]) -> None:
     """Each process's own peak resident memory so far (VmHWM)."""
-    for member in _process_tree(pid):
-        try:
-            status = (PROC / str(member) / "status").read_text()
-        except OSError:
-            continue
-        for line in status.splitlines():
-            if line.startswith("VmHWM:"):
-                peaks[member] = max(peaks.get(member, 0), int(line.split()[1]) * 1024)
+    for member in tree(pid):
+        peaks[member] = max(peaks.get(member, 0), status_field(member, "VmHWM"))
 
 
 def measure(command: list[str], cwd: Path) -> Run:

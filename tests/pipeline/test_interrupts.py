@@ -74,6 +74,8 @@ def test_a_signal_during_a_write_waits_until_it_is_done(tmp_path: Path) -> None:
     target.write_text(LEGACY)
     interrupted = 0
     previous = signal.signal(signal.SIGALRM, lambda *_: signal.raise_signal(signal.SIGINT))
+    # Ctrl-C as a terminal gives it: a shell that starts a job in the background ignores SIGINT
+    previous_interrupt = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         for _ in range(2000):
             original = target.read_bytes()
@@ -87,6 +89,7 @@ def test_a_signal_during_a_write_waits_until_it_is_done(tmp_path: Path) -> None:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGINT, previous_interrupt)
     assert interrupted > 100
     assert target.read_text() in {LEGACY, MIGRATED}
     assert [path.name for path in tmp_path.iterdir()] == ["module.py"]

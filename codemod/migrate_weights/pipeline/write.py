@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -43,16 +44,30 @@ class NotWritten(Exception):
 
 @contextlib.contextmanager
 def _uninterrupted() -> Iterator[None]:
-    """Ctrl-C and SIGTERM wait until the write is done: their exception, raised in the middle of
-    it, could leave the temporary file behind."""
-    if not hasattr(signal, "pthread_sigmask"):  # Windows
-        yield
+    """Ctrl-C and SIGTERM wait until the write is done: their handler's exception, raised in
+    the middle of it, could leave the temporary file behind. Python runs handlers in the main
+    thread whichever thread the signal reached (a pool's manager thread, too), so the handlers
+    themselves are swapped for one that takes note, and the first signal noted is handed to its
+    own handler after the write."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers, and only its run is interrupted
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    noted: list[signal.Signals] = []
+    previous = {
+        signum: signal.signal(signum, lambda number, frame: noted.append(signal.Signals(number)))
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if noted:
+            handler = previous[noted[0]]
+            if callable(handler):
+                handler(noted[0], None)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(noted[0])
 
 
 def write_atomically(path: Path, data: bytes, original: bytes, roots: Iterable[Path]) -> None:

@@ -16,7 +16,7 @@ from typing import IO, TYPE_CHECKING
 
 import click
 
-from migrate_weights.commands import ExitStatus, run
+from migrate_weights.commands import ExitStatus, jobs_option, run
 from migrate_weights.config import (
     STYLES,
     ConfigError,
@@ -334,14 +334,9 @@ def _stdin(
     is_flag=True,
     help="Exit 0 when files were rewritten (sites left for a person still exit 1).",
 )
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=os.cpu_count() or 1,
-    show_default="all cores",
-    help="Processes to use (with --verify, building models too, within the machine's memory); "
-    "the output is the same, in the same order, for any number.",
+@jobs_option(
+    "Processes to use (with --verify, building models too, within the machine's memory); the "
+    "output is the same, in the same order, for any number."
 )
 @click.option(
     "--config",

@@ -1,10 +1,12 @@
 """How the command lines (`migrate-weights`, `python -m migrate_weights.verify`) end: their exit
-statuses, and a click command run to one."""
+statuses, and a click command run to one; and the `-j` option they share."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import click
 
@@ -27,3 +29,15 @@ def run(command: click.Command, argv: Sequence[str] | None, prog_name: str, obj:
         return error.exit_code
     except click.Abort:
         return ExitStatus.ERROR
+
+
+def jobs_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`-j/--jobs`: how many processes, all cores by default."""
+    return click.option(
+        "-j",
+        "--jobs",
+        type=click.IntRange(min=1),
+        default=os.cpu_count() or 1,
+        show_default="all cores",
+        help=help_text,
+    )

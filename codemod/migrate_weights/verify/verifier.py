@@ -29,7 +29,7 @@ import click
 import torch
 from torchvision.models import get_model_builder, get_model_weights, get_weight
 
-from migrate_weights.commands import ExitStatus, run
+from migrate_weights.commands import ExitStatus, jobs_option, run
 from migrate_weights.diagnostics import CallRewrite, Code
 from migrate_weights.pipeline.migrate import FileResult, migrate_source
 from migrate_weights.syntax.arguments import NOT_LITERAL
@@ -855,14 +855,8 @@ def verify_builder(
 )
 @click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
 @click.option("--weights", type=click.Choice(WEIGHT_SOURCES), default="auto", show_default=True)
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=os.cpu_count() or 1,
-    show_default="all cores",
-    help="Processes building models, each one pair at a time, together within the machine's "
-    "memory.",
+@jobs_option(
+    "Processes building models, each one pair at a time, together within the machine's memory."
 )
 def table_command(builders: tuple[str, ...], device: str, weights: str, jobs: int) -> int:
     """Verify every legacy form of every builder in the table: rewrite it with the real rewrite,

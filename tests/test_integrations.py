@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -167,6 +168,19 @@ def test_output_is_the_same_for_any_number_of_jobs(tmp_path: Path) -> None:
     status, out, err = outputs["1", "--check"]
     # Two notebooks taken from courses (their .in and .out) have exercise cells that do not parse.
     assert status == 2 and out.count(b": MW001 ") > 50 and b" 4 failed" in err
+
+
+def test_a_finished_run_leaves_no_thread_of_its_pool_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pool still winding down when the interpreter exits races Python's exit hook for its
+    wakeup pipe, which then prints "Bad file descriptor" on some runs: a finished run joins it."""
+    for n in range(cli.PARALLEL_FROM_FILES):
+        (tmp_path / f"train_{n:02}.py").write_text(LEGACY)
+    monkeypatch.chdir(tmp_path)
+    before = set(threading.enumerate())
+    assert main([".", "--check", "-j", "2"]) == 1
+    assert set(threading.enumerate()) <= before
 
 
 def test_output_is_the_same_for_any_number_of_jobs_when_few_files_need_a_look(

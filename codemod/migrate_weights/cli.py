@@ -193,7 +193,8 @@ def _pooled(
                     del left[: len(chunk)]
                     yield from results
             except BaseException:  # interrupted, or the run stopped taking results
-                pool.shutdown(wait=False, cancel_futures=True)
+                if queue:  # chunks left: not waited for (when none are, the pool is joined)
+                    pool.shutdown(wait=False, cancel_futures=True)
                 raise
 
 

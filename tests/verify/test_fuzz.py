@@ -5,8 +5,9 @@ architectures as the original, with no deprecation warning.
 
 Imports are written every way (star imports too), at module level, in the function (lazy) or
 under a guard; a builder may be looked up in its module as at run time (`getattr(models, "x")`)
-or in a module imported by `importlib.import_module`, held by a name, a loop or a class
-attribute before it is called, given a legacy flag as `weights=` or in a `**` dict, and a backbone
+or in a module imported by `importlib.import_module`, held before it is called (by a name, a
+loop, a comprehension, a class attribute read through the class or `self`, a test's
+parametrization), given a legacy flag as `weights=` or in a `**` dict, and a backbone
 helper (`resnet_fpn_backbone`) may stand for a builder.
 The CI profile runs a few hundred modules;
 `MIGRATE_WEIGHTS_FUZZ=long pytest tests/verify/test_fuzz.py` runs thousands.
@@ -55,6 +56,25 @@ IMPORTERS = [
     ("import importlib\n", "importlib.import_module"),
     ("from importlib import import_module as load\n", "load"),
 ]
+# How a builder is held before it is called: `{callee}` is the builder, `{arguments}` the call's.
+HELD = {
+    "name": "held_{i} = {callee}\nmodel_{i} = held_{i}({arguments})\n",
+    "loop": "for held_{i} in ({callee},):\n    model_{i} = held_{i}({arguments})\n",
+    "comprehension": "model_{i} = [held_{i}({arguments}) for held_{i} in [{callee}]][0]\n",
+    "class": (
+        "class Held_{i}:\n    builders = {{0: {callee}}}\n\n\n"
+        "model_{i} = Held_{i}.builders[0]({arguments})\n"
+    ),
+    "method": (
+        "class Held_{i}:\n    builders = [{callee}]\n\n    def build(self):\n"
+        "        return self.builders[0]({arguments})\n\n\nmodel_{i} = Held_{i}().build()\n"
+    ),
+    "parametrize": (
+        '@pytest.mark.parametrize("held", [{callee}])\ndef build_{i}(held):\n'
+        "    return held({arguments})\n\n\n"
+        "model_{i} = build_{i}(*build_{i}.pytestmark[0].args[1])\n"
+    ),
+}
 SPACING = ["{}", " {} ", "\n    {}\n", "{}  # note\n"]
 
 
@@ -157,21 +177,16 @@ def module(draw: st.DrawFn) -> tuple[str, list[str]]:
     imports = "".join(dict.fromkeys(imports for imports, _, _ in calls))
     body = ""
     for i, (_, callee, arguments) in enumerate(calls):
-        held = draw(st.sampled_from(["called", "called", "called", "name", "loop", "class"]))
-        if held == "name":  # the builder held by a name first
-            body += f"held_{i} = {callee}\nmodel_{i} = held_{i}({arguments})\n"
-        elif held == "loop":
-            body += f"for held_{i} in ({callee},):\n    model_{i} = held_{i}({arguments})\n"
-        elif held == "class":
-            body += f"class Held_{i}:\n    builders = {{0: {callee}}}\n\n\n"
-            body += f"model_{i} = Held_{i}.builders[0]({arguments})\n"
+        held = draw(st.sampled_from(["called"] * 4 + sorted(HELD)))
+        if held != "called":  # the builder held first, then called
+            body += HELD[held].format(i=i, callee=callee, arguments=arguments)
         else:
             body += f"model_{i} = {callee}({arguments})\n"
     if where == "guard":
         bound = [name for line in imports.splitlines() for name in _bound(line)]
         fallback = "".join(f"    {name} = None\n" for name in bound) or "    pass\n"
         imports = f"try:\n{textwrap.indent(imports, '    ')}except ImportError:\n{fallback}"
-    return imports + "\n" + body, names
+    return "import pytest\n" + imports + "\n" + body, names
 
 
 def _bound(import_line: str) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Sequence
-from typing import Optional, cast
+from typing import Optional
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
@@ -31,12 +31,12 @@ from migrate_weights.full_path.model_urls import ModelUrls
 from migrate_weights.full_path.models_utils import ModelsUtils
 from migrate_weights.full_path.removed_api import RemovedApi
 from migrate_weights.full_path.targets import find_target, settle
-from migrate_weights.pipeline.parse import Parsed, held_values
+from migrate_weights.pipeline.parse import Parsed, end_of
 from migrate_weights.pipeline.scopes import Scopes
 from migrate_weights.pipeline.values import (
+    HeldValues,
     bound_by_the_module,
     builders_used_as_values,
-    run_time_imports,
 )
 from migrate_weights.rules.builder_call import (
     CallPlan,
@@ -45,7 +45,7 @@ from migrate_weights.rules.builder_call import (
     plan_named_call,
     plan_unfollowed_call,
 )
-from migrate_weights.rules.names import Ambiguous, Kind, Resolution, Resolved, resolve
+from migrate_weights.rules.names import Ambiguous, Resolution, Resolved, resolve
 from migrate_weights.rules.references import EnumReferences, PlannedEdit
 from migrate_weights.rules.syntax import Reference
 from migrate_weights.syntax.cst_nodes import CST, member_reference, one_line
@@ -95,9 +95,12 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         }
         self._lines = _LINE_END.split(text)
         self._values = builders_used_as_values(module.nodes, self.scopes, table)
-        # `import_module("torchvision.models")` and the like, by where they start; "" for a
-        # module named at run time
-        self._module_imports = run_time_imports(module.nodes, self.scopes, table)
+        self._held = HeldValues(module.nodes, self.scopes, table)
+        # Callees by where they start and end: LibCST's callees map onto them.
+        self._callees = {
+            (call.func.lineno, call.func.col_offset, *end_of(call.func)): call.func
+            for call in module.nodes.of(ast.Call)
+        }
         self.references = EnumReferences(style, self.scopes.everywhere.keys(), table)
         self._model_urls = ModelUrls(self)
         self._models_utils = ModelsUtils(self)
@@ -280,16 +283,16 @@ class MigrateWeights(VisitorBasedCodemodCommand):
             return found
         looked_up_in = self._looked_up_in(callee)
         if looked_up_in is not None:
-            imported = self._module_imports.get(self._read_at(looked_up_in))
+            imported = self._held.imports.get(self._read_at(looked_up_in))
             if imported:
                 return looked_up({imported}, None)
             if imported == "":
                 why = f"it is looked up in a module named at run time (`{one_line(looked_up_in)}`)"
                 return _reported(plan_unfollowed_call(call.args, CST, self.table, why, False))
             planned = self._plan_resolving(looked_up_in, looked_up)
-        else:
-            planned = self._plan_held(call, callee)
-        return planned or self._plan_unfollowed(call, callee)
+            if planned:
+                return planned
+        return self._plan_held(call, callee) or self._plan_unfollowed(call, callee)
 
     def _plan_unfollowed(self, call: cst.Call, callee: cst.BaseExpression) -> Planned:
         """A call of a value the module holds, where it uses builders as values in ways not
@@ -310,14 +313,14 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         return _reported(plan_unfollowed_call(call.args, CST, self.table, why, held_as_is))
 
     def _plan_held(self, call: cst.Call, callee: cst.BaseExpression) -> Planned:
-        """A call of what a name was assigned: a builder, one looked up in a module, or one of
-        a literal list, tuple or dict of them subscripted (`resnets[n](...)`)."""
-        values = self._held_values(callee)
-        if values is None:
+        """A call of what the module shows a name, container or attribute to hold (HeldValues):
+        a builder, one looked up in a module, or one of several."""
+        node = self._callees.get(self._span(callee))
+        held = self._held.held(node) if node is not None else None
+        if held is None:
             return None
         builders: set[str] = set()
         namespaces: set[str] = set()
-        held = [self._held_value(value) for value in values]
         for kind, name in filter(None, held):
             (namespaces if kind == "namespace" else builders).add(name)
         renames = self.table.renames_shared_by_all_builders
@@ -359,65 +362,14 @@ class MigrateWeights(VisitorBasedCodemodCommand):
             common = self.table.shared_members(builders)
         return plan_dynamic_call(call.args, renames, CST, order, common), None
 
-    def _held_values(self, callee: cst.BaseExpression) -> list[ast.expr] | None:
-        """The values a callee name (or a name subscripted) holds, where every binding of the
-        name assigns it one: those values, or the elements of those literal containers."""
-        subscripted = isinstance(callee, cst.Subscript)
-        node = callee.value if isinstance(callee, cst.Subscript) else callee
-        if not isinstance(node, cst.Name):
-            return None
-        read = self._reads.get(self._read_at(node))
-        if read is None or read.id != node.value:
-            return None
-        values: list[ast.expr] = []
-        for binding in self.scopes.bindings(read):
-            statement = binding.statement
-            if binding.kind is not Kind.OTHER or not isinstance(statement, ast.Assign):
-                return None
-            targets = statement.targets
-            if len(targets) != 1 or not isinstance(targets[0], ast.Name):
-                return None
-            value = statement.value
-            if subscripted != isinstance(value, (ast.Dict, ast.List, ast.Tuple)):
-                return None
-            if isinstance(value, ast.Dict) and None in value.keys:
-                return None  # `{**other}`: what else it holds is not here
-            values += held_values(value)
-        return values or None
-
-    def _held_value(self, value: ast.expr) -> tuple[str, str] | None:
-        """("builder", registered name) or ("namespace", module) for a value that is a builder
-        or a builder looked up in a torchvision module; None for anything else."""
-        lookup = value.func if isinstance(value, ast.Call) else value
-        builtin = isinstance(lookup, ast.Name) and not self.scopes.bindings(lookup)
-        if isinstance(value, ast.Call) and builtin and cast(ast.Name, lookup).id == "getattr":
-            looked_up_in = value.args[0] if value.args else None
-            module = (
-                self._module_imports.get((looked_up_in.lineno, looked_up_in.col_offset))
-                if isinstance(looked_up_in, ast.Call)
-                else self._qualified(looked_up_in) if looked_up_in else None
-            )
-            return ("namespace", module) if module and self.table.is_model_module(module) else None
-        if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Attribute):
-            if value.value.attr == "__dict__":
-                module = self._qualified(value.value.value)
-                if module and self.table.is_model_module(module):
-                    return "namespace", module
-            return None
-        qualified = self._qualified(value)
-        builder = self.table.builder_name_at(qualified) if qualified else None
-        return ("builder", builder) if builder else None
-
-    def _qualified(self, node: ast.expr) -> str | None:
-        """What `a.b.c` stands for, where `a` resolves to one of ours."""
-        attributes = ""
-        while isinstance(node, ast.Attribute):
-            attributes = f".{node.attr}{attributes}"
-            node = node.value
-        if not isinstance(node, ast.Name) or (node.lineno, node.col_offset) not in self._reads:
-            return None
-        resolution = resolve(node.id, self.scopes.bindings(node), self.table.identity)
-        return resolution.qualified + attributes if isinstance(resolution, Resolved) else None
+    def _span(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
+        """Where a node of the original tree starts and ends, as Python's parser counts."""
+        end = self.get_metadata(PositionProvider, node).end
+        return (
+            *self._read_at(node),
+            end.line,
+            len(self._lines[end.line - 1][: end.column].encode()),
+        )
 
     def _plan_resolving(
         self, node: cst.BaseExpression, plan: Callable[[set[str], str | None], Planned]

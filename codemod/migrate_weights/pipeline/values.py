@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+from typing import cast
 
 from migrate_weights.pipeline.parse import Nodes
 from migrate_weights.pipeline.scopes import Scopes
 from migrate_weights.rules import legacy_api
-from migrate_weights.rules.names import Ambiguous, Kind, resolve
+from migrate_weights.rules.names import Ambiguous, Kind, Resolved, resolve
 from migrate_weights.tables.table import LegacyTable
 
 IMPORT_MODULE = "importlib.import_module"
@@ -160,3 +161,309 @@ def bound_by_the_module(name: ast.Name, scopes: Scopes, indexed: bool) -> bool:
         )
         for binding in bindings
     )
+
+
+PARAMETRIZE = "pytest.mark.parametrize"
+PYTEST_PARAM = "pytest.param"
+_CONTAINERS = (ast.List, ast.Tuple, ast.Set, ast.Dict)
+_IMPORTS = (Kind.IMPORT, Kind.FALLBACK)
+
+
+class HeldValues:
+    """What a callee may hold, where the module shows every way it is bound: a name assigned
+    (annotated, chained, either side of a conditional), a loop variable over a literal
+    container, a test's parameter given by `pytest.mark.parametrize`, an element of a literal
+    container (`resnets[n]`) that a name or a class attribute holds (`self.factory[name]`), and
+    a module that `import_module` imports (`zoo.resnet50`, `getattr(zoo, name)`)."""
+
+    def __init__(self, nodes: Nodes, scopes: Scopes, table: LegacyTable) -> None:
+        self.scopes = scopes
+        self.table = table
+        # `import_module("torchvision.models")` and the like, by where they start: the model
+        # module each imports, or "" for one named at run time
+        self.imports = run_time_imports(nodes, scopes, table)
+        self._class_of = {
+            id(statement): owner
+            for owner in nodes.of(ast.ClassDef)
+            for statement in owner.body
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))
+        }
+        self._classes = nodes.of(ast.ClassDef)
+        self._class_attributes: dict[str, list[tuple[ast.ClassDef, ast.expr]]] = {}
+        for owner in self._classes:
+            for statement in owner.body:
+                for name, value in _assigned(statement):
+                    self._class_attributes.setdefault(name, []).append((owner, value))
+        # Attributes set or deleted anywhere (`self.factory = ...`): what they hold is not known.
+        self._stored = {
+            node.attr for node in nodes.of(ast.Attribute) if not isinstance(node.ctx, ast.Load)
+        }
+        self._following: set[tuple[str, int]] = set()
+        # Names read in a comprehension that its loop binds, by id: what the loop goes over
+        # (an inner comprehension's loop over an outer's of the same name, visited later)
+        self._comprehended: dict[int, ast.expr] = {}
+        comprehensions: list[ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp]
+        comprehensions = [*nodes.of(ast.ListComp), *nodes.of(ast.SetComp)]
+        comprehensions += [*nodes.of(ast.GeneratorExp), *nodes.of(ast.DictComp)]
+        for comprehension in comprehensions:
+            for generator in comprehension.generators:
+                if isinstance(generator.target, ast.Name):
+                    self._comprehended.update(
+                        (id(node), generator.iter)
+                        for node in ast.walk(comprehension)
+                        if isinstance(node, ast.Name)
+                        and node.id == generator.target.id
+                        and node is not generator.target
+                    )
+
+    def held(self, callee: ast.expr) -> list[tuple[str, str] | None] | None:
+        """For each value a callee may hold: ("builder", registered name), ("namespace", model
+        module) for a builder looked up in one at run time, or None for anything else; None
+        where one way it is bound is not followed."""
+        values = self.values(callee)
+        return None if values is None else [self._what(value) for value in values]
+
+    def _what(self, value: ast.expr) -> tuple[str, str] | None:
+        module = None
+        if isinstance(value, ast.Call) and value.args and not value.keywords:
+            if _imported_as(value.func, self.scopes) == "getattr":
+                module = self.module(value.args[0])
+        elif isinstance(value, ast.Subscript):
+            if _is_namespace_lookup(value):
+                module = self.module(cast(ast.Attribute, value.value).value)
+        else:
+            builder = self.builder(value)
+            return ("builder", builder) if builder else None
+        return ("namespace", module) if module else None
+
+    def values(self, node: ast.expr) -> list[ast.expr] | None:
+        """The expressions `node` may evaluate to, none of them a name followed further; None
+        where one way it is bound is not followed."""
+        return self._followed(self._values, node)
+
+    def _followed(
+        self, follow: Callable[[ast.expr], list[ast.expr] | None], node: ast.expr
+    ) -> list[ast.expr] | None:
+        """`follow(node)`, or None where it is already being followed (`a = b` and `b = a`)."""
+        key = (follow.__name__, id(node))
+        if key in self._following:
+            return None
+        self._following.add(key)
+        try:
+            return follow(node)
+        finally:
+            self._following.discard(key)
+
+    def _values(self, node: ast.expr) -> list[ast.expr] | None:
+        if isinstance(node, ast.IfExp):
+            return _joined(self.values(node.body), self.values(node.orelse))
+        if isinstance(node, ast.Subscript) and not _is_namespace_lookup(node):
+            return self.elements(node.value)
+        if id(node) in self._comprehended:
+            return self.elements(self._comprehended[id(node)])
+        if not isinstance(node, ast.Name):
+            return [node]
+        name, bindings = node.id, self.scopes.bindings(node)
+        if not bindings or any(binding.kind in _IMPORTS for binding in bindings):
+            return [node]  # a builtin, or an import: what it names, it names where it stands
+        found: list[ast.expr] | None = []
+        for binding in bindings:
+            statement = binding.statement
+            if binding.kind is Kind.NONE:
+                continue  # calling None raises before any weights are loaded
+            if isinstance(statement, (ast.For, ast.AsyncFor)) and _names(statement.target, name):
+                found = _joined(found, self.elements(statement.iter))
+            elif isinstance(statement, _DEFINITIONS) and statement.name == name:
+                return None
+            elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found = _joined(found, self._parametrized(statement, name))
+            else:
+                assigned = [value for bound, value in _assigned(statement) if bound == name]
+                if not assigned or isinstance(assigned[0], _CONTAINERS):
+                    return None
+                found = _joined(found, self.values(assigned[0]))
+        return found
+
+    def elements(self, node: ast.expr) -> list[ast.expr] | None:
+        """The elements of the literal containers `node` may be."""
+        return self._followed(self._elements, node)
+
+    def _elements(self, node: ast.expr) -> list[ast.expr] | None:
+        if isinstance(node, ast.IfExp):
+            return _joined(self.elements(node.body), self.elements(node.orelse))
+        if isinstance(node, ast.Dict):
+            return None if None in node.keys else _joined([], *map(self.values, node.values))
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            if any(isinstance(element, ast.Starred) for element in node.elts):
+                return None
+            return _joined([], *map(self.values, node.elts))
+        if isinstance(node, ast.Attribute):
+            held = self._class_attribute(node)
+            return None if held is None else self.elements(held)
+        if not isinstance(node, ast.Name) or not self.scopes.bindings(node):
+            return None
+        found: list[ast.expr] | None = []
+        for binding in self.scopes.bindings(node):
+            assigned = [value for name, value in _assigned(binding.statement) if name == node.id]
+            if binding.kind is not Kind.OTHER or not assigned:
+                return None
+            found = _joined(found, self.elements(assigned[0]))
+        return found
+
+    def module(self, node: ast.expr) -> str | None:
+        """The model module `node` stands for: imported, or imported by `import_module`."""
+        if isinstance(node, ast.Call):
+            return self.imports.get((node.lineno, node.col_offset)) or None
+        imported = self._resolved(node)
+        if imported is not None:
+            return imported if self.table.is_model_module(imported) else None
+        root, attributes = _root(node)
+        values = self.values(root) if isinstance(root, ast.Name) else None
+        modules = {self.module(value) if value is not root else None for value in values or []}
+        if len(modules) != 1 or None in modules:
+            return None
+        module = f"{modules.pop()}{attributes}"
+        return module if self.table.is_model_module(module) else None
+
+    def builder(self, node: ast.expr) -> str | None:
+        """The builder `node` names, by import or in a module `import_module` imports."""
+        name = self._resolved(node)
+        if name is None and isinstance(node, ast.Attribute):
+            module = self.module(node.value)
+            name = f"{module}.{node.attr}" if module else None
+        return self.table.builder_name_at(name) if name else None
+
+    def _resolved(self, node: ast.expr) -> str | None:
+        """What `a.b.c` stands for, where `a` is bound by imports of one object only."""
+        root, attributes = _root(node)
+        if not isinstance(root, ast.Name):
+            return None
+        resolution = resolve(root.id, self.scopes.bindings(root), self.table.identity)
+        return resolution.qualified + attributes if isinstance(resolution, Resolved) else None
+
+    def _class_attribute(self, node: ast.Attribute) -> ast.expr | None:
+        """What `Owner.factory`, or `self.factory` in a method of `Owner`, holds, where the body
+        of `Owner` binds it once, nothing sets it elsewhere, and (through `self`) no subclass in
+        the module binds it too."""
+        if node.attr in self._stored or not isinstance(node.value, ast.Name):
+            return None
+        bindings = self.scopes.bindings(node.value)
+        statement = bindings[0].statement if len(bindings) == 1 else None
+        owner: ast.ClassDef | None = None
+        if isinstance(statement, ast.ClassDef) and statement.name == node.value.id:
+            owner, binders = statement, [statement]
+        elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            parameters = [*statement.args.posonlyargs, *statement.args.args]
+            static = any(
+                _imported_as(d, self.scopes) == "staticmethod" for d in statement.decorator_list
+            )
+            if parameters and not static and parameters[0].arg == node.value.id:
+                owner = self._class_of.get(id(statement))
+            binders = self._subclasses(owner) if owner else []
+        if owner is None:
+            return None
+        bound = self._class_attributes.get(node.attr, [])
+        values = [value for binder, value in bound if any(binder is b for b in binders)]
+        own = [value for binder, value in bound if binder is owner]
+        return own[0] if len(own) == 1 and len(values) == 1 else None
+
+    def _subclasses(self, owner: ast.ClassDef) -> list[ast.ClassDef]:
+        """`owner` and the classes of the module that derive from it, by the names of bases."""
+        found, names, grown = [owner], {owner.name}, True
+        while grown:
+            grown = False
+            for other in self._classes:
+                bases = {
+                    _root(base)[1].lstrip(".") or getattr(base, "id", "") for base in other.bases
+                }
+                if other.name not in names and bases & names:
+                    found.append(other)
+                    names.add(other.name)
+                    grown = True
+        return found
+
+    def _parametrized(
+        self, function: ast.FunctionDef | ast.AsyncFunctionDef, name: str
+    ) -> list[ast.expr] | None:
+        """The values `pytest.mark.parametrize` gives a test's parameter."""
+        for decorator in function.decorator_list:
+            if not isinstance(decorator, ast.Call):
+                continue
+            if _imported_as(decorator.func, self.scopes) != PARAMETRIZE:
+                continue
+            given = dict(zip(("argnames", "argvalues"), decorator.args))
+            given.update((k.arg, k.value) for k in decorator.keywords if k.arg)
+            names = _parameter_names(given.get("argnames"))
+            if names is None or name not in names:
+                continue
+            argvalues = given.get("argvalues")
+            if "indirect" in given or not isinstance(argvalues, (ast.List, ast.Tuple)):
+                return None
+            index, found = names.index(name), []
+            for element in argvalues.elts:
+                if _imported_as(getattr(element, "func", element), self.scopes) == PYTEST_PARAM:
+                    element = ast.Tuple(elts=cast(ast.Call, element).args)
+                elif len(names) == 1:
+                    element = ast.Tuple(elts=[element])
+                if not isinstance(element, (ast.Tuple, ast.List)) or len(element.elts) != len(
+                    names
+                ):
+                    return None
+                if any(isinstance(value, ast.Starred) for value in element.elts):
+                    return None
+                found.append(element.elts[index])
+            return _joined([], *map(self.values, found))
+        return None
+
+
+def _is_namespace_lookup(node: ast.Subscript) -> bool:
+    """`<namespace>.__dict__[name]`."""
+    return isinstance(node.value, ast.Attribute) and node.value.attr == "__dict__"
+
+
+def _joined(*parts: list[ast.expr] | None) -> list[ast.expr] | None:
+    if any(part is None for part in parts):
+        return None
+    return [value for part in parts for value in cast("list[ast.expr]", part)]
+
+
+def _names(target: ast.expr, name: str) -> bool:
+    return isinstance(target, ast.Name) and target.id == name
+
+
+def _assigned(statement: ast.stmt) -> list[tuple[str, ast.expr]]:
+    """(name, value) for each plain name an assignment statement binds to its value."""
+    if isinstance(statement, ast.Assign):
+        targets = statement.targets
+        if all(isinstance(target, ast.Name) for target in targets):
+            return [(cast(ast.Name, target).id, statement.value) for target in targets]
+    if isinstance(statement, ast.AnnAssign) and statement.value is not None:
+        if isinstance(statement.target, ast.Name):
+            return [(statement.target.id, statement.value)]
+    return []
+
+
+def _imported_as(node: ast.expr, scopes: Scopes) -> str | None:
+    """What `a.b.c` stands for where `a` is only ever bound by imports of one name (any module:
+    `pytest` too), or is a builtin."""
+    root, attributes = _root(node)
+    if not isinstance(root, ast.Name):
+        return None
+    bindings = scopes.bindings(root)
+    qualified = {binding.qualified if binding.kind is Kind.IMPORT else None for binding in bindings}
+    if not bindings:
+        return root.id + attributes
+    return (
+        f"{qualified.pop()}{attributes}" if len(qualified) == 1 and None not in qualified else None
+    )
+
+
+def _parameter_names(node: ast.expr | None) -> list[str] | None:
+    """`"builder"`, `"name, builder"` or `("name", "builder")` as names."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [name.strip() for name in node.value.split(",") if name.strip()]
+    if isinstance(node, (ast.List, ast.Tuple)):
+        names = [element.value for element in node.elts if isinstance(element, ast.Constant)]
+        strings = [name for name in names if isinstance(name, str)]
+        return strings if len(strings) == len(node.elts) else None
+    return None

@@ -41,6 +41,7 @@ def variants(name: str) -> list[Variant]:
     result = [Variant("pretrained=True"), Variant("pretrained=False"), Variant("True")]
     result += [Variant("pretrained=flag", True), Variant("pretrained=flag", False)]
     result += [Variant('pretrained="legacy"'), Variant("pretrained=flag", "legacy")]
+    result += [Variant('**{"pretrained": flag, "progress": False}', True)]
     if "weights_backbone" in parameters:
         result += [Variant("pretrained=False, pretrained_backbone=True")]
         result += [Variant("pretrained_backbone=False")]
@@ -112,7 +113,9 @@ def run(source: str, values: dict[str, Any], monkeypatch: pytest.MonkeyPatch) ->
 
 def legacy_arguments_left(source: str) -> list[str]:
     call = next(node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call))
+    keys = [k for d in call.keywords if isinstance(d.value, ast.Dict) for k in d.value.keys]
     left = [k.arg for k in call.keywords if k.arg in LEGACY_KEYWORDS]
+    left += [k.value for k in keys if isinstance(k, ast.Constant) and k.value in LEGACY_KEYWORDS]
     return left + ["positional"] * len(call.args)
 
 

@@ -70,6 +70,8 @@ def survey_module(source: bytes, names: Names, nodes: Nodes, table: LegacyTable)
     survey = Survey()
     calls = nodes.of(ast.Call)
     for call in calls:
+        if any(k.arg is None and isinstance(k.value, ast.Dict) for k in call.keywords):
+            raise FullPath  # its entries are planned as keywords (full_path/command.py)
         found = names.resolution(call.func)
         if found is None:
             if isinstance(call.func, ast.Name) and call.func.id == "getattr" and call.args:

@@ -48,7 +48,7 @@ from migrate_weights.rules.builder_call import (
 from migrate_weights.rules.names import Ambiguous, Resolution, Resolved, resolve
 from migrate_weights.rules.references import EnumReferences, PlannedEdit
 from migrate_weights.rules.syntax import Reference
-from migrate_weights.syntax.cst_nodes import CST, member_reference, one_line
+from migrate_weights.syntax.cst_nodes import CST, member_reference, one_line, spread_dicts
 from migrate_weights.syntax.text import from_import
 from migrate_weights.tables.table import LegacyTable
 
@@ -261,7 +261,18 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         return {resolution.qualified + attributes}
 
     def _plan(self, call: cst.Call, callee: cst.BaseExpression) -> Planned:
-        """`callee`: the call's callee in the original tree, where names resolve."""
+        """`callee`: the call's callee in the original tree, where names resolve. Entries of a
+        dict literal given with `**` are planned as the keyword arguments they are."""
+        spread = spread_dicts(call.args)
+        if spread is None:
+            return self._plan_spread(call, callee)
+        args, packed = spread
+        planned = self._plan_spread(call.with_changes(args=args), callee)
+        if planned is not None and planned[0].args is not None:
+            planned[0].args = packed(planned[0].args)
+        return planned
+
+    def _plan_spread(self, call: cst.Call, callee: cst.BaseExpression) -> Planned:
 
         def named(names: set[str], style: str | None) -> Planned:
             def reference(name: str) -> Reference[cst.BaseExpression]:

@@ -3,7 +3,8 @@ the syntax the full path plans in (the fast path's is syntax/text.py)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 import libcst as cst
 
@@ -125,6 +126,68 @@ def equals(left: cst.BaseExpression, text: str) -> cst.Comparison:
         left=left,
         comparisons=[cst.ComparisonTarget(cst.Equal(), cst.SimpleString(f'"{text}"'))],
     )
+
+
+def _spreadable(arg: cst.Arg, given: set[str]) -> list[tuple[cst.DictElement, str]] | None:
+    """The entries of `**{"key": value, ...}` and their keys, where every key is a plain string
+    naming a keyword the call does not give otherwise, once."""
+    if arg.star != "**" or not isinstance(arg.value, cst.Dict) or not arg.value.elements:
+        return None
+    entries = []
+    for element in arg.value.elements:
+        if not isinstance(element, cst.DictElement) or not isinstance(
+            element.key, cst.SimpleString
+        ):
+            return None
+        key = element.key.evaluated_value
+        if not isinstance(key, str) or not key.isidentifier() or key in given:
+            return None
+        given.add(key)
+        entries.append((element, key))
+    return entries
+
+
+Spread = tuple[list[cst.Arg], Callable[[Sequence[cst.Arg]], tuple[cst.Arg, ...]]]
+
+
+def spread_dicts(args: Sequence[cst.Arg]) -> Spread | None:
+    """`**{"pretrained": True}` read as `pretrained=True`: the arguments with each `**` of a dict
+    literal spread into keyword arguments, and the way back, which packs arguments planned on
+    those into the dicts again (a key renamed where its keyword was, a value replaced). None
+    where no argument is such a dict."""
+    given = {arg.keyword.value for arg in args if arg.keyword}
+    spread: list[cst.Arg] = []
+    dicts: list[tuple[cst.Arg, list[tuple[cst.DictElement, str]]] | None] = []
+    for arg in args:
+        entries = _spreadable(arg, given)
+        dicts.append((arg, entries) if entries else None)
+        if entries:
+            spread += [cst.Arg(element.value, keyword=cst.Name(key)) for element, key in entries]
+        else:
+            spread.append(arg)
+    if not any(dicts):
+        return None
+
+    def packed(planned: Sequence[cst.Arg]) -> tuple[cst.Arg, ...]:
+        left, args = list(planned), []
+        for found in dicts:
+            if found is None:
+                args.append(left.pop(0))
+                continue
+            arg, entries = found
+            elements = []
+            for element, key in entries:
+                entry = left.pop(0)
+                name = entry.keyword.value if entry.keyword else key
+                quote = cast(cst.SimpleString, element.key).quote
+                renamed = element.key if name == key else cst.SimpleString(f"{quote}{name}{quote}")
+                elements.append(element.with_changes(key=renamed, value=entry.value))
+            args.append(
+                arg.with_changes(value=cast(cst.Dict, arg.value).with_changes(elements=elements))
+            )
+        return tuple(args)
+
+    return spread, packed
 
 
 class CstSyntax:

@@ -194,12 +194,24 @@ def _bind(call: ast.Call, builder: str, assignment: Mapping[str, Any]) -> _Argum
             value = parameters[index].default
         bound.args.append(value)
     for keyword in call.keywords:
-        value = _value(keyword.value, assignment)
-        if keyword.arg is None or value is NOT_LITERAL:
-            bound.defaulted.append(ast.unparse(keyword))
-            continue
-        bound.kwargs[keyword.arg] = value
+        for name, node in _keywords(keyword):
+            value = _value(node, assignment)
+            if name is None or value is NOT_LITERAL:
+                bound.defaulted.append(ast.unparse(keyword))
+                continue
+            bound.kwargs[name] = value
     return bound
+
+
+def _keywords(keyword: ast.keyword) -> list[tuple[str | None, ast.expr]]:
+    """A keyword argument, or the entries of a dict literal given with `**` as keywords."""
+    entries = keyword.value
+    if keyword.arg is None and isinstance(entries, ast.Dict):
+        keys = [key.value for key in entries.keys if isinstance(key, ast.Constant)]
+        names = [key for key in keys if isinstance(key, str)]
+        if len(names) == len(entries.keys):
+            return list(zip(names, entries.values))
+    return [(keyword.arg, keyword.value)]
 
 
 def resolve_device(name: str) -> torch.device:

@@ -320,7 +320,9 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         first = self._values[0]
         why = f"the module uses builders as values (`{ast.unparse(first)}` on line "
         why += f"{first.lineno} first), which are not followed to here"
-        held_as_is = isinstance(callee, (cst.Name, cst.Subscript))
+        held_as_is = isinstance(callee, (cst.Name, cst.Subscript)) or (
+            isinstance(callee, cst.Attribute) and self._held.assigns_a_builder(callee.attr.value)
+        )
         return _reported(plan_unfollowed_call(call.args, CST, self.table, why, held_as_is))
 
     def _plan_held(self, call: cst.Call, callee: cst.BaseExpression) -> Planned:

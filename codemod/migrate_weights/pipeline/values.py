@@ -194,9 +194,20 @@ class HeldValues:
             for statement in owner.body:
                 for name, value in _assigned(statement):
                     self._class_attributes.setdefault(name, []).append((owner, value))
-        # Attributes set or deleted anywhere (`self.factory = ...`): what they hold is not known.
-        self._stored = {
-            node.attr for node in nodes.of(ast.Attribute) if not isinstance(node.ctx, ast.Load)
+        # `target.attribute = value` statements, by the attribute's name; attributes set or
+        # deleted any other way (`del x.f`, `a.f, b = ...`) hold what is not known.
+        self._attribute_stores: dict[str, list[tuple[ast.Attribute, ast.expr]]] = {}
+        assigned: set[int] = set()
+        pairs = [(t, a.value) for a in nodes.of(ast.Assign) for t in a.targets]
+        pairs += [(a.target, a.value) for a in nodes.of(ast.AnnAssign) if a.value is not None]
+        for target, value in pairs:
+            if isinstance(target, ast.Attribute):
+                self._attribute_stores.setdefault(target.attr, []).append((target, value))
+                assigned.add(id(target))
+        self._unknown = {
+            node.attr
+            for node in nodes.of(ast.Attribute)
+            if not isinstance(node.ctx, ast.Load) and id(node) not in assigned
         }
         self._following: set[tuple[str, int]] = set()
         # Names read in a comprehension that its loop binds, by id: what the loop goes over
@@ -261,6 +272,13 @@ class HeldValues:
             return self.elements(node.value)
         if id(node) in self._comprehended:
             return self.elements(self._comprehended[id(node)])
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            held = self._attribute(node)
+            if held is None:
+                return [node]  # a name's attribute, read where it stands (`models.resnet50`)
+            if any(isinstance(value, _CONTAINERS) for value in held):
+                return None
+            return _joined([], *map(self.values, held))
         if not isinstance(node, ast.Name):
             return [node]
         name, bindings = node.id, self.scopes.bindings(node)
@@ -298,8 +316,8 @@ class HeldValues:
                 return None
             return _joined([], *map(self.values, node.elts))
         if isinstance(node, ast.Attribute):
-            held = self._class_attribute(node)
-            return None if held is None else self.elements(held)
+            held = self._attribute(node)
+            return None if held is None else _joined([], *map(self.elements, held))
         if not isinstance(node, ast.Name) or not self.scopes.bindings(node):
             return None
         found: list[ast.expr] | None = []
@@ -341,31 +359,53 @@ class HeldValues:
         resolution = resolve(root.id, self.scopes.bindings(root), self.table.identity)
         return resolution.qualified + attributes if isinstance(resolution, Resolved) else None
 
-    def _class_attribute(self, node: ast.Attribute) -> ast.expr | None:
-        """What `Owner.factory`, or `self.factory` in a method of `Owner`, holds, where the body
-        of `Owner` binds it once, nothing sets it elsewhere, and (through `self`) no subclass in
-        the module binds it too."""
-        if node.attr in self._stored or not isinstance(node.value, ast.Name):
+    def _attribute(self, node: ast.Attribute) -> list[ast.expr] | None:
+        """What `Owner.factory`, or `self.factory` in a method of `Owner`, may hold: where the
+        body of `Owner` binds it once and nothing sets it; through `self`, what the bodies of
+        `Owner` and its subclasses in the module bind, and what `self.factory = ...` in their
+        methods assigns, where nothing else sets it."""
+        if node.attr in self._unknown or not isinstance(node.value, ast.Name):
             return None
-        bindings = self.scopes.bindings(node.value)
-        statement = bindings[0].statement if len(bindings) == 1 else None
-        owner: ast.ClassDef | None = None
-        if isinstance(statement, ast.ClassDef) and statement.name == node.value.id:
-            owner, binders = statement, [statement]
-        elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            parameters = [*statement.args.posonlyargs, *statement.args.args]
-            static = any(
-                _imported_as(d, self.scopes) == "staticmethod" for d in statement.decorator_list
-            )
-            if parameters and not static and parameters[0].arg == node.value.id:
-                owner = self._class_of.get(id(statement))
-            binders = self._subclasses(owner) if owner else []
+        owner = self._owner(node.value)
+        stores = self._attribute_stores.get(node.attr, [])
+        bound = self._class_attributes.get(node.attr, [])
+        if isinstance(owner, ast.ClassDef):  # through the class
+            own = [value for binder, value in bound if binder is owner]
+            return own if len(own) == 1 and not stores else None
         if owner is None:
             return None
-        bound = self._class_attributes.get(node.attr, [])
+        binders = self._subclasses(owner[0])
         values = [value for binder, value in bound if any(binder is b for b in binders)]
-        own = [value for binder, value in bound if binder is owner]
-        return own[0] if len(own) == 1 and len(values) == 1 else None
+        for target, value in stores:
+            by = self._owner(target.value) if isinstance(target.value, ast.Name) else None
+            if not isinstance(by, tuple) or not any(by[0] is b for b in binders):
+                return None
+            values.append(value)
+        return values or None
+
+    def assigns_a_builder(self, attribute: str) -> bool:
+        """Whether the module gives an attribute of this name what may be a builder, in a class
+        body or by `target.attribute = ...`."""
+        bound = [value for _, value in self._class_attributes.get(attribute, [])]
+        bound += [value for _, value in self._attribute_stores.get(attribute, [])]
+        return any(self._what(held) for value in bound for held in self.values(value) or [])
+
+    def _owner(self, name: ast.Name) -> ast.ClassDef | tuple[ast.ClassDef] | None:
+        """The class a name stands for, or, as a 1-tuple, the class whose method has it as its
+        first parameter (`self`, `cls`)."""
+        bindings = self.scopes.bindings(name)
+        statement = bindings[0].statement if len(bindings) == 1 else None
+        if isinstance(statement, ast.ClassDef) and statement.name == name.id:
+            return statement
+        if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        parameters = [*statement.args.posonlyargs, *statement.args.args]
+        if not parameters or parameters[0].arg != name.id:
+            return None
+        if any(_imported_as(d, self.scopes) == "staticmethod" for d in statement.decorator_list):
+            return None
+        owner = self._class_of.get(id(statement))
+        return (owner,) if owner else None
 
     def _subclasses(self, owner: ast.ClassDef) -> list[ast.ClassDef]:
         """`owner` and the classes of the module that derive from it, by the names of bases."""
@@ -374,7 +414,8 @@ class HeldValues:
             grown = False
             for other in self._classes:
                 bases = {
-                    _root(base)[1].lstrip(".") or getattr(base, "id", "") for base in other.bases
+                    base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")
+                    for base in other.bases
                 }
                 if other.name not in names and bases & names:
                     found.append(other)

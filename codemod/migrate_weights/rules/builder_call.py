@@ -363,11 +363,11 @@ def plan_unfollowed_call(
     held_as_is: bool,
 ) -> CallPlan[Arg] | None:
     """A call that may be of a builder the rules cannot name (`why`: how it may be one): a
-    finding where it passes a legacy keyword or a flag as `weights=`, and, where the callee is a
-    name or an element of a container that may hold the builder as it is (`held_as_is`), also
-    `**`-arguments or any argument by position, which every builder's shim warns of. A method
-    (`self.layer(x)`, `name.split(".")`) is reported for the keywords only. None where it passes
-    none of these."""
+    finding where it passes a legacy keyword or a flag as `weights=`, and, where the callee may
+    hold the builder as it is (`held_as_is`: a name, an element of a container, an attribute of
+    a name the module gives a builder), also `**`-arguments or any argument by position, which
+    every builder's shim warns of. Another method (`self.layer(x)`, `name.split(".")`) is
+    reported for the keywords only. None where it passes none of these."""
     legacy, new = table.parameter_names
     for arg in args:
         name, literal = syntax.keyword(arg), syntax.literal(syntax.value(arg))

@@ -1,23 +1,28 @@
 """The removed-API rule: imports of what torchvision removed from its model and transform modules
 after 0.12 (codemod/migrate_weights/tables/legacy_removed_api.py). Its fixtures, byte for byte,
 from fixtures/removed_api/; the committed table against the installed torchvision; the
-generator on a made-up wheel; and, with the real 0.12.0 wheel, every function the table points
-at a public one, run both ways on tensors and images."""
+generator on a made-up wheel; generated modules of removed imports (hypothesis); and, with the
+real 0.12.0 wheel, every function the table points at a public one, run both ways on tensors and
+images."""
 
 from __future__ import annotations
 
 import importlib
 import inspect
 import types
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from cases import fixture_tests
+from cases import fixture_tests, left_for_a_person
 from migrate_weights.diagnostics import Code
 from migrate_weights.pipeline.migrate import migrate_source
+from migrate_weights.rules.legacy_api import IMPORT_ROOTS
 from migrate_weights.rules.removed_api import generated
 
 test_fixes, test_second_run_changes_nothing = fixture_tests("removed_api")
@@ -204,3 +209,79 @@ def test_the_public_function_does_what_the_removed_one_did(
         assert before.mode == after.mode and np.array_equal(np.asarray(before), np.asarray(after))
     else:
         assert before == after
+
+
+def _importable(movable: bool) -> list[tuple[str, str]]:
+    """(module, name) for each removed name; `movable`: only those with a successor of the same
+    name in torch or torchvision, which the rule fixes."""
+    removed = generated()
+    return [
+        (module, name)
+        for module, names in sorted(removed.names.items())
+        for name, successor in sorted(names.items())
+        if not movable
+        or (successor and successor[1] == name and successor[0].split(".")[0] in IMPORT_ROOTS)
+    ]
+
+
+@st.composite
+def removed_imports(draw: st.DrawFn) -> tuple[str, dict[str, tuple[str, str]]]:
+    """A module importing removed names, at module level, in a function (lazy) or in a `try`
+    whose `except ImportError` imports the successor; a legacy builder call beside them. Also
+    what each name it binds must be once migrated: the successor's (module, name)."""
+    pool = _importable(movable=draw(st.booleans()))
+    pairs = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3, unique=True))
+    removed = generated()
+    source, bound, body = "from torchvision import models\n", {}, []
+    for index, (module, name) in enumerate(pairs):
+        alias = draw(st.sampled_from([name, f"{name}_{index}"]))
+        clause = name if alias == name else f"{name} as {alias}"
+        statement = f"from {module} import {clause}\n"
+        successor = removed.successors(module).get(name)
+        places = ["module", "function"] + (["fallback"] if successor else [])
+        place = draw(st.sampled_from(places))
+        if place == "function":
+            body.append(f"def use_{index}():\n    {statement}    return {alias}\n\n\n")
+            body.append(f"{alias} = use_{index}()\n")
+        elif place == "fallback":
+            assert successor is not None
+            fallback = f"from {successor[0]} import {successor[1]}"
+            fallback += "" if successor[1] == alias else f" as {alias}"
+            source += f"try:\n    {statement}except ImportError:\n    {fallback}\n"
+        else:
+            source += statement
+        if successor:
+            bound[alias] = successor
+    source += "\n" + "".join(body) + "model = models.resnet18(pretrained=False)\n"
+    return source, bound
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(case=removed_imports())
+def test_generated_modules_of_removed_imports(case: tuple[str, dict[str, tuple[str, str]]]) -> None:
+    """The fuzzer's removed-API forms: each import of a removed name gets a finding on its line,
+    a second run reports the same and fixes nothing, and a module with nothing left for a person
+    runs under current torchvision with each name bound to its successor."""
+    pytest.importorskip("torchvision")
+    source, bound = case
+    result = migrate_source(source.encode())
+    migrated = result.migrated.decode()
+    compile(migrated, "<migrated>", "exec")
+    removed = generated()
+    lines = {d.line for d in result.diagnostics}
+    for number, line in enumerate(source.splitlines(), 1):
+        words = line.split()
+        if words[:1] == ["from"] and removed.removed(words[1], words[3]):
+            assert number in lines, (source, result.diagnostics)
+    again = migrate_source(result.migrated)
+    assert again.migrated == result.migrated, (source, migrated)
+    assert Code.FIXED not in {d.code for d in again.diagnostics}, (source, migrated)
+    assert left_for_a_person(again) == left_for_a_person(result), (source, migrated)
+    if left_for_a_person(result):
+        return
+    namespace: dict[str, Any] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # the shim's deprecation warnings
+        exec(compile(migrated, "<migrated>", "exec"), namespace)
+    for alias, (module, name) in bound.items():
+        assert namespace[alias] is getattr(importlib.import_module(module), name), (alias, migrated)

@@ -50,6 +50,8 @@ class Names:
         if dotted is None:
             return None
         name, attributes = dotted
+        if name.id not in self.scopes.imported:
+            return None  # no import binds it anywhere: none of ours
         resolution = resolve(name.id, self.scopes.bindings(name), self.identity)
         if resolution is None:
             return None

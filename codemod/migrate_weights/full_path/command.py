@@ -284,7 +284,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
             """A builder looked up at run time in the module `names` stands for."""
             if len(names) != 1 or not self.table.is_model_module(min(names)):
                 return None
-            renames = self.table.renames_shared_by_all_builders
+            renames = self.table.renames_shared_by(self.table.builders_in(min(names)))
             order = self.table.parameters_shared_by_all_builders
             shared = self.table.namespace_members.get(min(names))
             return plan_dynamic_call(call.args, renames, CST, order, shared), None
@@ -373,6 +373,11 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         else:
             order = self.table.parameters_shared_by(builders)
             common = self.table.shared_members(builders)
+        # The legacy names of the builders it may hold: `pretrained_backbone` is no legacy
+        # argument of a classification builder, which raises for it, shim or not.
+        renames = self.table.renames_shared_by(
+            builders.union(*map(self.table.builders_in, namespaces))
+        )
         return plan_dynamic_call(call.args, renames, CST, order, common), None
 
     def _span(self, node: cst.CSTNode) -> tuple[int, int, int, int]:

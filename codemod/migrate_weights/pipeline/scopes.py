@@ -62,6 +62,8 @@ class Scopes:
         self.module = Scope(ast.Module, None)
         self._scope_of: dict[int, Scope] = {}  # id of a Name read -> its scope
         self.everywhere: dict[str, list[Binding[ast.stmt]]] = {}  # a name's bindings, any scope
+        # What the imports binding each name, anywhere, import ("" for a fallback's other binding)
+        self.imported: dict[str, list[str]] = {}
         self._statement: ast.stmt = ast.Pass()
         self._fallback = False  # within an `except ImportError` handler
         self._top_level: set[int] = {id(statement) for statement in tree.body}
@@ -126,6 +128,8 @@ class Scopes:
         )
         declared_in.bindings.setdefault(name, []).append(binding)
         self.everywhere.setdefault(name, []).append(binding)
+        if kind in (Kind.IMPORT, Kind.FALLBACK):
+            self.imported.setdefault(name, []).append(qualified or "")
 
     def _visit(self, node: ast.AST, scope: Scope) -> None:
         if isinstance(node, ast.stmt):

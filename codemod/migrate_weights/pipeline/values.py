@@ -69,14 +69,7 @@ def _looks_up_a_builder(node: ast.expr, scopes: Scopes, table: LegacyTable) -> b
 
 def _names_of(scopes: Scopes, accepts: Callable[[str], bool]) -> set[str]:
     """The names that imports of what `accepts` accepts bind, anywhere in the module."""
-    return {
-        name
-        for name, bindings in scopes.everywhere.items()
-        if any(
-            binding.kind in (Kind.IMPORT, Kind.FALLBACK) and accepts(binding.qualified or "")
-            for binding in bindings
-        )
-    }
+    return {name for name, imported in scopes.imported.items() if any(map(accepts, imported))}
 
 
 def run_time_imports(

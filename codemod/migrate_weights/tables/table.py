@@ -122,11 +122,25 @@ class LegacyTable:
         """Legacy -> new parameter names that mean the same for every builder that has them, so
         that `pretrained=False` -> `weights=None` is right even when the builder is chosen at run
         time."""
+        return self.renames_shared_by(self.builders)
+
+    def renames_shared_by(self, names: Iterable[str]) -> dict[str, str]:
+        """Legacy -> new parameter names that mean the same for each of the builders registered
+        as `names` that has them."""
         renames: dict[str, set[str]] = {}
-        for entry in self.builders.values():
-            for param in entry["legacy"]:
+        for name in names:
+            for param in self.builders[name]["legacy"]:
                 renames.setdefault(param["legacy"], set()).add(param["new"])
         return {legacy: news.pop() for legacy, news in renames.items() if len(news) == 1}
+
+    def builders_in(self, module: str) -> set[str]:
+        """The builders a model module holds: what a lookup in it (`getattr(module, name)`) may
+        find."""
+        return {
+            registered
+            for path, registered in self.paths.items()
+            if path.rpartition(".")[0] == module and registered in self.builders
+        }
 
     @cached_property
     def parameters_shared_by_all_builders(self) -> tuple[str, ...]:

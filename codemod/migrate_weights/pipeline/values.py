@@ -47,6 +47,10 @@ def imported_at_run_time(call: ast.Call, scopes: Scopes, table: LegacyTable) -> 
     if qualified_names(call.func, scopes, table) != {IMPORT_MODULE} or not call.args:
         return None
     name = call.args[0]
+    if isinstance(name, ast.JoinedStr):  # f"torchvision.models": a literal where it has no field
+        parts = [part.value for part in name.values if isinstance(part, ast.Constant)]
+        if len(parts) == len(name.values):
+            name = ast.Constant("".join(map(str, parts)))
     if not isinstance(name, ast.Constant) or not isinstance(name.value, str):
         return ""
     return name.value if table.is_model_module(name.value) else None

@@ -168,10 +168,11 @@ _IMPORTS = (Kind.IMPORT, Kind.FALLBACK)
 
 class HeldValues:
     """What a callee may hold, where the module shows every way it is bound: a name assigned
-    (annotated, chained, either side of a conditional), a loop variable over a literal
-    container, a test's parameter given by `pytest.mark.parametrize`, an element of a literal
-    container (`resnets[n]`) that a name or a class attribute holds (`self.factory[name]`), and
-    a module that `import_module` imports (`zoo.resnet50`, `getattr(zoo, name)`)."""
+    (annotated, chained, either side of a conditional), a loop or comprehension variable over a
+    literal container, a test's parameter given by `pytest.mark.parametrize`, an element of a
+    literal container (`resnets[n]`) that a name or a class attribute holds
+    (`self.factory[name]`), an attribute a class's methods assign (`self.arch = ...`), and a
+    module that `import_module` imports (`zoo.resnet50`, `getattr(zoo, name)`)."""
 
     def __init__(self, nodes: Nodes, scopes: Scopes, table: LegacyTable) -> None:
         self.scopes = scopes
@@ -179,13 +180,13 @@ class HeldValues:
         # `import_module("torchvision.models")` and the like, by where they start: the model
         # module each imports, or "" for one named at run time
         self.imports = run_time_imports(nodes, scopes, table)
-        self._class_of = {
+        self._classes = nodes.of(ast.ClassDef)
+        self._class_of = {  # methods -> their class
             id(statement): owner
-            for owner in nodes.of(ast.ClassDef)
+            for owner in self._classes
             for statement in owner.body
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))
         }
-        self._classes = nodes.of(ast.ClassDef)
         self._class_attributes: dict[str, list[tuple[ast.ClassDef, ast.expr]]] = {}
         for owner in self._classes:
             for statement in owner.body:

@@ -56,17 +56,20 @@ def imported_at_run_time(call: ast.Call, scopes: Scopes, table: LegacyTable) -> 
     return name.value if table.is_model_module(name.value) else None
 
 
+def _namespace_looked_up(node: ast.expr, scopes: Scopes) -> ast.expr | None:
+    """`models` in `getattr(models, name)` or `models.__dict__[name]`; None for anything else."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args:
+        if node.func.id == "getattr" and not scopes.bindings(node.func):
+            return node.args[0]
+    elif isinstance(node, ast.Subscript) and _is_namespace_lookup(node):
+        return cast(ast.Attribute, node.value).value
+    return None
+
+
 def _looks_up_a_builder(node: ast.expr, scopes: Scopes, table: LegacyTable) -> bool:
     """`getattr(<model module>, name)` or `<model module>.__dict__[name]`."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args:
-        if node.func.id != "getattr" or scopes.bindings(node.func):
-            return False
-        namespace = node.args[0]
-    elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute):
-        if node.value.attr != "__dict__":
-            return False
-        namespace = node.value.value
-    else:
+    namespace = _namespace_looked_up(node, scopes)
+    if namespace is None:
         return False
     return any(map(table.is_model_module, qualified_names(namespace, scopes, table)))
 
@@ -233,16 +236,11 @@ class HeldValues:
         return None if values is None else [self._what(value) for value in values]
 
     def _what(self, value: ast.expr) -> tuple[str, str] | None:
-        module = None
-        if isinstance(value, ast.Call) and value.args and not value.keywords:
-            if _imported_as(value.func, self.scopes) == "getattr":
-                module = self.module(value.args[0])
-        elif isinstance(value, ast.Subscript):
-            if _is_namespace_lookup(value):
-                module = self.module(cast(ast.Attribute, value.value).value)
-        else:
+        namespace = _namespace_looked_up(value, self.scopes)
+        if namespace is None:
             builder = self.builder(value)
             return ("builder", builder) if builder else None
+        module = self.module(namespace)
         return ("namespace", module) if module else None
 
     def values(self, node: ast.expr) -> list[ast.expr] | None:

@@ -79,6 +79,8 @@ def test_textual_check_passes_every_import_with_any_trace(spelling: bytes, trace
         b'import torchvision\nm = make(weights=",)")\n',
         b'import torch\nUSER_AGENT = "pytorch/vision"\n',  # the repository, never loaded
         b"import torchvision\npairs = [(torchvision.models.resnet50(), 1)]\n",
+        b"import torchvision\n# For mobilenet_v2, it's 1280\n",  # a builder named in a comment
+        b'import torchvision\ndoc = """Build it.\n    # as vgg16, it has\n"""\n',  # ... a string
     ],
 )
 def test_textual_check_skips_mentions_and_modern_code(source: bytes) -> None:
@@ -95,6 +97,8 @@ def test_textual_check_skips_mentions_and_modern_code(source: bytes) -> None:
         b"import torchvision.models as tv\nRESNETS = {18: tv.resnet18}\nm = RESNETS[n](1)\n",
         b"import torchvision.models as tv\nfor fn in (getattr(tv, 'vgg11'),):\n    fn(True)\n",
         b"from importlib import import_module as im\nm = getattr(im('torchvision.models'), n)()\n",
+        # after a string that a `#` in it does not end: code again
+        b'import torchvision.models as tv\nx = """\n# a """, tv.vgg11\nm = x[1](True)\n',
     ],
 )
 def test_textual_check_passes_builders_held_by_names(source: bytes) -> None:
@@ -145,6 +149,25 @@ def test_functions_imported_under_other_names_pass(source: bytes) -> None:
     assert screen.might_need_migration(source)
     result = migrate_source(source)
     assert (result.migrated, result.diagnostics) == (full.migrated, full.diagnostics)
+
+
+@pytest.mark.parametrize(
+    ("source", "passes"),
+    [
+        (b"import torchvision\nx = torchvision.models.detection.roi_heads.Tensor\n", True),
+        (b"from torchvision.models.detection import roi_heads as heads\nheads.Tensor\n", True),
+        (b"import torch, torchvision  # model_urls\nx: typing.Optional[torch.Tensor]\n", False),
+        (b"import torchvision  # model_urls\nx = make().Tensor\n", False),
+    ],
+)
+def test_the_walk_passes_removed_names_read_through_imports_of_torchvision(
+    source: bytes, passes: bool
+) -> None:
+    """A name torchvision removed from a module (`Tensor`, `Optional`), read from a name an
+    import of torchvision binds, is reported and passes the screen; read from anything else
+    (`torch.Tensor`), it is none of the rules' business, and the walk turns the module away."""
+    assert bool(migrate_with_libcst(source).diagnostics) is passes
+    assert screen.might_need_migration(source) is passes
 
 
 def test_textual_check_passes_the_hub_repository_without_an_import() -> None:

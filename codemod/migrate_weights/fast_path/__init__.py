@@ -75,7 +75,7 @@ def _rewrite(
     fixes_kept: frozenset[int],
 ) -> Rewritten:
     tree, nodes = module.tree, module.nodes
-    names = Names(tree, table)
+    names = Names(module, table)
     survey = survey_module(source, names, nodes, table)
     sites = survey.sites()
     if not (sites or survey.utils_imports or survey.dict_imports):
@@ -85,7 +85,7 @@ def _rewrite(
         raise FullPath
 
     text = Source(source)
-    references = EnumReferences(style, names.scopes.everywhere.keys(), table)
+    references = EnumReferences(style, names.scopes.bound, table)
     planner = CallPlanner(text, tree, names, references, table, syntax)
     edits: list[Edit] = []
     diagnostics: list[Diagnostic] = []

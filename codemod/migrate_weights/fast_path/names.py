@@ -8,7 +8,7 @@ import ast
 from collections.abc import Iterator
 
 from migrate_weights.fast_path.source import FullPath
-from migrate_weights.pipeline.parse import blocks
+from migrate_weights.pipeline.parse import Parsed, blocks
 from migrate_weights.pipeline.scopes import Scopes, imported_names
 from migrate_weights.rules.names import Ambiguous, Resolved, resolve
 from migrate_weights.rules.references import Visible
@@ -39,10 +39,10 @@ def _dotted(node: ast.expr) -> tuple[ast.Name, list[str]] | None:
 
 
 class Names:
-    def __init__(self, tree: ast.Module, table: LegacyTable) -> None:
-        self.scopes = Scopes(tree, table.star_exports)
+    def __init__(self, module: Parsed, table: LegacyTable) -> None:
+        self.scopes = Scopes(module, table.star_exports)
         self.identity = table.identity
-        self.module_level = {id(statement) for statement in module_level_imports(tree.body)}
+        self.module_level = {id(s) for s in module_level_imports(module.tree.body)}
 
     def resolution(self, node: ast.expr) -> tuple[Resolved[ast.stmt] | Ambiguous, str] | None:
         """What `a.b.c` stands for, when `a` may stand for objects of ours, and ".b.c"."""

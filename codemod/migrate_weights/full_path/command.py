@@ -86,7 +86,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
         self.table = table
         self.diagnostics: list[Diagnostic] = []
         self.rewrites: list[CallRewrite] = []
-        self.scopes = Scopes(module.tree, table.star_exports)
+        self.scopes = Scopes(module, table.star_exports)
         # Names read, by where they start (line, UTF-8 column): LibCST's nodes map onto them.
         self._reads = {
             (name.lineno, name.col_offset): name
@@ -101,7 +101,7 @@ class MigrateWeights(VisitorBasedCodemodCommand):
             (call.func.lineno, call.func.col_offset, *end_of(call.func)): call.func
             for call in module.nodes.of(ast.Call)
         }
-        self.references = EnumReferences(style, self.scopes.everywhere.keys(), table)
+        self.references = EnumReferences(style, self.scopes.bound, table)
         self._model_urls = ModelUrls(self)
         self._models_utils = ModelsUtils(self)
         self._removed_api = RemovedApi(self)

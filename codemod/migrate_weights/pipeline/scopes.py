@@ -1,15 +1,22 @@
 """Which bindings reach a name where it is used, by Python's scoping rules, read from its syntax
 tree in one walk: function, lambda, class and comprehension scopes, `global` and `nonlocal`, class
 bodies that the functions inside them do not see. Flow is not followed: a name is bound by every
-binding of it in the scope it resolves in. Both paths resolve names here."""
+binding of it in the scope it resolves in. Both paths resolve names here.
+
+Most names the rules ask about need no walk: a name the module binds nowhere is bound nowhere
+wherever it is read, and one it binds once, by an import among its top-level statements, is
+that import wherever it is read. Such names are answered from the module's nodes, which Python's
+parse lists by type; the walk is made on the first question about any other name."""
 
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, cast
 
+from migrate_weights.pipeline.parse import Nodes, Parsed
 from migrate_weights.rules.names import Binding, Kind
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
@@ -49,6 +56,126 @@ class Scope:
 
 
 class Scopes:
+    """The bindings that may reach each name read in a module."""
+
+    def __init__(
+        self, module: Parsed, star_exports: Mapping[str, Mapping[str, str]] | None = None
+    ) -> None:
+        """`star_exports`: module -> what `from module import *` binds that matters (name ->
+        qualified name); other star imports bind nothing known."""
+        self._tree, self._star_exports = module.tree, star_exports
+        self._walk: Walk | None = None
+        self._counted = _Counted.of(module) if not _has_star_imports(module.nodes) else None
+
+    def walked(self) -> Walk:
+        """The walk of the module's scopes, made once."""
+        if self._walk is None:
+            self._walk = Walk(self._tree, self._star_exports)
+        return self._walk
+
+    def bindings(self, name: ast.Name) -> list[Binding[ast.stmt]]:
+        """The bindings that may reach `name` (read where it stands); none for a builtin or a
+        name the module never binds."""
+        known = self._known(name.id)
+        return self.walked().bindings(name) if known is None else known
+
+    def visible(self, name: str, at: ast.Name) -> set[str]:
+        """What `name` may stand for where `at` is read: the qualified name of each import that
+        binds it there, the name itself for any other binding."""
+        known = self._known(name)
+        if known is None:
+            return self.walked().visible(name, at)
+        return {binding.qualified or name for binding in known}
+
+    def _known(self, name: str) -> list[Binding[ast.stmt]] | None:
+        """The bindings that reach `name` wherever it is read, where the count of the module's
+        bindings tells (None where it does not)."""
+        if self._counted is None:
+            return None
+        if name in self._counted.once:
+            return [self._counted.once[name]]
+        return None if name in self._counted.bound else []
+
+    @property
+    def bound(self) -> set[str]:
+        """Every name the module binds, in any scope."""
+        return self._counted.bound if self._counted else set(self.walked().everywhere)
+
+    @property
+    def imported(self) -> dict[str, list[str]]:
+        """What the imports binding each name, anywhere, import ("" for a fallback's other
+        binding)."""
+        if self._counted and self._counted.imported is not None:
+            return self._counted.imported
+        return self.walked().imported
+
+    @property
+    def everywhere(self) -> dict[str, list[Binding[ast.stmt]]]:
+        """Each name's bindings, in any scope."""
+        return self.walked().everywhere
+
+
+def _has_star_imports(nodes: Nodes) -> bool:
+    return any(alias.name == "*" for s in nodes.of(ast.ImportFrom) for alias in s.names)
+
+
+@dataclass
+class _Counted:
+    """What a count of a module's bindings (no star import among them) tells."""
+
+    bound: set[str]  # every name bound, in any scope
+    once: dict[str, Binding[ast.stmt]]  # names bound once, by an import among the top statements
+    imported: dict[str, list[str]] | None  # as Walk's; None where ImportError is caught
+
+    @classmethod
+    def of(cls, module: Parsed) -> _Counted:
+        nodes = module.nodes
+        counts = Counter(n.id for n in nodes.of(ast.Name) if type(n.ctx) is not ast.Load)
+        counts.update(argument.arg for argument in nodes.of(ast.arg))
+        definitions: list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = []
+        definitions += nodes.of(ast.FunctionDef) + nodes.of(ast.AsyncFunctionDef)
+        counts.update(definition.name for definition in definitions + nodes.of(ast.ClassDef))
+        handlers = nodes.of(ast.ExceptHandler)
+        counts.update(handler.name for handler in handlers if handler.name)
+        counts.update(name for kind in _PATTERNS for n in nodes.of(kind) for name in _bound_by(n))
+        imports: list[ast.Import | ast.ImportFrom] = [*nodes.of(ast.Import)]
+        imports += nodes.of(ast.ImportFrom)
+        imports.sort(key=lambda statement: (statement.lineno, statement.col_offset))
+        imported: dict[str, list[str]] = {}
+        for statement in imports:
+            for name, qualified in imported_names(statement):
+                counts[name] += 1
+                imported.setdefault(name, []).append(qualified)
+        top_level = {id(statement) for statement in module.tree.body}
+        once = {
+            name: _binding(Kind.IMPORT, qualified, statement, top_level=True)
+            for statement in imports
+            if id(statement) in top_level
+            for name, qualified in imported_names(statement)
+            if counts[name] == 1
+        }
+        catches = any(_catches_import_error(handler.type) for handler in handlers)
+        return cls(set(counts), once, None if catches else imported)
+
+
+def _binding(
+    kind: Kind,
+    qualified: str | None,
+    statement: ast.stmt,
+    top_level: bool,
+    declared: bool = False,
+    in_class_body: bool = False,
+    star: bool = False,
+) -> Binding[ast.stmt]:
+    from_module = None
+    if isinstance(statement, ast.ImportFrom) and not statement.level:
+        from_module = statement.module
+    return Binding(
+        kind, qualified, statement, from_module, top_level, declared, in_class_body, star
+    )
+
+
+class Walk:
     """The scopes of a module, and the scope each name that is read sits in."""
 
     _visits: ClassVar[dict[type[ast.AST], Callable[..., None]]]  # by the node's type
@@ -113,14 +240,10 @@ class Scopes:
         if kind is not Kind.NONE and self._fallback:
             kind = Kind.FALLBACK
         statement = self._statement
-        from_module = None
-        if isinstance(statement, ast.ImportFrom) and not statement.level:
-            from_module = statement.module
-        binding = Binding(
+        binding = _binding(
             kind,
             qualified,
             statement,
-            from_module,
             top_level=id(statement) in self._top_level,
             declared=declared_in is not scope,
             in_class_body=scope.kind is ast.ClassDef,
@@ -134,12 +257,12 @@ class Scopes:
     def _visit(self, node: ast.AST, scope: Scope) -> None:
         if isinstance(node, ast.stmt):
             self._statement = node
-        visit = self._visits.get(type(node), Scopes._visit_children)
+        visit = self._visits.get(type(node), Walk._visit_children)
         visit(self, node, scope)
 
     def _visit_children(self, node: ast.AST, scope: Scope) -> None:
         if type(node) in _PATTERNS:
-            for name in _other_bound_names(node):
+            for name in _bound_by(node):
                 self._bind(scope, name, Kind.OTHER)
         for attribute in node._fields:  # ast.iter_child_nodes, inlined: most of the walk
             value = getattr(node, attribute, None)
@@ -240,17 +363,17 @@ class Scopes:
 
 
 # How each kind of node is visited; any other: its children.
-Scopes._visits = {
-    ast.Name: Scopes._visit_name,
-    ast.Import: Scopes._visit_import,
-    ast.ImportFrom: Scopes._visit_import,
-    ast.Assign: Scopes._visit_assign,
-    ast.Global: Scopes._visit_global,
-    ast.Nonlocal: Scopes._visit_nonlocal,
-    **{kind: Scopes._visit_definition for kind in (*_FUNCTIONS, ast.ClassDef)},
-    **{kind: Scopes._visit_comprehension for kind in _COMPREHENSIONS},
-    ast.Try: Scopes._visit_try,
-    **{kind: Scopes._visit_try for kind in _TRY_STAR},  # the same fields
+Walk._visits = {
+    ast.Name: Walk._visit_name,
+    ast.Import: Walk._visit_import,
+    ast.ImportFrom: Walk._visit_import,
+    ast.Assign: Walk._visit_assign,
+    ast.Global: Walk._visit_global,
+    ast.Nonlocal: Walk._visit_nonlocal,
+    **{kind: Walk._visit_definition for kind in (*_FUNCTIONS, ast.ClassDef)},
+    **{kind: Walk._visit_comprehension for kind in _COMPREHENSIONS},
+    ast.Try: Walk._visit_try,
+    **{kind: Walk._visit_try for kind in _TRY_STAR},  # the same fields
 }
 
 
@@ -287,8 +410,8 @@ _BINDING_NOTHING = frozenset(
 )
 
 
-def _other_bound_names(node: ast.AST) -> Iterator[str]:
-    """Names `node` binds other than by an import, a definition or as a Name."""
+def _bound_by(node: ast.AST) -> Iterator[str]:
+    """The names a match statement's pattern binds (not as a Name)."""
     if isinstance(node, (*_CAPTURES, *_MAPPING_PATTERNS)):
         # getattr: the match patterns' classes exist from Python 3.10 on
         name = getattr(node, "rest" if isinstance(node, _MAPPING_PATTERNS) else "name")

@@ -96,6 +96,16 @@ def _may_hold_builders(namespace: list[str], bound: Mapping[str, str]) -> bool:
     return bound[root] != "torchvision" or namespace[1:2] == ["models"]
 
 
+def _may_be_torchvisions(attribute: ast.Attribute, bound: Mapping[str, str] | None) -> bool:
+    """Whether the dotted name an attribute is read from (`transform` in `transform.Tensor`)
+    starts with a name an import of torchvision binds (`bound`; None: any name): the rules
+    resolve names through imports only, and `torch.Tensor` is no name torchvision removed."""
+    root = attribute.value
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    return isinstance(root, ast.Name) and (bound is None or root.id in bound)
+
+
 def _namespace(value: ast.expr) -> list[str] | None:
     """The dotted name a value is reached from: `models.resnet50` in itself, `models` in
     `getattr(models, name)` and `models.__dict__[name]`; None for any other expression (a call:
@@ -190,9 +200,10 @@ def _needs_rewrite(nodes: Nodes, hub: bool, urls_or_utils: bool) -> bool:
     for plain in nodes.of(ast.Import):
         if any(alias.name in removed.modules for alias in plain.names):
             return True
-    if any(attribute.attr in removed.attribute_names for attribute in nodes.of(ast.Attribute)):
-        return True  # perhaps a name a module no longer has, read from it
     bound = _bound_by_torchvision_imports(nodes)
+    for attribute in nodes.of(ast.Attribute):  # perhaps a name a module no longer has, read
+        if attribute.attr in removed.attribute_names and _may_be_torchvisions(attribute, bound):
+            return True
     for assignment in nodes.of(ast.Assign):  # a builder held by a name, called later
         for value in held_values(assignment.value):
             held = _terminal_name(value) in builders or _is_runtime_lookup(value)
@@ -231,7 +242,9 @@ def _needs_rewrite(nodes: Nodes, hub: bool, urls_or_utils: bool) -> bool:
 # is not parsed. Each pattern is tried only where a plain substring search finds its word. A
 # comment may stand where white space may.
 _GAP = rb"(?:[\s\\]|#[^\n]*)*"
-_HUB_STRING = re.compile(rb"['\"]" + re.escape(HUB_REPOSITORY))  # the repository, not a link
+_HUB_STRING = re.compile(  # the repository, not a link
+    re.escape(HUB_REPOSITORY) + rb"(?<=['\"]" + re.escape(HUB_REPOSITORY) + rb")"
+)
 _LOAD = re.compile(rb"load(?<!\wload)(?!\w)")  # at the call, or where an import renames it
 # A pattern that starts with its word is searched for far faster than one that starts with
 # `\b`: the word's start is checked by a look-behind after it.
@@ -256,8 +269,13 @@ _DOT = re.compile(r"[\s\\]*\.[\s\\]*")
 _REMOVED_MODULE_PATH = re.compile(rb"models[\s\\]*\.[\s\\]*utils")
 # `<namespace>.__dict__[name](...)`, `getattr(<namespace>, name)(...)`: the lookup called, with
 # arguments
-_RUNTIME_LOOKUP = rb"(?:__dict__[\s\\]*\[[^\]\n]*\]|getattr[\s\\]*\([^()\n]*\))"
-_RUNTIME_LOOKUP_CALLED = re.compile(_RUNTIME_LOOKUP + _GAP + rb"\((?![\s\\]*\))")
+_LOOKUPS_CALLED = {
+    word: re.compile(word + lookup + _GAP + rb"\((?![\s\\]*\))")
+    for word, lookup in (
+        (b"__dict__", rb"[\s\\]*\[[^\]\n]*\]"),
+        (b"getattr", rb"[\s\\]*\([^()\n]*\)"),
+    )
+}
 # ... or standing as a value, which a loop or a container may hold (each pattern starts with its
 # word, and the name before `.__dict__` is read back from where it matched)
 _AS_VALUE = rb"[ \t]*(?:[,)\]}#]|\r?\n|$)"
@@ -276,6 +294,7 @@ _RUN_TIME_IMPORT_USED = re.compile(
     rb"(?:getattr[\s\\]*\([\s\\]*|=[ \t]*)(?:\w+[\s\\]*\.[\s\\]*)*import_module[\s\\]*\("
 )
 _NAMES_TORCHVISION_FIRST = re.compile(rb"\([\s\\]*[rRuU]?['\"]torchvision\b")
+# Both patterns below are tried only at the start of a line that says `torchvision`.
 _TORCHVISION_IMPORT_CONTINUED = re.compile(
     rb"^[ \t]*(?:from|import)[ \t]+torchvision[^\n#]*[(\\][ \t]*(?:#[^\n]*)?\r?$", re.MULTILINE
 )
@@ -443,7 +462,9 @@ def _uses_removed_api(source: bytes) -> bool:
             return True
     modules_as = {  # names bound to a module that no longer has some of its names
         statement["alias"]: statement["module"].decode()
-        for statement in (_TORCHVISION_IMPORT.finditer(source) if b" as " in source else ())
+        for statement in (
+            _on_torchvision_lines(_TORCHVISION_IMPORT, source) if b" as " in source else ()
+        )
         if statement["alias"] and statement["module"].decode() in removed.names
     }
     for statement in _FROM_PACKAGES.finditer(source):
@@ -477,6 +498,8 @@ def _uses_a_builder(source: bytes, other_names: set[bytes]) -> bool:
     named_at_all = False
     for found in named.finditer(source):
         named_at_all = True
+        if _in_comment(source, found):
+            continue
         called = _CALLED.match(source, found.end())
         defined = source[found.start() - 4 : found.start()] == b"def "
         if called and not defined and _passes_on(source, called.end()):
@@ -484,6 +507,14 @@ def _uses_a_builder(source: bytes, other_names: set[bytes]) -> bool:
         if not called and _HELD.match(source, found.end()) and not _in_import(source, found):
             return True  # a value, which a name may hold and a call use
     return named_at_all and given_first.search(source) is not None
+
+
+def _in_comment(source: bytes, found: re.Match[bytes]) -> bool:
+    """Whether a match is in a comment, or a string: a `#` before it on its line, with no quote
+    before it there. Where the line starts as code, the `#` starts a comment; where in a string
+    from an earlier line, only a quote could end that string."""
+    line = source[source.rfind(b"\n", 0, found.start()) + 1 : found.start()]
+    return b"#" in line and b"'" not in line and b'"' not in line
 
 
 def _in_import(source: bytes, found: re.Match[bytes]) -> bool:
@@ -511,7 +542,9 @@ def _has_traces(source: bytes) -> bool:
     if b"utils" in source and _REMOVED_MODULE_PATH.search(source):
         return True
     if b"__dict__[" in source or b"getattr(" in source:  # a builder looked up at run time
-        if _RUNTIME_LOOKUP_CALLED.search(source):
+        if any(
+            word in source and called.search(source) for word, called in _LOOKUPS_CALLED.items()
+        ):
             return True
         held = [
             lookup["base"] or lookup["first"] for lookup in _RUNTIME_LOOKUP_HELD.finditer(source)
@@ -541,7 +574,7 @@ def _in_torchvision(source: bytes, namespaces: list[bytes | None]) -> bool:
     if not namespaces:
         return False
     bound: dict[str, str] = {}
-    for statement in _TORCHVISION_IMPORT.finditer(source):
+    for statement in _on_torchvision_lines(_TORCHVISION_IMPORT, source):
         if statement["names"] is None:
             alias, module = statement["alias"], statement["module"].decode()
             bound[alias.decode() if alias else "torchvision"] = module if alias else "torchvision"
@@ -549,12 +582,24 @@ def _in_torchvision(source: bytes, namespaces: list[bytes | None]) -> bool:
         for part in statement["names"].split(b","):
             words = part.split()
             bound[words[-1].decode() if words else ""] = "torchvision.*"
-    if _TORCHVISION_IMPORT_CONTINUED.search(source) or "*" in bound:
+    if any(_on_torchvision_lines(_TORCHVISION_IMPORT_CONTINUED, source)) or "*" in bound:
         return True  # an import over several lines, or of everything: not read here
     return any(
         _may_hold_builders((namespace or b"").decode().split("."), bound)
         for namespace in namespaces
     )
+
+
+def _on_torchvision_lines(pattern: re.Pattern[bytes], source: bytes) -> list[re.Match[bytes]]:
+    """The matches of a pattern for one line, tried at the start of each line that says
+    `torchvision`: a pattern that starts at every line's start would be tried at each."""
+    found, matches = source.find(b"torchvision"), []
+    while found >= 0:
+        match = pattern.match(source, source.rfind(b"\n", 0, found) + 1)
+        matches += [match] if match else []
+        line_end = source.find(b"\n", found)
+        found = source.find(b"torchvision", line_end) if line_end >= 0 else -1
+    return matches
 
 
 def _imports_torchvision(source: bytes) -> bool:

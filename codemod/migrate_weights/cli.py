@@ -163,6 +163,17 @@ def _each(paths: list[Path]) -> list[FileResult]:
     return [_worker_migrate(path) for path in paths]
 
 
+def _chunks(files: list[Path], size: int, workers: int) -> list[list[Path]]:
+    """The files in chunks of `size`, smaller toward the end (none more than a fourth of what is
+    left for each worker), so that the workers finish together."""
+    chunks, start = [], 0
+    while start < len(files):
+        step = max(1, min(size, (len(files) - start) // (4 * workers)))
+        chunks.append(files[start : start + step])
+        start += step
+    return chunks
+
+
 def _pooled(
     files: list[Path], migrate: Callable[[Path], FileResult], jobs: int, size: int
 ) -> Generator[FileResult, None, None]:
@@ -174,7 +185,7 @@ def _pooled(
 
     left, alone = list(files), False
     while left:
-        chunks = [left[:1]] if alone else [left[i : i + size] for i in range(0, len(left), size)]
+        chunks = [left[:1]] if alone else _chunks(left, size, jobs)
         workers = 1 if alone else jobs
         with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(migrate,)) as pool:
             # Each taken from the queue as its results go, so that none is held after.
@@ -233,13 +244,15 @@ class _Printer:
         """Verification lines go with text findings, never into a JSON document or annotations."""
         return self.text_stream if self.format == "text" else sys.stderr
 
-    def finding(self, path: str, diagnostic: Diagnostic) -> None:
+    def findings(self, path: str, diagnostics: list[Diagnostic]) -> None:
+        """A file's findings, written at once."""
         if self.json is not None:
-            self.json.add(path, diagnostic)
-        elif self.format == "github":
-            click.echo(github_annotation(path, diagnostic))
-        else:
-            click.echo(diagnostic.render(path), file=self.text_stream)
+            for diagnostic in diagnostics:
+                self.json.add(path, diagnostic)
+        elif self.format == "github" and diagnostics:
+            click.echo("\n".join(github_annotation(path, d) for d in diagnostics))
+        elif diagnostics:
+            click.echo("\n".join(d.render(path) for d in diagnostics), file=self.text_stream)
 
     def close(self) -> None:
         if self.json is not None:
@@ -262,8 +275,7 @@ def _report(
         result = _verified(result, verifier, printer.verification_stream, writing)
     if result.changed and writing:
         result = write_result(result, roots)
-    for diagnostic in result.diagnostics:
-        printer.finding(result.path, diagnostic)
+    printer.findings(result.path, result.diagnostics)
     if result.changed and show_diff:
         click.echo(unified_diff(result), nl=False)
     return result

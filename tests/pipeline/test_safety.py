@@ -44,7 +44,7 @@ BAD_INPUT = {
         b"import torchvision\nname = '\xe9t\xe9'\nm = torchvision.models.vgg16(True)\n",
         "cannot decode",
     ),
-    "binary.py": (b"\x7fELF\x00\x01import torchvision\x00vgg16(True)\xff", "MW004 binary"),
+    "binary.py": (b"\x7fELF\x00\x01import torchvision\x00models.vgg16(True)\xff", "MW004 binary"),
 }
 
 

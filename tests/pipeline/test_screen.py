@@ -60,7 +60,13 @@ NO_TRACE = (
 @pytest.mark.parametrize("trace", TRACES)
 @pytest.mark.parametrize("spelling", IMPORT_SPELLINGS)
 def test_textual_check_passes_every_import_with_any_trace(spelling: bytes, trace: bytes) -> None:
-    assert screen.might_use_torchvision(spelling + trace)
+    """Wherever the rules act on a trace, the textual check lets it through (a builder's bare
+    name is one only where a `from torchvision.models` import binds it)."""
+    source = spelling + trace
+    result = migrate_source(source, screen=False)
+    assert screen.might_use_torchvision(source) or not (result.changed or result.diagnostics)
+    if spelling.startswith(b"from torchvision.models"):
+        assert screen.might_use_torchvision(source)
 
 
 @pytest.mark.parametrize(
@@ -228,3 +234,73 @@ def test_every_flag_the_rules_rewrite_passes_both_checks(source: str) -> None:
 def test_alternatives_match_exactly_their_words(words: set[str], candidate: str) -> None:
     pattern = re.compile(screen._alternatives(sorted(word.encode() for word in words)))
     assert bool(pattern.fullmatch(candidate.encode())) == (candidate in words)
+
+
+# Imports of torchvision's modules spelled every way Python reads them, and uses of what they
+# bind that the rules act on (or that only look like it).
+DOTS = [".", " .", ". ", " . ", "\\\n    ."]
+MODULES = [
+    ("torchvision", "models"),
+    ("torchvision.models", "detection"),
+    ("torchvision.models", "resnet"),
+    ("torchvision.models", "utils"),
+    ("torchvision.models.detection", "roi_heads"),
+    ("torchvision", "transforms"),
+    ("torchvision.transforms", "functional_tensor"),
+]
+FROM_IMPORTS = [
+    "from {parent} import {leaf} as m",
+    "from {parent} import (\n    {leaf} as m,\n)",
+    "from {parent} import os, {leaf} as m",
+]
+IMPORTS = [
+    *FROM_IMPORTS,
+    "import {path} as m",
+    "import os, {path} as m",
+    "import {path}\nm = {path}",
+]
+USES = [
+    "x = m.resnet50(True)",
+    "x = m(True)",
+    "x = m.fasterrcnn_resnet50_fpn(pretrained_backbone=True)",
+    "held = getattr(m, name)\nx = held(True)",
+    "x = m.__dict__[name](True)",
+    "builders = [m.resnet50]\nx = builders[0](True)",
+    "x = m.Tensor",
+    "x = m.load_state_dict_from_url(url)",
+    "x = m.rgb_to_grayscale(image)",
+    "x = m.model_urls['resnet50']",
+    "x = partial(m, True)",
+    "x = m.utils.load_state_dict_from_url(url)",
+    "x = m.models.utils.load_state_dict_from_url(url)",
+    "x = m.functional_tensor.rgb_to_grayscale(image)",
+    "x = m.detection.roi_heads.Tensor",
+    "x = m.resnet.load_state_dict_from_url",
+]
+
+
+@st.composite
+def imports_and_uses(draw: st.DrawFn) -> str:
+    parent, leaf = draw(st.sampled_from([*MODULES, ("torchvision.models", "resnet50")]))
+    dots = iter(draw(st.lists(st.sampled_from(DOTS), min_size=4, max_size=4)))
+    spaced = "".join(next(dots, ".") if c == "." else c for c in parent)
+    path = spaced + next(dots) + leaf
+    forms = IMPORTS if (parent, leaf) in MODULES else FROM_IMPORTS  # a builder is no module
+    statement = draw(st.sampled_from(forms)).format(path=path, parent=spaced, leaf=leaf)
+    uses = draw(st.lists(st.sampled_from(USES), min_size=1, max_size=2))
+    return "from functools import partial\n" + statement + "\n" + "\n".join(uses) + "\n"
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(source=imports_and_uses())
+def test_the_screen_passes_every_import_spelling_the_rules_read(source: str) -> None:
+    """However an import spells its module (white space and continued lines around the dots,
+    among other imports, in parentheses), a module the rules change or report on passes both
+    checks."""
+    try:
+        compile(source, "m.py", "exec")
+    except SyntaxError:
+        return
+    result = migrate_source(source.encode(), screen=False)
+    if result.changed or result.diagnostics:
+        assert screen.might_need_migration(source.encode()), source

@@ -3,7 +3,8 @@ from the old one only in the expressions a fix was reported at (same line and co
 top-level imports from torchvision or torch (which fixes add and remove), in names appended to
 such an import in a block, or such imports added to a block (a lazy or guarded import that an
 enum joins, or follows), and in such imports a fix was reported at, wherever they sit (the
-`try` of an import with a fallback).
+`try` of an import with a fallback), or in the modules of torch or torchvision such an import
+names beside others (`import os, torchvision.models.utils as hub`).
 
 Given the byte ranges a rewrite replaced (the fast path's), it parses again only the statements
 those touch: runs of top-level statements or, inside a statement with blocks, runs of a block's
@@ -41,7 +42,24 @@ def _is_managed_import(node: ast.stmt) -> bool:
         names = [alias.name for alias in node.names]
     else:
         return False
-    return all(name.split(".")[0] in IMPORT_ROOTS for name in names)
+    return all(map(_is_managed, names))
+
+
+def _is_managed(module: str) -> bool:
+    return module.split(".")[0] in IMPORT_ROOTS
+
+
+def _managed_modules_replaced(old: ast.Import, new: ast.stmt) -> bool:
+    """Whether `new` imports what `old` does, module by module, but for modules of torch or
+    torchvision replaced by others that bind the same name (`import os, torchvision.models.utils
+    as hub`: `import os, torch.hub as hub`)."""
+    if not isinstance(new, ast.Import) or len(new.names) != len(old.names):
+        return False
+    return all(
+        (a.name, a.asname) == (b.name, b.asname)
+        or (_is_managed(a.name) and _is_managed(b.name) and _bound(old, a) == _bound(new, b))
+        for a, b in zip(old.names, new.names)
+    )
 
 
 def _only_appended(old: ast.ImportFrom, new: ast.ImportFrom) -> bool:
@@ -56,13 +74,13 @@ def _binds_the_same(old: ast.Import | ast.ImportFrom, new: ast.stmt) -> bool:
     """Whether `new` is an import that binds the same names as `old`, in the same order."""
     if not isinstance(new, (ast.Import, ast.ImportFrom)):
         return False
-    return _bound(old) == _bound(new)
+    return [_bound(old, a) for a in old.names] == [_bound(new, a) for a in new.names]
 
 
-def _bound(statement: ast.Import | ast.ImportFrom) -> list[str]:
+def _bound(statement: ast.Import | ast.ImportFrom, alias: ast.alias) -> str:
     if isinstance(statement, ast.Import):
-        return [alias.asname or alias.name.split(".")[0] for alias in statement.names]
-    return [alias.asname or alias.name for alias in statement.names]
+        return alias.asname or alias.name.split(".")[0]
+    return alias.asname or alias.name
 
 
 class _Lines:
@@ -135,6 +153,9 @@ class _Comparison:
             # An import a fix was reported at, wherever it sits (in a `try` with a fallback):
             # the same names bound, from another module of torch or torchvision.
             if self.is_edited(old) and _is_managed_import(new) and _binds_the_same(old, new):
+                return True
+        if isinstance(old, ast.Import) and self.is_edited(old):
+            if _managed_modules_replaced(old, new):
                 return True
         # The same text parses to the same tree, and is cheaper to compare.
         if isinstance(old, ast.stmt) and old.col_offset == new.col_offset:

@@ -253,19 +253,20 @@ _FLAG_AS_WEIGHTS = re.compile(  # the keyword, then what a constant may start wi
     rb"weights(?<!\wweights)(?:_backbone)?" + _GAP + rb"(?P<equals>=)(?!=)(?:[\s\\(+-]|#[^\n]*)*"
     + rb"(?:True|False|\.\.\.|\.?[0-9]|[rRbBuUfF]{0,2}['\"])"
 )  # fmt: skip
-_FROM_MODELS = re.compile(rb"from(?<!\wfrom)[\s\\]+torchvision\.models\b")
+_FROM_MODELS = re.compile(rb"from(?<!\wfrom)[\s\\]+torchvision[\s\\]*\.[\s\\]*models\b")
 _CALLED = re.compile(_GAP + rb"\(")
 _HELD = re.compile(rb"[ \t]*(?:[,)\]}#]|\r?\n|$)")  # what may follow a value
 _IMPORTED = re.compile(  # what follows `from torchvision.models[...]`: the names it imports
-    rb"(?P<path>(?:\.\w+)*)[\s\\]+import"
+    rb"(?P<path>(?:[\s\\]*\.[\s\\]*\w+)*)[\s\\]+import"
     rb"(?:[ \t]*\((?P<enclosed>[^)#]*)\)|(?P<listed>(?:[^\n#\\]|\\\r?\n)*))"
 )
-_FROM_PACKAGES = re.compile(rb"from(?<!\wfrom)[\s\\]+(torchvision\.(?:models|transforms))\b")
+_FROM_TORCHVISION = re.compile(rb"from(?<!\wfrom)[\s\\]+(torchvision)\b")
 _IMPORTED_NAME = re.compile(rb"(\w+)(?:\s+as\s+(\w+))?")
 _TORCHVISION_PATH = re.compile(  # a path into torchvision's model or transform modules
     rb"torchvision(?<!\wtorchvision)[\s\\]*\.[\s\\]*(?:models|transforms)(?:[\s\\]*\.[\s\\]*\w+)+"
 )
 _DOT = re.compile(r"[\s\\]*\.[\s\\]*")
+_SPACE = re.compile(rb"[\s\\]")
 _REMOVED_MODULE_PATH = re.compile(rb"models[\s\\]*\.[\s\\]*utils")
 # `<namespace>.__dict__[name](...)`, `getattr(<namespace>, name)(...)`: the lookup called, with
 # arguments
@@ -294,11 +295,11 @@ _RUN_TIME_IMPORT_USED = re.compile(
     rb"(?:getattr[\s\\]*\([\s\\]*|=[ \t]*)(?:\w+[\s\\]*\.[\s\\]*)*import_module[\s\\]*\("
 )
 _NAMES_TORCHVISION_FIRST = re.compile(rb"\([\s\\]*[rRuU]?['\"]torchvision\b")
-# Both patterns below are tried only at the start of a line that says `torchvision`.
-_TORCHVISION_IMPORT_CONTINUED = re.compile(
-    rb"^[ \t]*(?:from|import)[ \t]+torchvision[^\n#]*[(\\][ \t]*(?:#[^\n]*)?\r?$", re.MULTILINE
-)
-# What an import of torchvision binds, in its plain one-line forms
+# What an import of torchvision binds, in its plain one-line forms (tried at the start of each
+# line that says `torchvision`)
+# A line that is an import statement, or ends with one (after `:` or `;`)
+_TORCHVISION_WORD = re.compile(rb"torchvision(?<!\wtorchvision)(?!\w)")
+_IMPORT_LINE = re.compile(rb"(?:[^\n#]*[:;])?[ \t]*(import|from)\b")
 _TORCHVISION_IMPORT = re.compile(
     rb"^[ \t]*(?:import[ \t]+(?P<module>torchvision(?:\.\w+)*)(?:[ \t]+as[ \t]+(?P<alias>\w+))?"
     rb"[ \t]*(?:#|$)"
@@ -324,12 +325,12 @@ def _alternatives(words: list[bytes]) -> bytes:
 
 
 @lru_cache(maxsize=64)
-def _use_of(names: frozenset[bytes]) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
-    """Any of `names`; and one of them given first to a call, not called (to a partial, under
-    any name)."""
+def _use_of(names: frozenset[bytes], dotted: bool) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """Any of `names` (`dotted`: read from a module, `.resnet50`); and one of them given first
+    to a call, not called (to a partial, under any name)."""
     name = _alternatives(sorted(names))
     first = rb"\(" + _GAP + rb"(?:\w+" + _GAP + rb"\." + _GAP + rb")*" + name + _GAP + rb"[,)]"
-    return re.compile(rb"\b" + name + rb"\b"), re.compile(first)
+    return re.compile((rb"\.[\s\\]*" if dotted else rb"\b") + name + rb"\b"), re.compile(first)
 
 
 _OPENING, _CLOSING, _UNSURE = frozenset(b"([{"), frozenset(b")]}"), frozenset(b"'\"#")
@@ -410,6 +411,8 @@ def _builders_imported_as(source: bytes) -> set[bytes] | None:
     where the statement may import the removed `utils` or cannot be read for sure."""
     other_names: set[bytes] = set()
     for statement in _FROM_MODELS.finditer(source):
+        if not _starts_a_statement(source, statement):
+            continue
         imported = _IMPORTED.match(source, statement.end())
         if imported is None:
             return None
@@ -428,28 +431,35 @@ def _builders_imported_as(source: bytes) -> set[bytes] | None:
 
 
 @lru_cache(maxsize=1)
-def _removed_module_paths() -> tuple[frozenset[bytes], re.Pattern[bytes]]:
-    """The last words of the removed modules' paths, and a pattern for a path in any statement
-    or expression (`transforms.functional_tensor`), to search for where a word is found."""
+def _removed_module_paths() -> list[tuple[bytes, re.Pattern[bytes]]]:
+    """For each removed module, the last word of its path, and a pattern for the path's last two
+    words in any statement or expression (`transforms.functional_tensor`), to search for where
+    the word is found (each pattern starts with its first word)."""
     from migrate_weights.rules.removed_api import generated
 
-    paths = [module.split(".")[-2:] for module in sorted(generated().modules)]
+    paths = [module.encode().split(b".")[-2:] for module in sorted(generated().modules)]
     gap = rb"[\s\\]*\.[\s\\]*"
-    alternatives = [re.escape(a.encode()) + gap + re.escape(b.encode()) for a, b in paths]
-    pattern = re.compile(rb"\b(?:" + b"|".join(alternatives) + rb")\b")
-    return frozenset(b.encode() for _, b in paths), pattern
+    return [
+        (
+            b,
+            re.compile(
+                re.escape(a) + rb"(?<!\w" + re.escape(a) + rb")" + gap + re.escape(b) + rb"\b"
+            ),
+        )
+        for a, b in paths
+    ]
 
 
 def _names_a_removed_module(source: bytes) -> bool:
-    words, pattern = _removed_module_paths()
-    return any(word in source for word in words) and pattern.search(source) is not None
+    return any(word in source and path.search(source) for word, path in _removed_module_paths())
 
 
 def _uses_removed_api(source: bytes) -> bool:
-    """Whether a statement names a module torchvision removed, a `from torchvision.models...`
-    or `from torchvision.transforms...` import a name it removed, or an attribute reads one from
-    the module (`torchvision.models.resnet.load_state_dict_from_url`, or through a name the
-    module is imported as) (rules/removed_api.py); where an import cannot be read for sure, it
+    """Whether a statement names a module torchvision removed, a `from torchvision...` import
+    a name it removed, or a dotted name reads one (`torchvision.models.resnet.
+    load_state_dict_from_url`, or the same through a name a module is imported as:
+    `m.utils.load_state_dict_from_url` where `from torchvision import models as m`)
+    (rules/removed_api.py, rules/models_utils.py); where an import cannot be read for sure, it
     may."""
     from migrate_weights.rules.removed_api import generated
 
@@ -457,21 +467,23 @@ def _uses_removed_api(source: bytes) -> bool:
         return True
     removed = generated()
     for path in _TORCHVISION_PATH.finditer(source):
-        parts = _DOT.split(path[0].decode())
-        if any(removed.read_removed(".".join(parts[:i]), parts[i]) for i in range(2, len(parts))):
+        if _reads_removed(_DOT.split(path[0].decode())):
             return True
-    modules_as = {  # names bound to a module that no longer has some of its names
+    imports = _torchvision_imports(source, (b"import",)) if b" as " in source else []
+    if imports is None:
+        return True  # `from` imports are read below
+    modules_as = {  # names bound to a module through which something removed may be read
         statement["alias"]: statement["module"].decode()
-        for statement in (
-            _on_torchvision_lines(_TORCHVISION_IMPORT, source) if b" as " in source else ()
-        )
-        if statement["alias"] and statement["module"].decode() in removed.names
+        for statement in imports
+        if statement["alias"] and statement["module"].decode() in _removed_paths()
     }
-    for statement in _FROM_PACKAGES.finditer(source):
+    for statement in _FROM_TORCHVISION.finditer(source):
+        if not _starts_a_statement(source, statement):
+            continue
         imported = _IMPORTED.match(source, statement.end())
         if imported is None:
             return True
-        module = (statement[1] + imported["path"]).decode()
+        module = _SPACE.sub(b"", statement[1] + imported["path"]).decode()
         listed = imported.group("enclosed") or imported.group("listed")
         for part in listed.replace(b"\\", b" ").split(b","):
             name = _IMPORTED_NAME.fullmatch(part.strip())
@@ -480,20 +492,51 @@ def _uses_removed_api(source: bytes) -> bool:
             imported_name = name[1].decode() if name else "*"
             if removed.removed(module, imported_name):
                 return True
-            if name and f"{module}.{imported_name}" in removed.names:
+            if name and f"{module}.{imported_name}" in _removed_paths():
                 modules_as[name[2] or name[1]] = f"{module}.{imported_name}"
     for alias, module in modules_as.items():
-        read = re.compile(rb"\b" + re.escape(alias) + rb"[\s\\]*\.[\s\\]*(\w+)")
-        if any(removed.read_removed(module, name[1].decode()) for name in read.finditer(source)):
+        read = re.compile(rb"\b" + re.escape(alias) + rb"((?:[\s\\]*\.[\s\\]*\w+)+)")
+        for path in read.finditer(source):
+            if _reads_removed([*module.split("."), *_DOT.split(path[1].decode())[1:]]):
+                return True
+    return False
+
+
+@lru_cache(maxsize=1)
+def _removed_paths() -> frozenset[str]:
+    """The modules through which something removed is read: those removed, those that lost
+    names, `torchvision.models.utils`, and every package above them."""
+    from migrate_weights.rules.removed_api import generated
+
+    removed = generated()
+    paths = [*removed.modules, *removed.names, legacy_api.UTILS_MODULE]
+    return frozenset(".".join(p.split(".")[:i]) for p in paths for i in range(1, p.count(".") + 2))
+
+
+def _reads_removed(parts: list[str]) -> bool:
+    """Whether a dotted path (`torchvision`, `models`, `utils`, ...) reads a module torchvision
+    removed, or a name one of its modules no longer has."""
+    from migrate_weights.rules.removed_api import generated
+
+    removed = generated()
+    gone = {*removed.modules, legacy_api.UTILS_MODULE}
+    for end in range(1, len(parts) + 1):
+        module = ".".join(parts[:end])
+        if module in gone or (end < len(parts) and removed.read_removed(module, parts[end])):
             return True
     return False
 
 
 def _uses_a_builder(source: bytes, other_names: set[bytes]) -> bool:
     """Whether a builder is called with a positional or starred argument (not defined:
-    torchvision's own sources define them all) or given first to a call (a partial)."""
+    torchvision's own sources define them all) or given first to a call (a partial). Only a
+    `from torchvision.models... import` binds a builder's name; without one, only names read
+    from a module (`models.resnet50`) are looked at, a search several times faster."""
+    bare = bool(other_names) or any(
+        _starts_a_statement(source, statement) for statement in _FROM_MODELS.finditer(source)
+    )
     named, given_first = _use_of(
-        _builder_names() | other_names if other_names else _builder_names()
+        _builder_names() | other_names if other_names else _builder_names(), dotted=not bare
     )
     named_at_all = False
     for found in named.finditer(source):
@@ -551,10 +594,10 @@ def _has_traces(source: bytes) -> bool:
         ]
         if _in_torchvision(source, [*held, *_lookups_as_values(source)]):
             return True
-    if b"torchvision.transforms" in source or b"torchvision.models" in source:
+    if b"transforms" in source or b"models" in source:  # `torchvision .models`, too
         if _uses_removed_api(source):
             return True
-    other_names = _builders_imported_as(source) if b"torchvision.models" in source else set()
+    other_names = _builders_imported_as(source) if b"models" in source else set()
     return other_names is None or _uses_a_builder(source, other_names)
 
 
@@ -573,8 +616,11 @@ def _in_torchvision(source: bytes, namespaces: list[bytes | None]) -> bool:
     binds; where such imports cannot be read for sure, any."""
     if not namespaces:
         return False
+    imports = _torchvision_imports(source)
+    if imports is None:
+        return True  # an import not read here
     bound: dict[str, str] = {}
-    for statement in _on_torchvision_lines(_TORCHVISION_IMPORT, source):
+    for statement in imports:
         if statement["names"] is None:
             alias, module = statement["alias"], statement["module"].decode()
             bound[alias.decode() if alias else "torchvision"] = module if alias else "torchvision"
@@ -582,24 +628,45 @@ def _in_torchvision(source: bytes, namespaces: list[bytes | None]) -> bool:
         for part in statement["names"].split(b","):
             words = part.split()
             bound[words[-1].decode() if words else ""] = "torchvision.*"
-    if any(_on_torchvision_lines(_TORCHVISION_IMPORT_CONTINUED, source)) or "*" in bound:
-        return True  # an import over several lines, or of everything: not read here
+    if "*" in bound:
+        return True  # an import of everything
     return any(
         _may_hold_builders((namespace or b"").decode().split("."), bound)
         for namespace in namespaces
     )
 
 
-def _on_torchvision_lines(pattern: re.Pattern[bytes], source: bytes) -> list[re.Match[bytes]]:
-    """The matches of a pattern for one line, tried at the start of each line that says
-    `torchvision`: a pattern that starts at every line's start would be tried at each."""
-    found, matches = source.find(b"torchvision"), []
-    while found >= 0:
-        match = pattern.match(source, source.rfind(b"\n", 0, found) + 1)
-        matches += [match] if match else []
-        line_end = source.find(b"\n", found)
-        found = source.find(b"torchvision", line_end) if line_end >= 0 else -1
+def _torchvision_imports(
+    source: bytes, keywords: tuple[bytes, ...] = (b"import", b"from")
+) -> list[re.Match[bytes]] | None:
+    """The imports of torchvision in their plain one-line forms; None where a line that says
+    `torchvision` is a statement of one of the `keywords` in another form (over several lines,
+    beside other modules, after a colon) or continues a line: not read here. Only lines that
+    say `torchvision` are tried."""
+    found, matches = _TORCHVISION_WORD.search(source), []
+    while found:
+        start, end = source.rfind(b"\n", 0, found.start()) + 1, source.find(b"\n", found.end())
+        match = _TORCHVISION_IMPORT.match(source, start)
+        if match:
+            matches.append(match)
+        elif _continues(source, start):
+            return None
+        elif (statement := _IMPORT_LINE.match(source, start)) and statement[1] in keywords:
+            return None
+        found = _TORCHVISION_WORD.search(source, end) if end >= 0 else None
     return matches
+
+
+def _starts_a_statement(source: bytes, found: re.Match[bytes]) -> bool:
+    """Whether a match starts where a statement may: first on its line, or after `:` or `;`
+    (not in a sentence of a comment or a docstring: `weights from torchvision 0.13`)."""
+    before = source[source.rfind(b"\n", 0, found.start()) + 1 : found.start()].rstrip(b" \t")
+    return not before or before.endswith((b":", b";"))
+
+
+def _continues(source: bytes, line_start: int) -> bool:
+    """Whether the line that starts at `line_start` continues the one before (a backslash)."""
+    return source[max(line_start - 3, 0) : line_start].rstrip(b"\r\n").endswith(b"\\")
 
 
 def _imports_torchvision(source: bytes) -> bool:
@@ -612,7 +679,7 @@ def _imports_torchvision(source: bytes) -> bool:
         before = source[line_start:found]
         if b"import" in before or b"from" in before:
             return True
-        if source[max(line_start - 3, 0) : line_start].rstrip(b"\r\n").endswith(b"\\"):
+        if _continues(source, line_start):
             return True
         found = source.find(b"torchvision", found + 1)
     return False

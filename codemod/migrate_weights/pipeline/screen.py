@@ -295,11 +295,11 @@ _RUN_TIME_IMPORT_USED = re.compile(
     rb"(?:getattr[\s\\]*\([\s\\]*|=[ \t]*)(?:\w+[\s\\]*\.[\s\\]*)*import_module[\s\\]*\("
 )
 _NAMES_TORCHVISION_FIRST = re.compile(rb"\([\s\\]*[rRuU]?['\"]torchvision\b")
+_TORCHVISION_WORD = re.compile(rb"torchvision(?<!\wtorchvision)(?!\w)")
+# A line that is an import statement, or ends with one (after `:` or `;`)
+_IMPORT_LINE = re.compile(rb"(?:[^\n#]*[:;])?[ \t]*(import|from)\b")
 # What an import of torchvision binds, in its plain one-line forms (tried at the start of each
 # line that says `torchvision`)
-# A line that is an import statement, or ends with one (after `:` or `;`)
-_TORCHVISION_WORD = re.compile(rb"torchvision(?<!\wtorchvision)(?!\w)")
-_IMPORT_LINE = re.compile(rb"(?:[^\n#]*[:;])?[ \t]*(import|from)\b")
 _TORCHVISION_IMPORT = re.compile(
     rb"^[ \t]*(?:import[ \t]+(?P<module>torchvision(?:\.\w+)*)(?:[ \t]+as[ \t]+(?P<alias>\w+))?"
     rb"[ \t]*(?:#|$)"
@@ -437,17 +437,12 @@ def _removed_module_paths() -> list[tuple[bytes, re.Pattern[bytes]]]:
     the word is found (each pattern starts with its first word)."""
     from migrate_weights.rules.removed_api import generated
 
-    paths = [module.encode().split(b".")[-2:] for module in sorted(generated().modules)]
-    gap = rb"[\s\\]*\.[\s\\]*"
-    return [
-        (
-            b,
-            re.compile(
-                re.escape(a) + rb"(?<!\w" + re.escape(a) + rb")" + gap + re.escape(b) + rb"\b"
-            ),
-        )
-        for a, b in paths
-    ]
+    found = []
+    for module in sorted(generated().modules):
+        first, last = module.encode().split(b".")[-2:]
+        path = re.escape(first) + rb"(?<!\w" + re.escape(first) + rb")[\s\\]*\.[\s\\]*" + last
+        found.append((last, re.compile(path + rb"\b")))
+    return found
 
 
 def _names_a_removed_module(source: bytes) -> bool:

@@ -171,11 +171,16 @@ def repeat(
     for index in range(runs):
         result = measure(command, cwd)
         click.echo(f"{label}: run {index + 1}/{runs}: {result.seconds:.2f} s", err=True)
-        if result.returncode not in ok:
-            tail = (result.stderr or result.stdout)[-2000:]
-            click.echo(f"{label}: exit status {result.returncode}\n{tail}", err=True)
+        check_exit(label, result, ok)
         results.append(result)
     return results
+
+
+def check_exit(label: str, run: Run, ok: tuple[int, ...]) -> None:
+    """Say so where a run ended with another exit status than `ok`, with the end of its output."""
+    if run.returncode not in ok:
+        tail = (run.stderr or run.stdout)[-2000:]
+        click.echo(f"{label}: exit status {run.returncode}\n{tail}", err=True)
 
 
 def executable(name: str, given: str | None) -> str | None:
@@ -359,8 +364,8 @@ def by_turns(
     for index in range(runs):
         floors.append(measure(floor, cwd))
         ours.append(measure(command, cwd))
-        if ours[-1].returncode not in (0, 1):
-            click.echo(f"{label}: exit status {ours[-1].returncode}\n{ours[-1].stderr[-2000:]}")
+        check_exit(floor_label, floors[-1], (0,))
+        check_exit(label, ours[-1], (0, 1))
         click.echo(
             f"{floor_label}: {floors[-1].seconds:.2f} s, {label}: {ours[-1].seconds:.2f} s "
             f"(run {index + 1}/{runs})",

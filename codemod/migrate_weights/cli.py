@@ -246,12 +246,14 @@ class _Printer:
 
     def findings(self, path: str, diagnostics: list[Diagnostic]) -> None:
         """A file's findings, written at once."""
+        if not diagnostics:
+            return
         if self.json is not None:
             for diagnostic in diagnostics:
                 self.json.add(path, diagnostic)
-        elif self.format == "github" and diagnostics:
+        elif self.format == "github":
             click.echo("\n".join(github_annotation(path, d) for d in diagnostics))
-        elif diagnostics:
+        else:
             click.echo("\n".join(d.render(path) for d in diagnostics), file=self.text_stream)
 
     def close(self) -> None:

@@ -141,18 +141,16 @@ class _Counted:
         imports: list[ast.Import | ast.ImportFrom] = [*nodes.of(ast.Import)]
         imports += nodes.of(ast.ImportFrom)
         imports.sort(key=lambda statement: (statement.lineno, statement.col_offset))
+        bindings = [(s, name, qualified) for s in imports for name, qualified in imported_names(s)]
         imported: dict[str, list[str]] = {}
-        for statement in imports:
-            for name, qualified in imported_names(statement):
-                counts[name] += 1
-                imported.setdefault(name, []).append(qualified)
+        for _, name, qualified in bindings:
+            counts[name] += 1
+            imported.setdefault(name, []).append(qualified)
         top_level = {id(statement) for statement in module.tree.body}
         once = {
             name: _binding(Kind.IMPORT, qualified, statement, top_level=True)
-            for statement in imports
-            if id(statement) in top_level
-            for name, qualified in imported_names(statement)
-            if counts[name] == 1
+            for statement, name, qualified in bindings
+            if id(statement) in top_level and counts[name] == 1
         }
         catches = any(_catches_import_error(handler.type) for handler in handlers)
         return cls(set(counts), once, None if catches else imported)

@@ -406,13 +406,17 @@ def _builder_names() -> frozenset[bytes]:
     return frozenset(name.encode() for name in generated().function_names)
 
 
-def _builders_imported_as(source: bytes) -> set[bytes] | None:
-    """The other names under which `from torchvision.models... import` binds builders, or None
-    where the statement may import the removed `utils` or cannot be read for sure."""
+def _imports_from_models(source: bytes) -> list[re.Match[bytes]]:
+    """Where `from torchvision.models... import` statements start (not in a sentence)."""
+    found = _FROM_MODELS.finditer(source) if b"models" in source else ()
+    return [statement for statement in found if _starts_a_statement(source, statement)]
+
+
+def _builders_imported_as(source: bytes, statements: list[re.Match[bytes]]) -> set[bytes] | None:
+    """The other names under which the `from torchvision.models... import` `statements` bind
+    builders, or None where one may import the removed `utils` or cannot be read for sure."""
     other_names: set[bytes] = set()
-    for statement in _FROM_MODELS.finditer(source):
-        if not _starts_a_statement(source, statement):
-            continue
+    for statement in statements:
         imported = _IMPORTED.match(source, statement.end())
         if imported is None:
             return None
@@ -522,14 +526,12 @@ def _reads_removed(parts: list[str]) -> bool:
     return False
 
 
-def _uses_a_builder(source: bytes, other_names: set[bytes]) -> bool:
+def _uses_a_builder(source: bytes, other_names: set[bytes], bare: bool) -> bool:
     """Whether a builder is called with a positional or starred argument (not defined:
     torchvision's own sources define them all) or given first to a call (a partial). Only a
-    `from torchvision.models... import` binds a builder's name; without one, only names read
-    from a module (`models.resnet50`) are looked at, a search several times faster."""
-    bare = bool(other_names) or any(
-        _starts_a_statement(source, statement) for statement in _FROM_MODELS.finditer(source)
-    )
+    `from torchvision.models... import` binds a builder's name; without one (`bare`), only
+    names read from a module (`models.resnet50`) are looked at, a search several times
+    faster."""
     named, given_first = _use_of(
         _builder_names() | other_names if other_names else _builder_names(), dotted=not bare
     )
@@ -547,16 +549,21 @@ def _uses_a_builder(source: bytes, other_names: set[bytes]) -> bool:
     return named_at_all and given_first.search(source) is not None
 
 
+def _before(source: bytes, found: re.Match[bytes]) -> bytes:
+    """The text before a match on its line."""
+    return source[source.rfind(b"\n", 0, found.start()) + 1 : found.start()]
+
+
 def _in_comment(source: bytes, found: re.Match[bytes]) -> bool:
     """Whether a match is in a comment, or a string: a `#` before it on its line, with no quote
     before it there. Where the line starts as code, the `#` starts a comment; where in a string
     from an earlier line, only a quote could end that string."""
-    line = source[source.rfind(b"\n", 0, found.start()) + 1 : found.start()]
+    line = _before(source, found)
     return b"#" in line and b"'" not in line and b'"' not in line
 
 
 def _in_import(source: bytes, found: re.Match[bytes]) -> bool:
-    line = source[source.rfind(b"\n", 0, found.start()) + 1 : found.start()].lstrip()
+    line = _before(source, found).lstrip()
     return line.startswith((b"from", b"import")) or not line  # a name alone: a continued import
 
 
@@ -592,8 +599,9 @@ def _has_traces(source: bytes) -> bool:
     if b"transforms" in source or b"models" in source:  # `torchvision .models`, too
         if _uses_removed_api(source):
             return True
-    other_names = _builders_imported_as(source) if b"models" in source else set()
-    return other_names is None or _uses_a_builder(source, other_names)
+    statements = _imports_from_models(source)
+    other_names = _builders_imported_as(source, statements)
+    return other_names is None or _uses_a_builder(source, other_names, bool(statements))
 
 
 def _lookups_as_values(source: bytes) -> list[bytes]:
@@ -655,7 +663,7 @@ def _torchvision_imports(
 def _starts_a_statement(source: bytes, found: re.Match[bytes]) -> bool:
     """Whether a match starts where a statement may: first on its line, or after `:` or `;`
     (not in a sentence of a comment or a docstring: `weights from torchvision 0.13`)."""
-    before = source[source.rfind(b"\n", 0, found.start()) + 1 : found.start()].rstrip(b" \t")
+    before = _before(source, found).rstrip(b" \t")
     return not before or before.endswith((b":", b";"))
 
 

@@ -74,7 +74,7 @@ def _settings(config: Path | None, exclude: tuple[str, ...], disable: tuple[str,
     return replace(settings, exclude=settings.exclude + exclude, disable=disabled)
 
 
-def _files(paths: Iterable[Path], settings: Settings) -> list[Path]:
+def _files(paths: Iterable[Path], settings: Settings) -> list[str]:
     return [path for path in python_files(paths) if not settings.excludes(path)]
 
 
@@ -86,7 +86,7 @@ def _with_progress(results: Iterable[FileResult], count: int) -> Iterable[FileRe
     return click.progressbar(results, length=count, label="migrate-weights", file=sys.stderr)
 
 
-def _screened(path: Path) -> FileResult | None:
+def _screened(path: str) -> FileResult | None:
     """The file's result when the textual check tells all, else None (its bytes are dropped
     here and read again where it is migrated, so that they are not all held at once)."""
     result = screen_file(path)
@@ -102,7 +102,7 @@ def _merged(
 
 @contextmanager
 def _migrations(
-    files: list[Path], migrate: Callable[[Path], FileResult], jobs: int
+    files: list[str], migrate: Callable[[str], FileResult], jobs: int
 ) -> Iterator[Iterator[FileResult]]:
     """Results in the order of `files`, whatever the number of processes. A few files (the
     pre-commit case) never pay for a pool. With more, the textual check runs here first, and a
@@ -128,10 +128,10 @@ def _migrations(
         pooled.close()  # the pool goes with it
 
 
-_worker_migrate: Callable[[Path], FileResult] = migrate_file  # in a pool's worker process
+_worker_migrate: Callable[[str], FileResult] = migrate_file  # in a pool's worker process
 
 
-def _start_worker(migrate: Callable[[Path], FileResult]) -> None:
+def _start_worker(migrate: Callable[[str], FileResult]) -> None:
     """Hand a worker the migration once (its table can be large), so that tasks carry paths
     only: a task queue that is never full cannot hang when a worker dies (Python 3.9)."""
     global _worker_migrate
@@ -159,11 +159,11 @@ def _terminable() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _each(paths: list[Path]) -> list[FileResult]:
+def _each(paths: list[str]) -> list[FileResult]:
     return [_worker_migrate(path) for path in paths]
 
 
-def _chunks(files: list[Path], size: int, workers: int) -> list[list[Path]]:
+def _chunks(files: list[str], size: int, workers: int) -> list[list[str]]:
     """The files in chunks of `size`, smaller toward the end (none more than a fourth of what is
     left for each worker), so that the workers finish together."""
     chunks, start = [], 0
@@ -175,7 +175,7 @@ def _chunks(files: list[Path], size: int, workers: int) -> list[list[Path]]:
 
 
 def _pooled(
-    files: list[Path], migrate: Callable[[Path], FileResult], jobs: int, size: int
+    files: list[str], migrate: Callable[[str], FileResult], jobs: int, size: int
 ) -> Generator[FileResult, None, None]:
     """Results in order, from a pool of processes taking the files in chunks. A worker that dies
     loses no file: those not done are taken again by a new pool, the first of them alone; one
@@ -199,7 +199,7 @@ def _pooled(
                         if not alone:
                             alone = True
                             break
-                        results = [FileResult(str(chunk[0]), diagnostics=[internal_error(DIED)])]
+                        results = [FileResult(chunk[0], diagnostics=[internal_error(DIED)])]
                     alone = False
                     del left[: len(chunk)]
                     yield from results

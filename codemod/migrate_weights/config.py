@@ -24,13 +24,13 @@ class Settings:
     style: str = "enum"
     disable: frozenset[str] = frozenset()  # finding codes neither reported nor fixed
 
-    def excludes(self, path: Path) -> bool:
+    def excludes(self, path: str) -> bool:
         if not self.exclude:
             return False  # and no path resolved: a system call or more for each file
         try:
-            relative = path.resolve().relative_to(self.root.resolve())
+            relative = Path(path).resolve().relative_to(self.root.resolve())
         except ValueError:
-            relative = path
+            relative = Path(path)
         prefixes = ["/".join(relative.parts[: i + 1]) for i in range(len(relative.parts))]
         return any(fnmatch.fnmatch(p, pattern) for pattern in self.exclude for p in prefixes)
 

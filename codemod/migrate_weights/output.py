@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import textwrap
 from collections.abc import Callable
 
 from migrate_weights.diagnostics import Code, Diagnostic
@@ -20,6 +18,9 @@ class JsonFindings:
         self.count = 0
 
     def add(self, path: str, d: Diagnostic) -> None:
+        import json  # here: a run in another format starts sooner without it
+        import textwrap
+
         finding = {
             "path": path,
             "cell": d.cell,

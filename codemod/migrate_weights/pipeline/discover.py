@@ -23,22 +23,27 @@ def _skipped(folder: os.DirEntry[str]) -> bool:
     )
 
 
-def python_files(paths: Iterable[Path]) -> Iterator[Path]:
+def python_files(paths: Iterable[Path]) -> Iterator[str]:
     """Files named on the command line as they are; directories walked for `*.py`, in a stable
-    order, skipping version control, virtual environments, build output and symbolic links."""
+    order, skipping version control, virtual environments, build output and symbolic links.
+    Paths are strings, joined as `Path` joins them (`a.py`, not `./a.py`): a `Path` for each of
+    thousands of files costs more than reading most of them, where it is made and again where a
+    worker process receives it."""
     for path in paths:
         if not path.is_dir():
-            yield path
+            yield str(path)
             continue
-        unreadable: list[str] = []
-        yield from _walk(str(path), unreadable)
+        folder, unreadable = str(path), list[str]()
+        yield from _walk(
+            folder, "" if folder == os.curdir else os.path.join(folder, ""), unreadable
+        )
         # A folder that vanished or cannot be listed: reading it reports why.
-        yield from map(Path, unreadable)
+        yield from unreadable
 
 
-def _walk(directory: str, unreadable: list[str]) -> Iterator[Path]:
+def _walk(directory: str, prefix: str, unreadable: list[str]) -> Iterator[str]:
     """A folder's files, then its folders' (`os.walk`'s order, sorted by name), without a system
-    call per file: the listing tells what is a link."""
+    call per file: the listing tells what is a link. `prefix`: what the paths in it start with."""
     try:
         with os.scandir(directory) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
@@ -52,7 +57,8 @@ def _walk(directory: str, unreadable: list[str]) -> Iterator[Path]:
         if entry.is_dir():
             folders.append(entry)
         elif entry.name.endswith(SUFFIXES):
-            yield Path(entry.path)
+            yield prefix + entry.name
     for folder in folders:
         if not _skipped(folder):
-            yield from _walk(folder.path, unreadable)
+            path = prefix + folder.name
+            yield from _walk(path, path + os.sep, unreadable)

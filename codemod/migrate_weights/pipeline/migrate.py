@@ -4,14 +4,12 @@ What comes out is a FileResult; writing it back is pipeline/write.py's."""
 from __future__ import annotations
 
 import ast
+import os
 import sys
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from migrate_weights.diagnostics import CallRewrite, Code, Diagnostic, NotebookError, UnsafeRewrite
-from migrate_weights.pipeline.noqa import NONE as NO_SUPPRESSIONS
-from migrate_weights.pipeline.noqa import Suppressions
 from migrate_weights.pipeline.parse import Parsed, parse
 from migrate_weights.pipeline.screen import (
     mentions_torchvision,
@@ -40,7 +38,7 @@ class FileResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     rewrites: list[CallRewrite] = field(default_factory=list)
     cells: list[CellChange] = field(default_factory=list)  # notebooks: the changed cells
-    suppressed: int = 0  # findings a `# noqa` comment suppressed (fixes among them not made)
+    suppressed: int = 0  # findings a noqa comment suppressed (fixes among them not made)
 
     @property
     def changed(self) -> bool:
@@ -66,11 +64,12 @@ class Tally:
     def add(self, result: FileResult) -> None:
         self.files += 1
         self.changed += result.changed
+        self.suppressed += result.suppressed
         # A notebook with a cell that does not parse is migrated but for that cell.
         self.failed += result.failed or any(d.code is Code.UNREADABLE for d in result.diagnostics)
-        self.rewritten += sum(d.code is Code.FIXED for d in result.diagnostics)
-        self.for_a_person += sum(d.code.needs_a_person for d in result.diagnostics)
-        self.suppressed += result.suppressed
+        if result.diagnostics:  # most files have none
+            self.rewritten += sum(d.code is Code.FIXED for d in result.diagnostics)
+            self.for_a_person += sum(d.code.needs_a_person for d in result.diagnostics)
 
 
 class Unparsable(SyntaxError):
@@ -114,6 +113,8 @@ def _migrate_text_checked(
     if screen and module is not None and not syntax_might_need_migration(source, module):
         return FileResult(path, source, source)
     from migrate_weights import fast_path  # only once a file needs a closer look
+    from migrate_weights.pipeline.noqa import NONE as NO_SUPPRESSIONS
+    from migrate_weights.pipeline.noqa import Suppressions
     from migrate_weights.syntax.text import TEXT
     from migrate_weights.tables.table import generated
 
@@ -217,16 +218,21 @@ def _check_safety(
         safety.check(source, migrated, edited, tree, replacements)
 
 
-def screen_file(path: Path) -> FileResult | bytes:
+def _is_notebook(path: str) -> bool:
+    return path.endswith(".ipynb")  # as discovery takes it
+
+
+def screen_file(path: str | os.PathLike[str]) -> FileResult | bytes:
     """The file's bytes, or its result when they tell all: unreadable, nothing a rule could act
     on (no bytes kept: nothing will be written), or binary."""
-    name = str(path)
+    name = os.fspath(path)
     try:
-        source = path.read_bytes()
+        with open(name, "rb") as file:
+            source = file.read()
     except OSError as error:
         reason = error.strerror or str(error)
         return FileResult(name, diagnostics=[Diagnostic(1, 1, Code.UNREADABLE, reason)])
-    textual_check = mentions_torchvision if path.suffix == ".ipynb" else might_use_torchvision
+    textual_check = mentions_torchvision if _is_notebook(name) else might_use_torchvision
     if not textual_check(source):
         return FileResult(name, migrated=b"")
     if b"\0" in source:
@@ -235,7 +241,7 @@ def screen_file(path: Path) -> FileResult | bytes:
 
 
 def migrate_file(
-    path: Path,
+    path: str | os.PathLike[str],
     style: str = "enum",
     table: LegacyTable | None = None,
     syntax: TextSyntax | None = None,
@@ -244,9 +250,9 @@ def migrate_file(
     source = screen_file(path)
     if isinstance(source, FileResult):
         return source
-    name = str(path)
+    name = os.fspath(path)
     try:
-        if path.suffix == ".ipynb":
+        if _is_notebook(name):
             return _migrate_notebook(source, name, style, table, noqa)
         # screen_file did the textual check
         return _migrate_text_checked(source, name, style, table=table, syntax=syntax, noqa=noqa)

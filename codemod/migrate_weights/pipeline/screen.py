@@ -255,6 +255,7 @@ _FLAG_AS_WEIGHTS = re.compile(  # the keyword, then what a constant may start wi
 )  # fmt: skip
 _FROM_MODELS = re.compile(rb"from(?<!\wfrom)[\s\\]+torchvision[\s\\]*\.[\s\\]*models\b")
 _CALLED = re.compile(_GAP + rb"\(")
+_GIVEN = re.compile(_GAP + rb"[,)]")  # what follows a value given to a call
 _HELD = re.compile(rb"[ \t]*(?:[,)\]}#]|\r?\n|$)")  # what may follow a value
 _IMPORTED = re.compile(  # what follows `from torchvision.models[...]`: the names it imports
     rb"(?P<path>(?:[\s\\]*\.[\s\\]*\w+)*)[\s\\]+import"
@@ -285,11 +286,13 @@ _GETATTR_AS_VALUE = re.compile(
 )
 _DICT_AS_VALUE = re.compile(rb"__dict__[\s\\]*\[[^\]\n]*\]" + _AS_VALUE)
 _BASE_BEFORE = re.compile(rb"([\w.]*\w)[\s\\]*\.[\s\\]*\Z")
-# ... or held by a name, to be called later
-_RUNTIME_LOOKUP_HELD = re.compile(  # an assignment's value that starts with a lookup
-    rb"=[ \t]*\(?[ \t]*(?:(?P<base>[\w.]+)\.)?(?:__dict__[\s\\]*\[|getattr[\s\\]*\([ \t]*"
-    rb"(?P<first>[\w.]*))"
-)
+# ... or held by a name, to be called later: an assignment's value that starts with a lookup
+# (the `=` and the name before `.__dict__` are read back from where the word matched)
+_LOOKUPS = {
+    b"__dict__": re.compile(rb"__dict__[\s\\]*\["),
+    b"getattr": re.compile(rb"getattr[\s\\]*\([ \t]*(?P<first>[\w.]*)"),
+}
+_ASSIGNED_BEFORE = re.compile(rb"=[ \t]*\(?[ \t]*(?:(?P<base>[\w.]+)\.)?\Z")
 # `import_module(...)` in `getattr(...)` or assigned; and a call given "torchvision..." first
 _RUN_TIME_IMPORT_USED = re.compile(
     rb"(?:getattr[\s\\]*\([\s\\]*|=[ \t]*)(?:\w+[\s\\]*\.[\s\\]*)*import_module[\s\\]*\("
@@ -325,12 +328,18 @@ def _alternatives(words: list[bytes]) -> bytes:
 
 
 @lru_cache(maxsize=64)
-def _use_of(names: frozenset[bytes], dotted: bool) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
-    """Any of `names` (`dotted`: read from a module, `.resnet50`); and one of them given first
-    to a call, not called (to a partial, under any name)."""
+def _use_of(names: frozenset[bytes], dotted: bool) -> re.Pattern[bytes]:
+    """Any of `names` (`dotted`: read from a module, `.resnet50`)."""
+    return re.compile((rb"\.[\s\\]*" if dotted else rb"\b") + _alternatives(sorted(names)) + rb"\b")
+
+
+@lru_cache(maxsize=64)
+def _given_first(names: frozenset[bytes]) -> re.Pattern[bytes]:
+    """One of `names` given first to a call, not called (to a partial, under any name)."""
     name = _alternatives(sorted(names))
-    first = rb"\(" + _GAP + rb"(?:\w+" + _GAP + rb"\." + _GAP + rb")*" + name + _GAP + rb"[,)]"
-    return re.compile((rb"\.[\s\\]*" if dotted else rb"\b") + name + rb"\b"), re.compile(first)
+    return re.compile(
+        rb"\(" + _GAP + rb"(?:\w+" + _GAP + rb"\." + _GAP + rb")*" + name + _GAP + rb"[,)]"
+    )
 
 
 _OPENING, _CLOSING, _UNSURE = frozenset(b"([{"), frozenset(b")]}"), frozenset(b"'\"#")
@@ -494,7 +503,8 @@ def _uses_removed_api(source: bytes) -> bool:
             if name and f"{module}.{imported_name}" in _removed_paths():
                 modules_as[name[2] or name[1]] = f"{module}.{imported_name}"
     for alias, module in modules_as.items():
-        read = re.compile(rb"\b" + re.escape(alias) + rb"((?:[\s\\]*\.[\s\\]*\w+)+)")
+        word = re.escape(alias)
+        read = re.compile(word + rb"(?<!\w" + word + rb")((?:[\s\\]*\.[\s\\]*\w+)+)")
         for path in read.finditer(source):
             if _reads_removed([*module.split("."), *_DOT.split(path[1].decode())[1:]]):
                 return True
@@ -532,12 +542,9 @@ def _uses_a_builder(source: bytes, other_names: set[bytes], bare: bool) -> bool:
     `from torchvision.models... import` binds a builder's name; without one (`bare`), only
     names read from a module (`models.resnet50`) are looked at, a search several times
     faster."""
-    named, given_first = _use_of(
-        _builder_names() | other_names if other_names else _builder_names(), dotted=not bare
-    )
-    named_at_all = False
-    for found in named.finditer(source):
-        named_at_all = True
+    names = _builder_names() | other_names if other_names else _builder_names()
+    given = False  # a name that may be given to a call: the costlier search below is worth it
+    for found in _use_of(names, dotted=not bare).finditer(source):
         if _in_comment(source, found):
             continue
         called = _CALLED.match(source, found.end())
@@ -546,7 +553,8 @@ def _uses_a_builder(source: bytes, other_names: set[bytes], bare: bool) -> bool:
             return True
         if not called and _HELD.match(source, found.end()) and not _in_import(source, found):
             return True  # a value, which a name may hold and a call use
-    return named_at_all and given_first.search(source) is not None
+        given = given or (not called and _GIVEN.match(source, found.end()) is not None)
+    return given and _given_first(names).search(source) is not None
 
 
 def _before(source: bytes, found: re.Match[bytes]) -> bytes:
@@ -591,10 +599,7 @@ def _has_traces(source: bytes) -> bool:
             word in source and called.search(source) for word, called in _LOOKUPS_CALLED.items()
         ):
             return True
-        held = [
-            lookup["base"] or lookup["first"] for lookup in _RUNTIME_LOOKUP_HELD.finditer(source)
-        ]
-        if _in_torchvision(source, [*held, *_lookups_as_values(source)]):
+        if _in_torchvision(source, [*_lookups_held(source), *_lookups_as_values(source)]):
             return True
     if b"transforms" in source or b"models" in source:  # `torchvision .models`, too
         if _uses_removed_api(source):
@@ -602,6 +607,19 @@ def _has_traces(source: bytes) -> bool:
     statements = _imports_from_models(source)
     other_names = _builders_imported_as(source, statements)
     return other_names is None or _uses_a_builder(source, other_names, bool(statements))
+
+
+def _lookups_held(source: bytes) -> list[bytes | None]:
+    """The namespaces of the lookups assigned to a name: `models` in `f = getattr(models, n)`
+    and in `f = models.__dict__[n]`."""
+    found = []
+    for word, pattern in _LOOKUPS.items():
+        for lookup in pattern.finditer(source) if word in source else ():
+            line = source.rfind(b"\n", 0, lookup.start()) + 1
+            assigned = _ASSIGNED_BEFORE.search(source, line, lookup.start())
+            if assigned:
+                found.append(assigned["base"] or lookup.groupdict().get("first"))
+    return found
 
 
 def _lookups_as_values(source: bytes) -> list[bytes]:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, NoReturn
 
 import click
 
@@ -457,3 +457,16 @@ def cli(
 def main(argv: Sequence[str] | None = None, table: LegacyTable | None = None) -> int:
     """The command line; `table`: the legacy table, when not the generated one."""
     return run(cli, argv, "migrate-weights", table)
+
+
+def script() -> NoReturn:
+    """The `migrate-weights` script: the command line, then an end to the process that skips
+    tearing the interpreter down, as mypy's does. By then every file is written and every worker
+    joined, and freeing all the run made takes a tenth of a one-file check."""
+    status = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:
+        sys.exit(status)  # output that could not be written is reported as the interpreter does
+    os._exit(status)

@@ -397,6 +397,8 @@ def _holds_a_flag(source: bytes, start: int) -> bool:
             depth += 1
         elif depth == 0 and character in _VALUE_ENDS:
             break
+        elif character == 44:  # `,` within brackets: a tuple, a container or arguments
+            return False  # never a flag (and not worth evaluating: torchvision has many)
         elif character in _CLOSING:
             depth -= 1
         end += 1

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from cases import CASES, SAMPLE, style_of
 from migrate_weights.pipeline import screen
 from migrate_weights.pipeline.migrate import migrate_source, migrate_with_libcst
+from migrate_weights.tables.table import generated
 
 
 def test_prefilter_never_skips_a_fixture_with_findings() -> None:
@@ -188,6 +189,13 @@ def test_a_constant_flag_as_weights_is_migrated_as_on_the_full_path(flag: bytes)
     expected = migrate_with_libcst(source)
     assert expected.changed
     assert migrate_source(source).migrated == expected.migrated
+
+
+def test_every_builder_is_read_through_torchvision_models() -> None:
+    """The textual check looks for a builder's name only in code that says `models`."""
+    table = generated()
+    paths = [*table.paths, *table.removed_paths, *table.get_model_paths]
+    assert paths and all(path.startswith("torchvision.models.") for path in paths)
 
 
 # Keyword values in many layouts: constants that are flags and that are not, strings that hold

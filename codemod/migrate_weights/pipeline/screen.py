@@ -238,6 +238,9 @@ def _needs_rewrite(nodes: Nodes, hub: bool, urls_or_utils: bool) -> bool:
     return False
 
 
+# `torchvision` and the hub repository both say it. Searched for as a pattern: `re` finds it in
+# Python code about half again as fast as `in` (which compares more of the common letters).
+_VISION = re.compile(b"vision")
 # What the walk of the syntax tree below looks for leaves text behind; a module with none of it
 # is not parsed. Each pattern is tried only where a plain substring search finds its word. A
 # comment may stand where white space may.
@@ -606,6 +609,8 @@ def _has_traces(source: bytes) -> bool:
     if b"transforms" in source or b"models" in source:  # `torchvision .models`, too
         if _uses_removed_api(source):
             return True
+    if b"models" not in source:  # every builder is in torchvision.models: none is named without it
+        return False
     statements = _imports_from_models(source)
     other_names = _builders_imported_as(source, statements)
     return other_names is None or _uses_a_builder(source, other_names, bool(statements))
@@ -716,7 +721,7 @@ def mentions_torchvision(source: bytes) -> bool:
 def might_use_torchvision(source: bytes) -> bool:
     """The textual check alone: an import of torchvision (or the hub repository) and a trace of
     something a rule acts on."""
-    if b"vision" not in source:  # one search of the bytes for most files, where two would do
+    if _VISION.search(source) is None:  # one search of the bytes for most files, not two
         return False
     if HUB_REPOSITORY in source and _HUB_STRING.search(source) and _LOAD.search(source):
         return True

@@ -33,7 +33,8 @@ def python_files(paths: Iterable[Path]) -> Iterator[str]:
         if not path.is_dir():
             yield str(path)
             continue
-        folder, unreadable = str(path), list[str]()
+        folder = str(path)
+        unreadable: list[str] = []
         yield from _walk(
             folder, "" if folder == os.curdir else os.path.join(folder, ""), unreadable
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+import os
 import shutil
 import subprocess
 import sys
@@ -141,6 +142,33 @@ def test_console_script_runs_without_torch(tmp_path: Path) -> None:
     completed = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True)
     assert completed.returncode == 1, completed.stderr.decode()
     assert path.read_text() == MIGRATED
+
+
+SCRIPT = [sys.executable, "-c", "from migrate_weights.cli import script; script()"]
+
+
+def test_console_script_ends_with_all_its_output_written() -> None:
+    """The script ends its process without the interpreter's teardown, once its output is
+    flushed: the source migrated from standard input, written to a buffered stream, comes out
+    whole."""
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    completed = subprocess.run(
+        [*SCRIPT, "-"], input=LEGACY, capture_output=True, text=True, env=buffered
+    )
+    assert completed.returncode == 1, completed.stderr
+    assert completed.stdout == MIGRATED
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_output_that_cannot_be_written_is_said_and_exits_2(legacy_file: Path) -> None:
+    with open("/dev/full", "w") as full:
+        completed = subprocess.run(
+            [*SCRIPT, str(legacy_file), "--diff"], stdout=full, stderr=subprocess.PIPE, text=True
+        )
+    assert completed.returncode == 2
+    assert completed.stderr.endswith("migrate-weights: [Errno 28] No space left on device\n")
+    assert "Traceback" not in completed.stderr
+    assert legacy_file.read_text() == LEGACY
 
 
 def test_sample_tree_end_to_end(tmp_path: Path) -> None:

@@ -20,7 +20,8 @@ class ExitStatus(enum.IntEnum):
 
 def run(command: click.Command, argv: Sequence[str] | None, prog_name: str, obj: object) -> int:
     """`command`'s exit status for `argv` (`obj`: what its context carries), its usage errors
-    shown as click shows them."""
+    shown as click shows them. A file's errors are its findings; an error left here is the
+    run's own, such as output that cannot be written."""
     try:
         status: int = command.main(args=argv, prog_name=prog_name, standalone_mode=False, obj=obj)
         return status
@@ -28,6 +29,9 @@ def run(command: click.Command, argv: Sequence[str] | None, prog_name: str, obj:
         error.show()
         return error.exit_code
     except click.Abort:
+        return ExitStatus.ERROR
+    except OSError as error:  # the output could not be written (a full disk): said, not a trace
+        click.echo(f"{prog_name}: {error}", err=True)
         return ExitStatus.ERROR
 
 

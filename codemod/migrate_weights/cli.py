@@ -403,11 +403,11 @@ def cli(
     unless --diff or --check.
 
     Exit status: 0 nothing to change, 1 changes made or needed, 2 a file could not be read,
-    parsed or written (the other files are still processed). With --verify it reports the
-    verification instead: 0 every rewritten call proved equal, 3 a rewrite changes the model
-    (in place, its file is left as it was), else 2 if a file could not be read, parsed or
-    written or a call could not be verified. 130 (143) when Ctrl-C (SIGTERM) stopped the run;
-    every file then holds its old bytes or its new ones."""
+    parsed or written (the other files are still processed) or the output could not be
+    written. With --verify it reports the verification instead: 0 every rewritten call proved
+    equal, 3 a rewrite changes the model (in place, its file is left as it was), else 2 if a
+    file could not be read, parsed or written or a call could not be verified. 130 (143) when
+    Ctrl-C (SIGTERM) stopped the run; every file then holds its old bytes or its new ones."""
     if show_diff and output_format != "text":
         raise click.UsageError("--diff prints a patch; use it with --format text")
     settings = _settings(config, exclude, disable)

@@ -377,6 +377,10 @@ def by_turns(
     return ours, floors
 
 
+def check_command(ours: str, corpus: str, jobs: int) -> list[str]:
+    return [ours, corpus, "--check", "-j", str(jobs)]
+
+
 def corpus_rows(
     root: Path,
     name: str,
@@ -394,7 +398,7 @@ def corpus_rows(
     targets = [(name, runs), (COPIES, 1)] if name == "legacy" else [(name, runs)]
     for corpus, times in targets:
         files, lines = count(root / corpus)
-        command = [ours, corpus, "--check", "-j", str(jobs)]
+        command = check_command(ours, corpus, jobs)
         if floor is not None and corpus == name:
             measured, floor_runs = by_turns(f"{corpus}: ours", command, *floor, root, times)
         else:
@@ -406,7 +410,7 @@ def corpus_rows(
         # TorchFix takes minutes, in which the machine's speed may move: ours is run again after
         # each of its runs, and its ratio is taken to ours on both sides of them.
         peer = [torchfix, "--select", "TOR201", "-j", str(jobs), name]
-        command = [ours, name, "--check", "-j", str(jobs)]
+        command = check_command(ours, name, jobs)
         measured, again = [], []
         for index in range(peer_runs):
             label = f"{name}: TorchFix ({index + 1}/{peer_runs})"

@@ -341,7 +341,7 @@ def _given_first(names: frozenset[bytes]) -> re.Pattern[bytes]:
     """One of `names` given first to a call, not called (to a partial, under any name)."""
     name = _alternatives(sorted(names))
     return re.compile(
-        rb"\(" + _GAP + rb"(?:\w+" + _GAP + rb"\." + _GAP + rb")*" + name + _GAP + rb"[,)]"
+        rb"\(" + _GAP + rb"(?:\w+" + _GAP + rb"\." + _GAP + rb")*" + name + _GIVEN.pattern
     )
 
 
@@ -422,7 +422,7 @@ def _builder_names() -> frozenset[bytes]:
 
 def _imports_from_models(source: bytes) -> list[re.Match[bytes]]:
     """Where `from torchvision.models... import` statements start (not in a sentence)."""
-    found = _FROM_MODELS.finditer(source) if b"models" in source else ()
+    found = _FROM_MODELS.finditer(source)
     return [statement for statement in found if _starts_a_statement(source, statement)]
 
 

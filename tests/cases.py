@@ -12,6 +12,7 @@ result, which no glob here walks into but `sources()`."""
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from pathlib import Path
 
@@ -65,6 +66,17 @@ def sources() -> list[Path]:
 
 CASES = cases()
 NO_OPS = no_ops()
+
+
+def parsed_here(path: Path) -> str:
+    """A fixture's source, for a test that reads Python's tree of it: skipped where this Python
+    cannot parse it (syntax of a later version)."""
+    source = path.read_bytes().decode("utf-8", errors="replace")
+    try:
+        ast.parse(source)
+    except SyntaxError:
+        pytest.skip("this Python does not parse it")
+    return source
 
 
 def case_id(path: Path) -> str:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cases import SAMPLE, case_id, sources
+from cases import SAMPLE, case_id, parsed_here, sources
 from migrate_weights.pipeline.parse import parse
 from migrate_weights.pipeline.scopes import Scopes
 from migrate_weights.tables.table import generated
@@ -41,12 +41,7 @@ def check_against_the_walk(source: str) -> Scopes:
     "path", [*sources(), *SAMPLE.glob("**/*.py")], ids=lambda path: case_id(Path(path))
 )
 def test_fixtures_resolve_as_the_walk_does(path: Path) -> None:
-    source = path.read_bytes().decode("utf-8", errors="replace")
-    try:
-        ast.parse(source)
-    except SyntaxError:
-        pytest.skip("this Python does not parse it")
-    check_against_the_walk(source)
+    check_against_the_walk(parsed_here(path))
 
 
 NAMES = ["models", "resnet50", "torchvision", "tv"]

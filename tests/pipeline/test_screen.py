@@ -4,6 +4,8 @@ through every module the rules change or report on, and as little else as they c
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -312,3 +314,41 @@ def test_the_screen_passes_every_import_spelling_the_rules_read(source: str) -> 
     result = migrate_source(source.encode(), screen=False)
     if result.changed or result.diagnostics:
         assert screen.might_need_migration(source.encode()), source
+
+
+BANNER = "# " + "#" * 64  # a comment line as many modules frame their sections
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # pytorch/ignite, examples/references/segmentation/pascal_voc2012/configs (2021): the
+        # builder's imported name, then banners before any `(`: the search for a call of it
+        f"from torchvision.models.segmentation import deeplabv3_resnet101\n\n{BANNER}\n"
+        f"{BANNER}\nmodel = deeplabv3_resnet101(num_classes=21)\n",
+        f"import torchvision.models as models\nm = models.resnet50(weights=  {BANNER}\n  True)\n",
+        f"import torchvision.models as models\nm = models.resnet50(pretrained  {BANNER}\n)\n",
+        f"import torchvision.models as models\nm = models.resnet50(  {BANNER}\n"
+        f"    pretrained=(  {BANNER}\n    True  {BANNER}\n    ),  {BANNER}\n)\n",
+        f"from functools import partial\nimport torchvision.models as models\n"
+        f"p = partial(  {BANNER}\n    models.resnet18  {BANNER}\n)\n",
+        f"import torchvision.models as models\nf = getattr(models, name)  {BANNER}\n"
+        f"g = models.__dict__[name]  {BANNER}\nm = f  {BANNER}\n(True)\n",
+        f"from torchvision.models import (  {BANNER}\n    resnet50,  {BANNER}\n)\n",
+    ],
+    ids=["after-imported-name", "after-weights", "after-pretrained", "in-arguments", "partial",
+         "lookups", "import"],
+)  # fmt: skip
+def test_comments_of_many_hashes_are_read_in_time(source: str) -> None:
+    """A pattern that could stop inside a comment would try every way of splitting a run of `#`
+    into comments where its search fails: 2**64 ways here, which never ends (a run that hung on
+    real code). In a process of its own, so that a hang fails the test; the screen changes
+    nothing the rules find."""
+    check = (
+        "import sys\n"
+        "from migrate_weights.pipeline.migrate import migrate_source\n"
+        "source = sys.stdin.buffer.read()\n"
+        "screened, whole = migrate_source(source), migrate_source(source, screen=False)\n"
+        "assert (screened.migrated, screened.diagnostics) == (whole.migrated, whole.diagnostics)\n"
+    )
+    subprocess.run([sys.executable, "-c", check], input=source.encode(), check=True, timeout=120)

@@ -72,6 +72,9 @@ def survey_module(source: bytes, names: Names, nodes: Nodes, table: LegacyTable)
     for call in calls:
         if any(k.arg is None and isinstance(k.value, ast.Dict) for k in call.keywords):
             raise FullPath  # its entries are planned as keywords (full_path/command.py)
+        func = call.func
+        if isinstance(func, ast.Attribute) and not _may_be_a_callee(func.attr, table):
+            continue  # `torch.nn.Linear(...)`: no callee of the rules, whatever `torch` is
         found = names.resolution(call.func)
         if found is None:
             if isinstance(call.func, ast.Name) and call.func.id == "getattr" and call.args:
@@ -151,6 +154,14 @@ def survey_module(source: bytes, names: Names, nodes: Nodes, table: LegacyTable)
     if any(id(s) not in names.module_level for s in [*survey.utils_imports, *survey.dict_imports]):
         raise FullPath  # an import of removed API in a function or a class
     return survey
+
+
+_LAST_NAMES = {legacy_api.PARTIAL.rpartition(".")[2], legacy_api.HUB_LOAD.rpartition(".")[2]}
+
+
+def _may_be_a_callee(last_name: str, table: LegacyTable) -> bool:
+    """Whether a dotted name that ends so may be a callee of the rules (`_is_a_callee`)."""
+    return last_name in table.callable_names or last_name in _LAST_NAMES
 
 
 def _candidates(resolution: Resolved[ast.stmt] | Ambiguous, attributes: str) -> list[str]:

@@ -131,8 +131,8 @@ def _migrate_text_checked(
         migrated, diagnostics, rewrites, replacements = quick
         _check_safety(source, migrated, diagnostics, module, replacements)
         result = FileResult(path, source, migrated, "utf-8", diagnostics, rewrites)
-    kept, suppressed = suppressions.split(result.diagnostics)
-    return replace(result, diagnostics=kept, suppressed=suppressed)
+    result.diagnostics, result.suppressed = suppressions.split(result.diagnostics)
+    return result
 
 
 def migrate_with_libcst(

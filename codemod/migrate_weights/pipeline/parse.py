@@ -37,7 +37,11 @@ def parse(source: bytes) -> Parsed | None:
     return Parsed(tree, Nodes(_nodes_by_type(tree)))
 
 
-_NOT_WALKED = frozenset({"ctx", "op", "ops"})  # fields that hold only contexts and operators
+# Fields that hold only contexts and operators, or only names and numbers: never a node walked.
+_NOT_WALKED = frozenset({"ctx", "op", "ops"}) | frozenset(
+    {"id", "attr", "arg", "asname", "module", "level", "conversion", "is_async", "simple"}
+    | {"rest", "kwd_attrs", "type_comment"}
+)
 _WALKED_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: ()}
 
 

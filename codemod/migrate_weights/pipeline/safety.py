@@ -187,17 +187,19 @@ Run = tuple[int, int, list[ast.stmt]]  # first and last line, and the statements
 def _runs(body: list[ast.stmt], ranges: list[tuple[int, int]]) -> list[Run]:
     """The runs of lines the line ranges touch, widened to the statements of `body` on them,
     in order, merged."""
-    spans = [(start_line(s), s.end_lineno or s.lineno) for s in body]
+    # The statements of a body follow one another: their first and last lines both ascend.
+    starts = [start_line(s) for s in body]
+    ends = [s.end_lineno or s.lineno for s in body]
     widened_ranges = []
     for first, last in ranges:
-        widened = True
-        while widened:  # statements that share a line (`a; b`) widen each other
-            widened = False
-            for statement_first, statement_last in spans:
-                overlaps = statement_first <= last and first <= statement_last
-                if overlaps and (statement_first < first or statement_last > last):
-                    first, last = min(first, statement_first), max(last, statement_last)
-                    widened = True
+        while True:  # statements that share a line (`a; b`) widen each other
+            low, high = bisect.bisect_left(ends, first), bisect.bisect_right(starts, last)
+            if low >= high:  # on no statement's lines
+                break
+            widened = min(first, starts[low]), max(last, ends[high - 1])
+            if widened == (first, last):
+                break
+            first, last = widened
         widened_ranges.append([first, last])
     widened_ranges.sort()
     merged: list[list[int]] = []
@@ -207,7 +209,7 @@ def _runs(body: list[ast.stmt], ranges: list[tuple[int, int]]) -> list[Run]:
         else:
             merged.append(run)
     return [
-        (first, last, [s for s, (start, _) in zip(body, spans) if first <= start <= last])
+        (first, last, body[bisect.bisect_left(starts, first) : bisect.bisect_right(starts, last)])
         for first, last in merged
     ]
 

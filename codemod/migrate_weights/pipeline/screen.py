@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from migrate_weights.pipeline.parse import Nodes, Parsed, held_values, parse
 from migrate_weights.rules import legacy_api
-from migrate_weights.syntax.arguments import LITERAL_NODES
+from migrate_weights.syntax.arguments import COMMENT, LITERAL_NODES
 
 # Every rule resolves names through an import of torchvision in the same module, except
 # torch.hub.load, which needs the repository spelled "pytorch/vision" in one string literal (see
@@ -197,25 +197,8 @@ def _needs_rewrite(nodes: Nodes, hub: bool, urls_or_utils: bool) -> bool:
                 }
                 known = modules.get(statement.module, set())
             known.update(a.asname for a in statement.names if a.asname and a.name in known)
-    for plain in nodes.of(ast.Import):
-        if any(alias.name in removed.modules for alias in plain.names):
-            return True
-    bound = _bound_by_torchvision_imports(nodes)
-    for attribute in nodes.of(ast.Attribute):  # perhaps a name a module no longer has, read
-        if attribute.attr in removed.attribute_names and _may_be_torchvisions(attribute, bound):
-            return True
-    for assignment in nodes.of(ast.Assign):  # a builder held by a name, called later
-        for value in held_values(assignment.value):
-            held = _terminal_name(value) in builders or _is_runtime_lookup(value)
-            namespace = _namespace(value)  # None for a lookup in `import_module(...)`
-            if held and (
-                bound is None or namespace is None or _may_hold_builders(namespace, bound)
-            ):
-                return True
     calls = nodes.of(ast.Call)
-    if any(map(_passes_arguments, calls)) and _uses_builders_as_values(nodes, builders, bound):
-        return True  # `builder(True)`, where `builder` may hold one (pipeline/values.py)
-    for call in calls:
+    for call in calls:  # first: what most files that pass are let through by
         for keyword in call.keywords:
             if keyword.arg in legacy:
                 return True
@@ -231,6 +214,23 @@ def _needs_rewrite(nodes: Nodes, hub: bool, urls_or_utils: bool) -> bool:
             return True
         if callee in partials and call.args and _terminal_name(call.args[0]) in builders:
             return True
+    for plain in nodes.of(ast.Import):
+        if any(alias.name in removed.modules for alias in plain.names):
+            return True
+    bound = _bound_by_torchvision_imports(nodes)
+    for attribute in nodes.of(ast.Attribute):  # perhaps a name a module no longer has, read
+        if attribute.attr in removed.attribute_names and _may_be_torchvisions(attribute, bound):
+            return True
+    for assignment in nodes.of(ast.Assign):  # a builder held by a name, called later
+        for value in held_values(assignment.value):
+            held = _terminal_name(value) in builders or _is_runtime_lookup(value)
+            namespace = _namespace(value)  # None for a lookup in `import_module(...)`
+            if held and (
+                bound is None or namespace is None or _may_hold_builders(namespace, bound)
+            ):
+                return True
+    if any(map(_passes_arguments, calls)) and _uses_builders_as_values(nodes, builders, bound):
+        return True  # `builder(True)`, where `builder` may hold one (pipeline/values.py)
     for kind in (ast.Import, ast.ImportFrom, ast.Attribute, ast.Name) if urls_or_utils else ():
         for node in nodes.of(kind):
             if _is_removed_module(node) or _terminal_name(node) in legacy_api.MODEL_URLS_DICTS:
@@ -244,7 +244,8 @@ _VISION = re.compile(b"vision")
 # What the walk of the syntax tree below looks for leaves text behind; a module with none of it
 # is not parsed. Each pattern is tried only where a plain substring search finds its word. A
 # comment may stand where white space may.
-_GAP = rb"(?:[\s\\]|#[^\n]*)*"
+_COMMENT = COMMENT.encode()
+_GAP = rb"(?:[\s\\]|" + _COMMENT + rb")*"
 _HUB_STRING = re.compile(  # the repository, not a link
     re.escape(HUB_REPOSITORY) + rb"(?<=['\"]" + re.escape(HUB_REPOSITORY) + rb")"
 )
@@ -253,7 +254,8 @@ _LOAD = re.compile(rb"load(?<!\wload)(?!\w)")  # at the call, or where an import
 # `\b`: the word's start is checked by a look-behind after it.
 _LEGACY_KEYWORD = re.compile(rb"pretrained(?<!\wpretrained)(?:_backbone)?" + _GAP + rb"=(?!=)")
 _FLAG_AS_WEIGHTS = re.compile(  # the keyword, then what a constant may start with
-    rb"weights(?<!\wweights)(?:_backbone)?" + _GAP + rb"(?P<equals>=)(?!=)(?:[\s\\(+-]|#[^\n]*)*"
+    rb"weights(?<!\wweights)(?:_backbone)?" + _GAP + rb"(?P<equals>=)(?!=)"
+    + rb"(?:[\s\\(+-]|" + _COMMENT + rb")*"
     + rb"(?:True|False|\.\.\.|\.?[0-9]|[rRbBuUfF]{0,2}['\"])"
 )  # fmt: skip
 _FROM_MODELS = re.compile(rb"from(?<!\wfrom)[\s\\]+torchvision[\s\\]*\.[\s\\]*models\b")

@@ -13,14 +13,21 @@ _LITERAL_TYPES = (bool, int, float, str, type(None))
 LITERAL_NODES = (ast.Constant, ast.UnaryOp, ast.BinOp)
 
 
+# A comment, in a pattern that finds space and comments: it runs to its line's end. Were a
+# pattern free to stop inside one, a search that fails would try every way of splitting a run of
+# `#` into comments (`# ######...`), for ever.
+COMMENT = r"#[^\n]*(?![^\n])"
+
+
 def folded(text: str) -> str:
     return " ".join(text.split())
 
 
-def evaluated(text: str) -> Any:
-    """The value of a constant's source, or NOT_LITERAL."""
+def evaluated(constant: str | ast.expr) -> Any:
+    """The value of a constant, from its source or its node in Python's tree (which spares
+    parsing the source again), or NOT_LITERAL."""
     try:
-        value = ast.literal_eval(text.strip())
+        value = ast.literal_eval(constant.strip() if isinstance(constant, str) else constant)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return NOT_LITERAL
     return value if isinstance(value, _LITERAL_TYPES) else NOT_LITERAL

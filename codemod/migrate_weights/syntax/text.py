@@ -10,20 +10,26 @@ import io
 import re
 import tokenize
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from migrate_weights.rules.names import Resolved
 from migrate_weights.rules.references import STRING, EnumReferences, Visible
-from migrate_weights.syntax.arguments import LITERAL_NODES, NOT_LITERAL, evaluated, folded
+from migrate_weights.syntax.arguments import (
+    COMMENT,
+    LITERAL_NODES,
+    NOT_LITERAL,
+    evaluated,
+    folded,
+)
 
 # Expressions that bind wrongly as a conditional's test or body unless in parentheses.
 _BARE = (ast.IfExp, ast.Lambda, ast.NamedExpr, ast.Yield, ast.YieldFrom)
-_GAP = r"(?:\s|#[^\n]*)*"  # space and comments
+_GAP = r"(?:\s|" + COMMENT + r")*"  # space and comments
 _OPENING = re.compile(_GAP + r"\(")
 _CLOSING = re.compile(_GAP + r"\)")
 _NEXT = re.compile(_GAP + r"[,)]")
-_LEAD = re.compile(r"(?:[\s(]|#[^\n]*)*")  # before a value: space, comments, its parentheses
+_LEAD = re.compile(r"(?:[\s(]|" + COMMENT + r")*")  # before a value: space, comments, parentheses
 _KEYWORD_LEAD = re.compile(_GAP + r"=" + _LEAD.pattern)
 _PARENTHESIS = re.compile(r"#[^\n]*|\(")
 
@@ -49,6 +55,11 @@ class TextArg:
     equal: str = ""  # a keyword's "=" with the space around it
     text: str | None = None  # once edited, the new source from `start` to `end`
 
+    def edited(self, keyword: str | None, text: str) -> TextArg:
+        """This argument, named `keyword`, with `text` its new source (`dataclasses.replace`
+        costs several times more, for each argument the rules edit)."""
+        return TextArg(keyword, self.star, self.value, self.start, self.end, self.equal, text)
+
 
 def _enclosed(piece: Piece) -> str:
     return f"({piece.text})" if piece.bare else piece.text
@@ -71,7 +82,7 @@ class TextSyntax:
     def literal(self, value: Piece) -> Any:
         if not isinstance(value.node, LITERAL_NODES):
             return NOT_LITERAL
-        return evaluated(value.text)
+        return evaluated(value.node)
 
     def is_plain_reference(self, value: Piece) -> bool:
         node = value.node
@@ -111,14 +122,14 @@ class TextSyntax:
         return value
 
     def renamed(self, arg: TextArg, keyword: str, value: Piece) -> TextArg:
-        return replace(arg, keyword=keyword, text=f"{keyword}{arg.equal}{value.text}")
+        return arg.edited(keyword, f"{keyword}{arg.equal}{value.text}")
 
     def as_keyword(self, arg: TextArg, keyword: str, value: Piece) -> TextArg:
-        return replace(arg, keyword=keyword, text=f"{keyword}={value.text}")
+        return arg.edited(keyword, f"{keyword}={value.text}")
 
     def with_value(self, arg: TextArg, value: Piece) -> TextArg:
         keyword = f"{arg.keyword}{arg.equal}" if arg.keyword else ""
-        return replace(arg, text=keyword + value.text)
+        return arg.edited(arg.keyword, keyword + value.text)
 
     def call_of(
         self, func: str, text: str, arguments: Sequence[TextArg], chosen: Sequence[TextArg]

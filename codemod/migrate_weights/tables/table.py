@@ -182,6 +182,13 @@ class LegacyTable:
         """The builders' function names, under any import path."""
         return frozenset(path.rpartition(".")[2] for path in self.paths)
 
+    @cached_property
+    def callable_names(self) -> frozenset[str]:
+        """The last name of every path a builder or `get_model` is called at, the paths
+        torchvision removed among them: `x.y.name(...)` calls neither for any other name."""
+        paths = [*self.paths, *self.removed_paths, *self.get_model_paths]
+        return frozenset(path.rpartition(".")[2] for path in paths)
+
     def is_get_model(self, qualified_name: str) -> bool:
         return qualified_name in self.get_model_paths
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from functools import cached_property
 
 from migrate_weights.fast_path.source import FullPath
 from migrate_weights.pipeline.parse import Parsed, blocks
@@ -42,7 +43,12 @@ class Names:
     def __init__(self, module: Parsed, table: LegacyTable) -> None:
         self.scopes = Scopes(module, table.star_exports)
         self.identity = table.identity
-        self.module_level = {id(s) for s in module_level_imports(module.tree.body)}
+        self._tree = module.tree
+
+    @cached_property
+    def module_level(self) -> set[int]:
+        """The imports in the module's own scope, by id (wanted only where removed API is)."""
+        return {id(s) for s in module_level_imports(self._tree.body)}
 
     def resolution(self, node: ast.expr) -> tuple[Resolved[ast.stmt] | Ambiguous, str] | None:
         """What `a.b.c` stands for, when `a` may stand for objects of ours, and ".b.c"."""

@@ -87,13 +87,19 @@ class _Lines:
     """A module's lines as UTF-8, the encoding the syntax tree's columns count in."""
 
     def __init__(self, source: bytes) -> None:
+        self.source = source
         encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
-        if encoding == "utf-8":  # bytes split only where Python's lines end
+        self.source_lines = encoding == "utf-8"  # whether `lines` are the source's own
+        if self.source_lines:  # bytes split only where Python's lines end
             self.lines = source.splitlines(keepends=True)
             return
         text = source.decode(encoding)
         starts = [0, *(match.end() for match in _LINE_END.finditer(text))]
         self.lines = [text[a:b].encode("utf-8") for a, b in zip(starts, [*starts[1:], None])]
+
+    def starts(self) -> list[int]:
+        """Where each line starts in the source's bytes, and where it ends."""
+        return _starts(self.lines) if self.source_lines else line_starts(self.source)
 
     def statement_text(self, node: ast.stmt) -> bytes:
         """From the start of the statement's first line (its decorators') to its end."""
@@ -178,7 +184,11 @@ def parse_again(source: bytes) -> ast.Module:
 
 
 def line_starts(source: bytes) -> list[int]:
-    return list(itertools.accumulate(map(len, source.splitlines(keepends=True)), initial=0))
+    return _starts(source.splitlines(keepends=True))
+
+
+def _starts(lines: list[bytes]) -> list[int]:
+    return list(itertools.accumulate(map(len, lines), initial=0))
 
 
 Run = tuple[int, int, list[ast.stmt]]  # first and last line, and the statements on them
@@ -276,7 +286,8 @@ def _touched_pairs(
     old_source: bytes,
     new_source: bytes,
     old: ast.Module,
-    old_lines: list[bytes],
+    old_lines: _Lines,
+    new_lines: _Lines,
     replacements: list[Replacement],
     parse: Callable[[bytes], ast.Module],
 ) -> list[tuple[list[ast.stmt], list[ast.stmt], bool]] | None:
@@ -291,14 +302,14 @@ def _touched_pairs(
         position = end
     if b"".join([*pieces, old_source[position:]]) != new_source:
         raise UnsafeRewrite("the rewritten source is not what its edits make")
-    old_starts, new_starts = line_starts(old_source), line_starts(new_source)
+    old_starts, new_starts = old_lines.starts(), new_lines.starts()
     old_starts.append(len(old_source) + 1)  # past the end: a line after the last
     ranges = []
     for start, end, _ in replacements:
         first = bisect.bisect_right(old_starts, start)
         ranges.append((first, max(first, bisect.bisect_right(old_starts, end - 1))))
     pairs = []
-    for statements, first, last, in_block in _regions(old.body, ranges, old_lines):
+    for statements, first, last, in_block in _regions(old.body, ranges, old_lines.lines):
         start, end = old_starts[first - 1], min(old_starts[last], len(old_source))
         new_start = start + sum(len(t) - (e - s) for s, e, t in replacements if s < start)
         new_end = end + sum(len(t) - (e - s) for s, e, t in replacements if s < end)
@@ -326,13 +337,15 @@ def check(
     [start, end) replaced, in order, that make the new source, when known (on the fast path):
     then only the statements they touch are parsed again and compared, the rest being the same
     text between the same statement boundaries. `parse`: how a new text is parsed again."""
-    old_lines, pairs = _Lines(old_source), None
+    old_lines, new_lines, pairs = _Lines(old_source), _Lines(new_source), None
     if old is not None and replacements is not None:
-        pairs = _touched_pairs(old_source, new_source, old, old_lines.lines, replacements, parse)
+        pairs = _touched_pairs(
+            old_source, new_source, old, old_lines, new_lines, replacements, parse
+        )
     if pairs is None:
         new = parse(new_source)
         pairs = [((old or ast.parse(old_source)).body, new.body, False)]
-    comparison = _Comparison(old_lines, _Lines(new_source), edited)
+    comparison = _Comparison(old_lines, new_lines, edited)
     for old_statements, new_statements, in_block in pairs:
         compare = comparison.same if in_block else comparison.same_statements
         if not compare(old_statements, new_statements):

@@ -26,8 +26,11 @@ def folded(text: str) -> str:
 def evaluated(constant: str | ast.expr) -> Any:
     """The value of a constant, from its source or its node in Python's tree (which spares
     parsing the source again), or NOT_LITERAL."""
-    try:
-        value = ast.literal_eval(constant.strip() if isinstance(constant, str) else constant)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return NOT_LITERAL
+    if isinstance(constant, ast.Constant):  # as literal_eval reads it, without its set-up
+        value = constant.value
+    else:
+        try:
+            value = ast.literal_eval(constant.strip() if isinstance(constant, str) else constant)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return NOT_LITERAL
     return value if isinstance(value, _LITERAL_TYPES) else NOT_LITERAL

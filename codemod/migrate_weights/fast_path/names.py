@@ -11,7 +11,7 @@ from functools import cached_property
 from migrate_weights.fast_path.source import FullPath
 from migrate_weights.pipeline.parse import Parsed, blocks
 from migrate_weights.pipeline.scopes import Scopes, imported_names
-from migrate_weights.rules.names import Ambiguous, Resolved, resolve
+from migrate_weights.rules.names import Ambiguous, Resolution, Resolved, resolve
 from migrate_weights.rules.references import Visible
 from migrate_weights.tables.table import LegacyTable
 
@@ -44,6 +44,8 @@ class Names:
         self.scopes = Scopes(module, table.star_exports)
         self.identity = table.identity
         self._tree = module.tree
+        # What names that the same bindings reach wherever they are read resolve to.
+        self._alike: dict[str, Resolution[ast.stmt]] = {}
 
     @cached_property
     def module_level(self) -> set[int]:
@@ -58,7 +60,12 @@ class Names:
         name, attributes = dotted
         if name.id not in self.scopes.imported:
             return None  # no import binds it anywhere: none of ours
-        resolution = resolve(name.id, self.scopes.bindings(name), self.identity)
+        if not self.scopes.alike_everywhere(name.id):
+            resolution = resolve(name.id, self.scopes.bindings(name), self.identity)
+        else:
+            if name.id not in self._alike:
+                self._alike[name.id] = resolve(name.id, self.scopes.bindings(name), self.identity)
+            resolution = self._alike[name.id]
         if resolution is None:
             return None
         return resolution, "".join(f".{attribute}" for attribute in attributes)

@@ -87,6 +87,10 @@ class Scopes:
             return self.walked().visible(name, at)
         return {binding.qualified or name for binding in known}
 
+    def alike_everywhere(self, name: str) -> bool:
+        """Whether the same bindings reach `name` wherever it is read, as the count tells."""
+        return self._known(name) is not None
+
     def _known(self, name: str) -> list[Binding[ast.stmt]] | None:
         """The bindings that reach `name` wherever it is read, where the count of the module's
         bindings tells (None where it does not)."""

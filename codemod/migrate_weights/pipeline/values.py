@@ -116,9 +116,14 @@ def builders_used_as_values(nodes: Nodes, scopes: Scopes, table: LegacyTable) ->
             continue
         if any(table.builder_name_at(name) for name in qualified_names(node, scopes, table)):
             found.append(node)
+    # Only `getattr(...)` and `<name>.__dict__[...]` may look one up (_namespace_looked_up).
+    lookups: list[ast.expr] = [
+        call for call in calls if isinstance(call.func, ast.Name) and call.func.id == "getattr"
+    ]
+    lookups += [node for node in nodes.of(ast.Subscript) if _is_namespace_lookup(node)]
     found += [
         lookup
-        for lookup in [*calls, *nodes.of(ast.Subscript)]
+        for lookup in lookups
         if id(lookup) not in not_values and _looks_up_a_builder(lookup, scopes, table)
     ]
     imports = run_time_imports(nodes, scopes, table)

@@ -161,6 +161,45 @@ def test_indented_shell_escapes_and_magics_are_read_as_ipython_reads_them(
     ]
 
 
+# Lines of Python that a reading line by line took for IPython syntax (found in captum's,
+# rasbt's and mrdbourke's notebooks: `% (...)` continuing black's formatting of a `print`, a
+# comment that asks a question), beside lines that are IPython syntax.
+PYTHON_LIKE_IPYTHON = [
+    "model = models.resnet18(pretrained=True)  # or resnet34?\n",
+    'print(\n    "took %.2f minutes"\n    % (total,)\n)\n',
+    "same = (a\n    != b)\n",
+    'doc = """Which weights?\n!not a shell escape\n"""\n',
+    "names = [n for n in dir(models) if n != '?'] \\\n    % 3\n",
+]
+IPYTHON = [
+    "%matplotlib inline\n",
+    "!pip install torchvision\n",
+    "files = !ls\n",
+    "models.resnet18?\n",
+]
+
+
+@pytest.mark.parametrize("with_ipython", [False, True], ids=["python only", "with IPython lines"])
+def test_python_that_looks_like_ipython_syntax_is_read_as_python(
+    tmp_path: Path, with_ipython: bool
+) -> None:
+    """IPython syntax starts a logical line (or ends one with `?`), outside strings and
+    comments: a line inside brackets, a string or a comment is Python, and a cell that parses
+    as Python holds none. Before, such cells failed with MW004, or a call was missed."""
+    lines = ["import torchvision.models as models\n", "total = 1.0\n", *PYTHON_LIKE_IPYTHON]
+    if with_ipython:
+        lines[1:1] = IPYTHON
+    path = notebook_file(tmp_path, [lines])
+    result = migrate_file(path)
+    assert [d.code.code for d in result.diagnostics] == ["MW001"]
+    assert main([str(path)]) == 1
+    fixed = (
+        "model = models.resnet18(weights=models.ResNet18_Weights.IMAGENET1K_V1)  # or resnet34?\n"
+    )
+    expected = "".join(lines).replace(PYTHON_LIKE_IPYTHON[0], fixed)
+    assert ["".join(source) for source in stored_sources(path)] == [expected]
+
+
 @pytest.mark.parametrize(
     "source",
     [

@@ -3,9 +3,11 @@ serves a call in another), and the notebook is written back changing only the ed
 
 Each cell is read as IPython reads it: a cell whose first line is indented loses that indentation
 on every line that has it (IPython's leading-indent cleanup), and lines of IPython syntax
-(`%magic`, `!shell`, `x = !cmd`, `obj?`) are masked for the rewrite and restored after it. A cell
-that starts with a `%%` cell magic is not Python and is left alone; a cell that still does not
-parse is left as it is and reported with its cell number, and the other cells are migrated.
+(`%magic`, `!shell`, `x = !cmd`, `obj?`: logical lines, not lines inside brackets, strings or
+comments; none in a cell that parses as Python) are masked for the rewrite and restored after
+it. A cell that starts with a `%%` cell magic is not Python and is left alone; a cell that still
+does not parse is left as it is and reported with its cell number, and the other cells are
+migrated.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from typing import Any, Protocol
 
 from migrate_weights.diagnostics import CallRewrite, Code, Diagnostic, NotebookError
 
-IPYTHON_LINE = re.compile(r"^\s*(?:[%!?]|[\w.]+\s*=\s*[%!])|\?\s*$")
+# What starts a logical line of IPython syntax; `obj?` is told by its last character of code.
+IPYTHON_START = re.compile(r"\s*(?:[%!?]|[\w.]+\s*=\s*[%!])")
+_QUOTES = ('"""', "'''", '"', "'")
 # At the top level a comment (so that imports added after the cell's imports land there); in a
 # block a statement, which the block needs.
 MASK_TOP = "# migrate-weights: ipython line {}"
@@ -99,19 +103,83 @@ class _CellCode:
         return "".join(self.indent + line if line.strip() else line for line in lines)
 
 
+@dataclass
+class _Reading:
+    """Where Python's tokenizer is after some lines: open brackets, an open string's quote, a
+    line continued by a backslash."""
+
+    depth: int = 0
+    quote: str = ""
+    continued: bool = False
+
+    @property
+    def at_a_new_line(self) -> bool:
+        """Whether the next line starts a logical line, as IPython's syntax must."""
+        return not (self.depth or self.quote or self.continued)
+
+    def read(self, line: str) -> str:
+        """Read a line (without its line break); its last character of code, outside strings
+        and comments ("" for none)."""
+        last, index = "", 0
+        while index < len(line):
+            if self.quote:
+                if line[index] == "\\":
+                    index += 2
+                elif line.startswith(self.quote, index):
+                    index, self.quote, last = index + len(self.quote), "", self.quote[0]
+                else:
+                    index += 1
+                continue
+            character = line[index]
+            if character == "#":
+                break
+            self.quote = next((q for q in _QUOTES if line.startswith(q, index)), "")
+            if self.quote:
+                index += len(self.quote)
+                continue
+            self.depth = max(self.depth + (character in "([{") - (character in ")]}"), 0)
+            last = character if not character.isspace() else last
+            index += 1
+        self.continued = last == "\\"
+        if len(self.quote) == 1 and not self.continued:
+            self.quote = ""  # an unclosed string ends with its line (a syntax error)
+        return last
+
+
+def _is_ipython(line: str, reading: _Reading) -> bool:
+    """Whether a line is IPython syntax: a logical line that starts with a magic, a shell escape
+    or help (`x = !cmd` too), or ends with help (`obj?`), outside strings and comments."""
+    if not reading.at_a_new_line:
+        return False
+    if IPYTHON_START.match(line):
+        return True
+    alone = _Reading()
+    return alone.read(line) == "?" and alone.at_a_new_line
+
+
 def _mask(lines: list[str], masked: list[str]) -> str:
-    """IPython lines as a comment, or as `pass` where one is indented under a line of code."""
+    """IPython lines as a comment, or as `pass` where one is indented under a line of code. A
+    cell that Python parses as it is holds none."""
+    try:
+        ast.parse("".join(lines))
+        return "".join(lines)
+    except (SyntaxError, ValueError):
+        pass
     lines = list(lines)
     shallowest: int | None = None  # the least indentation of a line of code so far
+    reading = _Reading()
     for index, line in enumerate(lines):
         content = line.rstrip("\r\n")
         indent = _indentation(content)
-        if IPYTHON_LINE.search(content):
+        if _is_ipython(content, reading):
             in_block = shallowest is not None and len(indent) > shallowest
             mask = MASK_BLOCK if in_block else MASK_TOP
             lines[index] = indent + mask.format(len(masked)) + line[len(content) :]
             masked.append(line)
-        elif content.strip() and not content.lstrip().startswith("#"):
+            continue
+        starts_a_line = reading.at_a_new_line
+        reading.read(content)
+        if starts_a_line and content.strip() and not content.lstrip().startswith("#"):
             shallowest = len(indent) if shallowest is None else min(shallowest, len(indent))
     return "".join(lines)
 

@@ -83,12 +83,14 @@ def resolve(
     """What `name` stands for where the `bindings` reach it; None when it is none of ours.
     `same`: what a qualified name is, so that two paths of one object are one (the table's
     `LegacyTable.identity`); the shortest path stands for it."""
-    ours = [b for b in bindings if b.qualified is not None and is_ours(b.qualified)]
+    mine = [b.qualified is not None and is_ours(b.qualified) for b in bindings]
+    ours = [b for b, is_mine in zip(bindings, mine) if is_mine]
     if not ours:
         return None
     candidates = tuple(sorted({b.qualified for b in ours if b.qualified is not None}))
     unknown = any(
-        b.kind is Kind.OTHER or (b.kind is Kind.IMPORT and b not in ours) for b in bindings
+        b.kind is Kind.OTHER or (b.kind is Kind.IMPORT and not is_mine)
+        for b, is_mine in zip(bindings, mine)
     )
     if len({same(candidate) for candidate in candidates}) > 1 or unknown:
         return Ambiguous(name, candidates, unknown)

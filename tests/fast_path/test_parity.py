@@ -288,6 +288,9 @@ PLAIN_CALLS = [
     "    progress=False  # quiet\n)\n",
     "from torch.hub import load\nm = load(\n    repo_or_dir=('pytorch/vision'),\n    model=name,\n"
     "    pretrained=False,\n)\n",
+    # A constant over lines with no parentheses of its own: its text alone is no expression.
+    'from torchvision.models import resnet18\nm = resnet18(pretrained="a"\n    "b")\n',
+    "from torchvision.models import resnet18\nm = resnet18(pretrained=-\n    1)\n",
     "from torchvision import models\n\n\nclass Net:\n    def __init__(self):\n"
     "        self.body = models.resnet50(\n            True,\n  num_classes=10,\n\n        )\n",
 ]

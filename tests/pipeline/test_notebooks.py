@@ -201,6 +201,40 @@ def test_python_that_looks_like_ipython_syntax_is_read_as_python(
 
 
 @pytest.mark.parametrize(
+    "lines",
+    [
+        # a string continued by a backslash: its next line is in it, whatever it ends with
+        ['msg = "Is this the right \\\n', 'model?"\n', "m = models.resnet18(pretrained=True)\n"],
+        ['y = "a\\\n', '" + str((1\n', "% models.resnet18(pretrained=True)\n", "))\n"],
+    ],
+    ids=["question in a string", "call in brackets after a string"],
+)
+def test_strings_continued_by_a_backslash_are_read_to_their_end(
+    tmp_path: Path, lines: list[str]
+) -> None:
+    path = notebook_file(
+        tmp_path, [["%matplotlib inline\n", "import torchvision.models as models\n", *lines]]
+    )
+    assert [d.code.code for d in migrate_file(path).diagnostics] == ["MW001"]
+
+
+def test_a_line_taken_for_ipython_inside_brackets_is_reported_not_hidden(tmp_path: Path) -> None:
+    """Where the reading of lines and Python's tokenizer disagree (a string nested in an f-string
+    with the same quotes, Python 3.12 on), a masked line inside brackets would hide a call from
+    the rules: the cell is reported instead (as on earlier Pythons, which cannot parse it)."""
+    cell = [
+        "%matplotlib inline\n",
+        "import torchvision.models as models\n",
+        'd = {")": 1}\n',
+        'print(f"{d[")"]}"\n',
+        "% models.resnet18(pretrained=True)\n",
+        ")\n",
+    ]
+    diagnostics = migrate_file(notebook_file(tmp_path, [cell])).diagnostics
+    assert [d.code.code for d in diagnostics] == ["MW004"]
+
+
+@pytest.mark.parametrize(
     "source",
     [
         "import torchvision\nnet = torchvision.models.vgg11(pretrained=True)\nnet.eval()\n",

@@ -335,15 +335,19 @@ BANNER = "# " + "#" * 64  # a comment line as many modules frame their sections
         f"import torchvision.models as models\nf = getattr(models, name)  {BANNER}\n"
         f"g = models.__dict__[name]  {BANNER}\nm = f  {BANNER}\n(True)\n",
         f"from torchvision.models import (  {BANNER}\n    resnet50,  {BANNER}\n)\n",
+        # runs that two parts of a pattern could share: tried in every split, the square of
+        # their length (an hour at this length)
+        "import torchvision\nx =" + " " * 200_000 + "y; f = getattr(models, name)\n",
+        "import torchvision\nx = getattr(" + " " * 200_000 + "a" * 200_000 + ", b).c\n",
     ],
     ids=["after-imported-name", "after-weights", "after-pretrained", "in-arguments", "partial",
-         "lookups", "import"],
+         "lookups", "import", "spaces-before-a-lookup", "getattr-read-from"],
 )  # fmt: skip
 def test_comments_of_many_hashes_are_read_in_time(source: str) -> None:
     """A pattern that could stop inside a comment would try every way of splitting a run of `#`
     into comments where its search fails: 2**64 ways here, which never ends (a run that hung on
-    real code). In a process of its own, so that a hang fails the test; the screen changes
-    nothing the rules find."""
+    real code); so would one whose parts may share a long run. In a process of its own, so that
+    a hang fails the test; the screen changes nothing the rules find."""
     check = (
         "import sys\n"
         "from migrate_weights.pipeline.migrate import migrate_source\n"

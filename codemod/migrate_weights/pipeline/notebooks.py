@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import ast
 import bisect
+import io
 import json
 import re
+import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -120,10 +122,11 @@ class _Reading:
     def read(self, line: str) -> str:
         """Read a line (without its line break); its last character of code, outside strings
         and comments ("" for none)."""
-        last, index = "", 0
+        last, index, string_goes_on = "", 0, False
         while index < len(line):
             if self.quote:
                 if line[index] == "\\":
+                    string_goes_on = index + 1 == len(line)  # a backslash before the line break
                     index += 2
                 elif line.startswith(self.quote, index):
                     index, self.quote, last = index + len(self.quote), "", self.quote[0]
@@ -135,13 +138,13 @@ class _Reading:
                 break
             self.quote = next((q for q in _QUOTES if line.startswith(q, index)), "")
             if self.quote:
-                index += len(self.quote)
+                index, last = index + len(self.quote), self.quote[0]
                 continue
             self.depth = max(self.depth + (character in "([{") - (character in ")]}"), 0)
             last = character if not character.isspace() else last
             index += 1
-        self.continued = last == "\\"
-        if len(self.quote) == 1 and not self.continued:
+        self.continued = last == "\\" and not self.quote
+        if len(self.quote) == 1 and not string_goes_on:
             self.quote = ""  # an unclosed string ends with its line (a syntax error)
         return last
 
@@ -162,10 +165,10 @@ def _mask(lines: list[str], masked: list[str]) -> str:
     cell that Python parses as it is holds none."""
     try:
         ast.parse("".join(lines))
-        return "".join(lines)
     except (SyntaxError, ValueError):
-        pass
-    lines = list(lines)
+        lines = list(lines)
+    else:
+        return "".join(lines)
     shallowest: int | None = None  # the least indentation of a line of code so far
     reading = _Reading()
     for index, line in enumerate(lines):
@@ -255,15 +258,37 @@ def migrate_notebook(
 
 
 def _parse_problem(code: _CellCode) -> Diagnostic | None:
-    """MW004 for a cell that does not parse, even as IPython reads it."""
+    """MW004 for a cell that does not parse, even as IPython reads it, or where a line taken for
+    IPython syntax is inside brackets as Python reads the cell (so that a line of code there is
+    never hidden from the rules)."""
     try:
         ast.parse(code.body)
     except (SyntaxError, ValueError) as error:
         line = getattr(error, "lineno", None) or 1
         column = (getattr(error, "offset", None) or 1) + len(code.indent)
-        why = getattr(error, "msg", None) or str(error)
-        message = f"cannot parse this cell: {why}; it is left as it was"
-        return Diagnostic(line, column, Code.UNREADABLE, message, cell=code.number)
+        return _unparsable(code, line, column, getattr(error, "msg", None) or str(error))
+    line = _masked_in_brackets(code.body)
+    if line is not None:
+        return _unparsable(code, line, 1 + len(code.indent), "IPython syntax inside brackets")
+    return None
+
+
+def _unparsable(code: _CellCode, line: int, column: int, why: str) -> Diagnostic:
+    message = f"cannot parse this cell: {why}; it is left as it was"
+    return Diagnostic(line, column, Code.UNREADABLE, message, cell=code.number)
+
+
+def _masked_in_brackets(body: str) -> int | None:
+    """The line of the first masked line that Python's tokenizer reads inside brackets, if any."""
+    depth = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(body).readline):
+            if token.type == tokenize.OP and token.string in ("(", "[", "{", ")", "]", "}"):
+                depth += 1 if token.string in ("(", "[", "{") else -1
+            elif token.type == tokenize.COMMENT and depth > 0 and MASKED.match(token.string):
+                return token.start[0]
+    except (tokenize.TokenError, SyntaxError):
+        return None  # the parse above tells
     return None
 
 

@@ -38,9 +38,9 @@ def parse(source: bytes) -> Parsed | None:
 
 
 # Fields that hold only contexts and operators, or only names and numbers: never a node walked.
-_NOT_WALKED = frozenset({"ctx", "op", "ops"}) | frozenset(
-    {"id", "attr", "arg", "asname", "module", "level", "conversion", "is_async", "simple"}
-    | {"rest", "kwd_attrs", "type_comment"}
+_NOT_WALKED = frozenset(
+    {"ctx", "op", "ops", "id", "attr", "arg", "asname", "module", "level", "conversion"}
+    | {"is_async", "simple", "rest", "kwd_attrs", "type_comment"}
 )
 _WALKED_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: ()}
 

@@ -287,7 +287,8 @@ _LOOKUPS_CALLED = {
 # word, and the name before `.__dict__` is read back from where it matched)
 _AS_VALUE = rb"[ \t]*(?:[,)\]}#]|\r?\n|$)"
 _GETATTR_AS_VALUE = re.compile(
-    rb"getattr(?<!\wgetattr)[\s\\]*\([ \t]*(?P<first>[\w.]*)[^()\n]*\)" + _AS_VALUE
+    rb"getattr(?<!\wgetattr)[\s\\]*\([ \t]*(?![ \t])(?P<first>[\w.]*)(?![\w.])[^()\n]*\)"
+    + _AS_VALUE
 )
 _DICT_AS_VALUE = re.compile(rb"__dict__[\s\\]*\[[^\]\n]*\]" + _AS_VALUE)
 _BASE_BEFORE = re.compile(rb"([\w.]*\w)[\s\\]*\.[\s\\]*\Z")
@@ -297,7 +298,7 @@ _LOOKUPS = {
     b"__dict__": re.compile(rb"__dict__[\s\\]*\["),
     b"getattr": re.compile(rb"getattr[\s\\]*\([ \t]*(?P<first>[\w.]*)"),
 }
-_ASSIGNED_BEFORE = re.compile(rb"=[ \t]*\(?[ \t]*(?:(?P<base>[\w.]+)\.)?\Z")
+_ASSIGNED_BEFORE = re.compile(rb"=[ \t]*(?:\([ \t]*)?(?:(?P<base>[\w.]+)\.)?\Z")
 # `import_module(...)` in `getattr(...)` or assigned; and a call given "torchvision..." first
 _RUN_TIME_IMPORT_USED = re.compile(
     rb"(?:getattr[\s\\]*\([\s\\]*|=[ \t]*)(?:\w+[\s\\]*\.[\s\\]*)*import_module[\s\\]*\("

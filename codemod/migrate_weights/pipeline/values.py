@@ -58,8 +58,9 @@ def imported_at_run_time(call: ast.Call, scopes: Scopes, table: LegacyTable) -> 
 
 def _namespace_looked_up(node: ast.expr, scopes: Scopes) -> ast.expr | None:
     """`models` in `getattr(models, name)` or `models.__dict__[name]`; None for anything else."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args:
-        if node.func.id == "getattr" and not scopes.bindings(node.func):
+    if isinstance(node, ast.Call) and _is_getattr(node) and node.args:
+        assert isinstance(node.func, ast.Name)  # as _is_getattr checks
+        if not scopes.bindings(node.func):
             return node.args[0]
     elif isinstance(node, ast.Subscript) and _is_namespace_lookup(node):
         return cast(ast.Attribute, node.value).value
@@ -117,9 +118,7 @@ def builders_used_as_values(nodes: Nodes, scopes: Scopes, table: LegacyTable) ->
         if any(table.builder_name_at(name) for name in qualified_names(node, scopes, table)):
             found.append(node)
     # Only `getattr(...)` and `<name>.__dict__[...]` may look one up (_namespace_looked_up).
-    lookups: list[ast.expr] = [
-        call for call in calls if isinstance(call.func, ast.Name) and call.func.id == "getattr"
-    ]
+    lookups: list[ast.expr] = [call for call in calls if _is_getattr(call)]
     lookups += [node for node in nodes.of(ast.Subscript) if _is_namespace_lookup(node)]
     found += [
         lookup
@@ -456,6 +455,10 @@ class HeldValues:
                 found.append(element.elts[index])
             return _joined([], *map(self.values, found))
         return None
+
+
+def _is_getattr(call: ast.Call) -> bool:
+    return isinstance(call.func, ast.Name) and call.func.id == "getattr"
 
 
 def _is_namespace_lookup(node: ast.Subscript) -> bool:

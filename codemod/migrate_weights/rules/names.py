@@ -83,14 +83,14 @@ def resolve(
     """What `name` stands for where the `bindings` reach it; None when it is none of ours.
     `same`: what a qualified name is, so that two paths of one object are one (the table's
     `LegacyTable.identity`); the shortest path stands for it."""
-    mine = [b.qualified is not None and is_ours(b.qualified) for b in bindings]
-    ours = [b for b, is_mine in zip(bindings, mine) if is_mine]
+    of_ours = [b.qualified is not None and is_ours(b.qualified) for b in bindings]
+    ours = [b for b, is_of_ours in zip(bindings, of_ours) if is_of_ours]
     if not ours:
         return None
     candidates = tuple(sorted({b.qualified for b in ours if b.qualified is not None}))
     unknown = any(
-        b.kind is Kind.OTHER or (b.kind is Kind.IMPORT and not is_mine)
-        for b, is_mine in zip(bindings, mine)
+        b.kind is Kind.OTHER or (b.kind is Kind.IMPORT and not is_of_ours)
+        for b, is_of_ours in zip(bindings, of_ours)
     )
     if len({same(candidate) for candidate in candidates}) > 1 or unknown:
         return Ambiguous(name, candidates, unknown)

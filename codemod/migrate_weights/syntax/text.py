@@ -58,7 +58,15 @@ class TextArg:
     def edited(self, keyword: str | None, text: str) -> TextArg:
         """This argument, named `keyword`, with `text` its new source (`dataclasses.replace`
         costs several times more, for each argument the rules edit)."""
-        return TextArg(keyword, self.star, self.value, self.start, self.end, self.equal, text)
+        return TextArg(
+            keyword=keyword,
+            star=self.star,
+            value=self.value,
+            start=self.start,
+            end=self.end,
+            equal=self.equal,
+            text=text,
+        )
 
 
 def _enclosed(piece: Piece) -> str:
@@ -80,9 +88,12 @@ class TextSyntax:
         return arg.value
 
     def literal(self, value: Piece) -> Any:
-        if not isinstance(value.node, LITERAL_NODES):
+        node = value.node
+        if not isinstance(node, LITERAL_NODES):
             return NOT_LITERAL
-        return evaluated(value.node)
+        # On one line its text reads as its node does; over lines, without parentheses of its
+        # own, the text alone is no expression, and LibCST's reading of it (the full path's) fails.
+        return evaluated(node if node.lineno == node.end_lineno else value.text)
 
     def is_plain_reference(self, value: Piece) -> bool:
         node = value.node
